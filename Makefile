@@ -1,0 +1,13 @@
+# The two commands of README.md. Both run the idempotent host set-up first.
+.PHONY: image test setup
+
+setup:
+	@scripts/setup-host.sh
+
+image: setup
+	node bin/armada.js build
+
+test: setup
+	npx tsc -p tsconfig.json --noEmit
+	npx eslint .
+	npx vitest run

@@ -1,0 +1,18 @@
+import type { CommandModule } from 'yargs';
+import { jsonOption, printResult, type GlobalArgs } from './context.js';
+
+interface Args extends GlobalArgs {
+  json: boolean;
+}
+
+export const doctorCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'doctor',
+  describe: 'Check the host tools armada uses: found or missing, version, how to install',
+  builder: (y) => y.options(jsonOption),
+  handler: async (argv) => {
+    const { runDoctor, formatDoctor } = await import('../commands/doctor.js');
+    const report = await runDoctor();
+    printResult(argv, report, () => formatDoctor(report));
+    if (!report.ok) process.exitCode = 1;
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * One error model for every command. Exit codes are the contract in DESIGN.md:
+ * 0 ok · 1 user error · 2 usage · 3 a check failed · 4 interrupted · 70 internal error.
+ */
+export const ExitCode = {
+  ok: 0,
+  user: 1,
+  usage: 2,
+  checkFailed: 3,
+  interrupted: 4,
+  internal: 70,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Anything the user can fix: printed as one line, no stack. */
+export class UserError extends Error {
+  readonly exitCode: ExitCode = ExitCode.user;
+  constructor(
+    message: string,
+    /** Extra lines shown under the message (e.g. every validation problem). */
+    readonly details: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends UserError {
+  override readonly exitCode = ExitCode.usage;
+}
+
+/** A verification ran and said no (kernel config, read-back, checksum). */
+export class CheckFailedError extends UserError {
+  override readonly exitCode = ExitCode.checkFailed;
+}
+
+export class InterruptedError extends UserError {
+  override readonly exitCode = ExitCode.interrupted;
+  constructor(signal = 'SIGINT') {
+    super(`interrupted by ${signal}; everything armada started was cleaned up`);
+  }
+}
+
+export class MissingToolError extends UserError {
+  constructor(
+    readonly tool: string,
+    readonly aptPackage?: string,
+  ) {
+    super(
+      `required host tool '${tool}' was not found; install it with ` +
+        (aptPackage ? `'sudo apt-get install ${aptPackage}' or ` : '') +
+        `'sudo scripts/setup-host.sh'`,
+    );
+  }
+}
+
+export class NotRootError extends UserError {
+  constructor(what: string) {
+    super(`${what} needs root; run it again with sudo`);
+  }
+}
+
+export class ChecksumMismatchError extends CheckFailedError {
+  constructor(
+    readonly what: string,
+    readonly expected: string,
+    readonly actual: string,
+    hint = 'the file is corrupt or was changed; download it again',
+  ) {
+    super(`checksum mismatch for ${what}: expected ${expected}, got ${actual}; ${hint}`);
+  }
+}
+
+/** A bug in armada: printed with a stack under --debug and a request to report it. */
+export class InternalError extends Error {
+  readonly exitCode = ExitCode.internal;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InternalError';
+  }
+}
+
+const errnoHints: Record<string, string> = {
+  EACCES: 'permission denied; run it again with sudo',
+  EPERM: 'operation not permitted; run it again with sudo',
+  EBUSY: 'the device is busy; close programs using it and unmount its partitions',
+  ENOSPC: 'no space left on the output disk; free some space or choose another --out',
+  EIO: 'I/O error; the card or reader may be failing (try another card or reader)',
+  ENOENT: 'no such file or directory',
+  EROFS: 'the target is read-only; check the card’s lock switch',
+  ENXIO: 'the device disappeared; was the card removed?',
+  ENODEV: 'the device disappeared; was the card removed?',
+};
+
+interface NodeErrnoLike {
+  code?: unknown;
+  path?: unknown;
+  message?: unknown;
+}
+
+/** Turn anything thrown into the error the top-level handler prints. */
+export function classify(error: unknown): UserError | InternalError {
+  if (error instanceof UserError || error instanceof InternalError) return error;
+  if (typeof error === 'object' && error !== null) {
+    const e = error as NodeErrnoLike;
+    if (typeof e.code === 'string' && e.code in errnoHints) {
+      const where = typeof e.path === 'string' ? ` (${e.path})` : '';
+      const hint = errnoHints[e.code];
+      return new UserError(`${e.code}${where}: ${hint}`);
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new InternalError(message, { cause: error });
+}
+
+export function exitCodeOf(error: unknown): ExitCode {
+  return classify(error).exitCode;
+}
+
+/** The text printed to stderr for an error; stacks only for bugs and under --debug. */
+export function formatError(error: unknown, debug: boolean): string {
+  const e = classify(error);
+  if (e instanceof UserError) {
+    const lines = [`armada: ${e.message}`, ...e.details.map((d) => `  - ${d}`)];
+    if (debug && e.stack) lines.push(e.stack);
+    return lines.join('\n');
+  }
+  const cause = e.cause instanceof Error ? e.cause : e;
+  const stack = debug ? `\n${cause.stack ?? ''}` : ' (run with --debug for the stack)';
+  return `armada: internal error: ${e.message}${stack}\nThis is a bug in armada; please report it.`;
+}

@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three tiers. unit: pure code, no root, seconds. integration: real tools, loop devices and
+ * filesystems (root). e2e: the default image built and booted in QEMU (root, minutes).
+ * Root-only suites skip with a reason when not root; CI runs as root, so they run there.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          // Loop devices and big temp files: one file at a time keeps 2 cores and the disk sane.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 3_600_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
