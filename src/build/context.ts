@@ -1,0 +1,41 @@
+/**
+ * What the build steps produce, each field written by exactly one step. Inputs are not here:
+ * steps get the options through their factory (closures).
+ */
+import type { Layout } from './plan-image.js';
+
+export interface Artifact {
+  kind: 'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'manifest';
+  path: string;
+  bytes: number;
+  sha256?: string;
+}
+
+export interface KernelVerdict {
+  ok: boolean;
+  version: string;
+  missingRequired: string[];
+  overridden: boolean;
+}
+
+export interface BuildContext {
+  timings: Record<string, number>;
+  /** check-host */
+  mirrorLines?: string[];
+  stageKey?: string;
+  stageRootfs?: string;
+  stageCacheHit?: boolean;
+  /** copy-rootfs */
+  workDir?: string;
+  rootfsDir?: string;
+  /** verify-kernel-config */
+  kernel?: KernelVerdict;
+  /** collect-packages (part of strip-identity's inventory) */
+  packages?: { name: string; version: string; arch: string }[];
+  /** assemble-image */
+  layout?: Layout;
+  imagePath?: string;
+  /** write-artifacts */
+  artifacts?: Artifact[];
+  manifest?: Record<string, unknown>;
+}

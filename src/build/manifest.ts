@@ -1,0 +1,46 @@
+/**
+ * manifest.json: everything needed to know what an image is and how it was made. Pure.
+ */
+import { basename } from 'node:path';
+import type { Artifact, BuildContext } from './context.js';
+import type { BuildOptions } from './options.js';
+import { packageSet } from './packages.js';
+
+export function buildManifest(o: BuildOptions, ctx: BuildContext, artifacts: readonly Artifact[], buildTime: Date): Record<string, unknown> {
+  return {
+    armada: { version: o.armadaVersion },
+    name: o.name,
+    createdAt: buildTime.toISOString(),
+    ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+    inputs: {
+      arch: o.arch,
+      suite: o.suite,
+      mirrorLines: ctx.mirrorLines ?? [],
+      components: o.components,
+      ...(o.keyring ? { keyring: o.keyring } : {}),
+      extraPackages: o.packages,
+      requestedPackages: packageSet(o.arch, o.packages),
+      stageKey: ctx.stageKey,
+    },
+    options: {
+      insecureTcp: o.insecureTcp,
+      allowMissingKernelOptions: o.allowMissingKernelOptions,
+      requireKernel: o.requireKernel,
+    },
+    kernel: ctx.kernel ?? null,
+    layout: ctx.layout
+      ? {
+          diskId: ctx.layout.diskId,
+          rootUuid: ctx.layout.rootUuid,
+          partitions: [
+            { n: 1, label: 'bootfs', type: 'fat32', offsetBytes: ctx.layout.boot.offsetBytes, sizeBytes: ctx.layout.boot.sizeBytes },
+            { n: 2, label: 'rootfs', type: 'ext4', offsetBytes: ctx.layout.root.offsetBytes, sizeBytes: ctx.layout.root.sizeBytes },
+          ],
+          imageBytes: ctx.layout.totalBytes,
+        }
+      : null,
+    docker: { tcp: 2376, tlsverify: true, insecureTcp2375: o.insecureTcp },
+    packages: ctx.packages ?? [],
+    artifacts: artifacts.map((a) => ({ file: basename(a.path), kind: a.kind, bytes: a.bytes, sha256: a.sha256 })),
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The build, composed. Each step is one file in steps/, named by its verb.
+ */
+import type { ListrTask } from 'listr2';
+import type { BuildContext } from './context.js';
+import type { BuildOptions } from './options.js';
+import { checkHost } from './steps/check-host.js';
+import { bootstrapRootfs } from './steps/bootstrap-rootfs.js';
+import { copyRootfs } from './steps/copy-rootfs.js';
+import { verifyKernelConfig } from './steps/verify-kernel-config.js';
+import { inventoryPackages } from './steps/inventory-packages.js';
+import { stripIdentity } from './steps/strip-identity.js';
+import { assembleImage } from './steps/assemble-image.js';
+import { writeArtifacts } from './steps/write-artifacts.js';
+
+export function buildPipeline(o: BuildOptions, buildTime: Date): ListrTask<BuildContext>[] {
+  return [
+    checkHost(o),
+    bootstrapRootfs(o),
+    copyRootfs(o),
+    verifyKernelConfig(o),
+    inventoryPackages(),
+    stripIdentity(),
+    assembleImage(o, buildTime),
+    writeArtifacts(o, buildTime),
+  ];
+}

@@ -1,0 +1,74 @@
+/**
+ * The mmdebstrap invocation, as data. The expensive part of a cold build is initramfs generation
+ * under emulation, run once per kernel/package by the default hooks; we divert update-initramfs
+ * during the install and run it once at the end with MODULES=list (see initramfs-modules.json).
+ */
+import type { Command } from '../exec.js';
+import type { Arch } from './options.js';
+
+export interface BootstrapInput {
+  arch: Arch;
+  suite: string;
+  /** Full `deb URI suite components` lines; [] lets mmdebstrap choose its default mirror. */
+  mirrorLines: string[];
+  components: string[];
+  keyring?: string;
+  packages: string[];
+  targetDir: string;
+  /** Host directory whose .debs are reused and refreshed (package cache). */
+  aptCacheDir: string;
+  initramfsModules: string[];
+}
+
+const diverted = '/usr/sbin/update-initramfs.armada';
+
+function sh(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+export function bootstrapHooks(input: BootstrapInput): { setup: string[]; essential: string[]; customize: string[] } {
+  const modules = input.initramfsModules.join('\\n');
+  return {
+    setup: [
+      `mkdir -p ${sh(input.aptCacheDir)} "$1"/var/cache/apt/archives/ "$1"/etc/initramfs-tools/conf.d`,
+      `sync-in ${input.aptCacheDir} /var/cache/apt/archives/`,
+      // conf.d is not a conffile, so it can be in place before initramfs-tools is unpacked.
+      `printf 'MODULES=list\\nCOMPRESS=zstd\\n' > "$1"/etc/initramfs-tools/conf.d/armada.conf`,
+    ],
+    essential: [
+      `chroot "$1" dpkg-divert --quiet --local --rename --divert ${diverted} --add /usr/sbin/update-initramfs`,
+      `printf '#!/bin/sh\\necho "armada: update-initramfs deferred to the end of the bootstrap" >&2\\n' > "$1"/usr/sbin/update-initramfs`,
+      `chmod 0755 "$1"/usr/sbin/update-initramfs`,
+    ],
+    customize: [
+      `rm -f "$1"/usr/sbin/update-initramfs`,
+      `chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs`,
+      `printf '${modules}\\n' > "$1"/etc/initramfs-tools/modules`,
+      `chroot "$1" update-initramfs -c -k all`,
+      `sync-out /var/cache/apt/archives ${input.aptCacheDir}`,
+    ],
+  };
+}
+
+export function mmdebstrapCommand(input: BootstrapInput): Command {
+  const hooks = bootstrapHooks(input);
+  const args = [
+    '--mode=root',
+    '--variant=minbase',
+    `--arch=${input.arch}`,
+    `--components=${input.components.join(',')}`,
+    `--include=${input.packages.join(',')}`,
+    '--skip=download/empty',
+    '--skip=essential/unlink',
+    '--aptopt=Acquire::Retries "3"',
+    '--dpkgopt=force-unsafe-io',
+    ...(input.keyring ? [`--keyring=${input.keyring}`] : []),
+    ...hooks.setup.map((h) => `--setup-hook=${h}`),
+    ...hooks.essential.map((h) => `--essential-hook=${h}`),
+    ...hooks.customize.map((h) => `--customize-hook=${h}`),
+    input.suite,
+    input.targetDir,
+    ...input.mirrorLines,
+  ];
+  return ['mmdebstrap', args];
+}

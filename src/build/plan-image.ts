@@ -1,0 +1,151 @@
+/**
+ * The disk image, planned purely: partition layout, identifiers derived from the inputs (so the
+ * same inputs give the same image), the boot files, and every command that assembles it. Steps
+ * apply this plan; nothing here touches the disk.
+ */
+import { createHash } from 'node:crypto';
+import type { Command } from '../exec.js';
+
+export const sectorSize = 512;
+const MiB = 1024 * 1024;
+export const alignment = 4 * MiB;
+
+export interface Layout {
+  diskId: string;
+  bootVolumeId: string;
+  rootUuid: string;
+  boot: { offsetBytes: number; sizeBytes: number };
+  root: { offsetBytes: number; sizeBytes: number };
+  totalBytes: number;
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+function hex(seed: string, label: string): string {
+  return createHash('sha256').update(`${label}\0${seed}`).digest('hex');
+}
+
+export function deriveIds(seed: string): Pick<Layout, 'diskId' | 'bootVolumeId' | 'rootUuid'> {
+  // Disk id 0 means "none" to some firmware; a derived one is never 0 in practice, but be sure.
+  const diskId = hex(seed, 'disk-id').slice(0, 8).replace(/^0{8}$/, '00000001');
+  const u = hex(seed, 'root-uuid');
+  const rootUuid = `${u.slice(0, 8)}-${u.slice(8, 12)}-4${u.slice(13, 16)}-a${u.slice(17, 20)}-${u.slice(20, 32)}`;
+  return { diskId, bootVolumeId: hex(seed, 'boot-volume-id').slice(0, 8), rootUuid };
+}
+
+/**
+ * Root size = content + ext4 overhead (journal, inode tables, reserved blocks) + headroom,
+ * rounded up to the 4 MiB alignment. Never smaller than its filesystem: mke2fs is told this size.
+ */
+export function planLayout(input: { seed: string; bootSizeMiB: number; rootContentBytes: number; rootInodes: number; headroomMiB: number }): Layout {
+  const bootSize = input.bootSizeMiB * MiB;
+  const overhead = 64 * MiB + input.rootInodes * 256 + input.rootContentBytes * 0.08;
+  const rootSize = roundUp(input.rootContentBytes + overhead + input.headroomMiB * MiB, alignment);
+  const bootOffset = alignment;
+  const rootOffset = roundUp(bootOffset + bootSize, alignment);
+  return {
+    ...deriveIds(input.seed),
+    boot: { offsetBytes: bootOffset, sizeBytes: bootSize },
+    root: { offsetBytes: rootOffset, sizeBytes: rootSize },
+    totalBytes: rootOffset + rootSize,
+  };
+}
+
+export function partUuid(layout: Pick<Layout, 'diskId'>, n: number): string {
+  return `${layout.diskId}-${String(n).padStart(2, '0')}`;
+}
+
+export function sfdiskScript(layout: Layout): string {
+  const s = (b: number) => b / sectorSize;
+  return [
+    'label: dos',
+    `label-id: 0x${layout.diskId}`,
+    'unit: sectors',
+    `sector-size: ${sectorSize}`,
+    '',
+    `start=${s(layout.boot.offsetBytes)}, size=${s(layout.boot.sizeBytes)}, type=c, bootable`,
+    `start=${s(layout.root.offsetBytes)}, size=${s(layout.root.sizeBytes)}, type=83`,
+    '',
+  ].join('\n');
+}
+
+export function sfdiskCommand(image: string): Command {
+  return ['sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', image]];
+}
+
+export function mkfsBootCommand(image: string, layout: Layout): Command {
+  // 1 KiB clusters keep FAT32 above its 65525-cluster minimum at 256 MiB.
+  return [
+    'mkfs.vfat',
+    ['-F', '32', '-s', '2', '-n', 'BOOTFS', '-i', layout.bootVolumeId, '--invariant',
+      `--offset=${layout.boot.offsetBytes / sectorSize}`, image, String(layout.boot.sizeBytes / 1024)],
+  ];
+}
+
+export function mcopyBootCommand(image: string, layout: Layout, files: string[]): Command {
+  return ['mcopy', ['-m', '-i', `${image}@@${layout.boot.offsetBytes}`, ...files, '::/']];
+}
+
+export function mke2fsRootCommand(image: string, layout: Layout, rootDir: string): Command {
+  return [
+    'mke2fs',
+    ['-F', '-q', '-t', 'ext4', '-b', '4096', '-L', 'rootfs', '-U', layout.rootUuid, '-I', '256',
+      '-E', `offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid},root_owner=0:0`,
+      '-d', rootDir, image, `${layout.root.sizeBytes / 1024}k`],
+  ];
+}
+
+export interface BootConfig {
+  layout: Layout;
+  arch: 'arm64' | 'armhf';
+  /** Extra kernel arguments (e.g. cgroup settings). */
+  extraCmdline?: string[];
+}
+
+export function configTxt(c: BootConfig): string {
+  return [
+    '# Written by armada build. Raspberry Pi 3/4/400/Zero 2 W with Debian’s kernel.',
+    ...(c.arch === 'arm64' ? ['arm_64bit=1'] : []),
+    'enable_uart=1',
+    'upstream_kernel=1',
+    'kernel=vmlinuz',
+    'initramfs initrd.img followkernel',
+    'disable_overscan=1',
+    '',
+  ].join('\n');
+}
+
+export function cmdlineTxt(c: BootConfig): string {
+  return (
+    [
+      'console=tty0',
+      // Debian's upstream-style device trees name the Pi's mini UART ttyS1.
+      'console=ttyS1,115200',
+      `root=PARTUUID=${partUuid(c.layout, 2)}`,
+      'rootfstype=ext4',
+      'rootwait',
+      'fsck.repair=yes',
+      ...(c.extraCmdline ?? []),
+    ].join(' ') + '\n'
+  );
+}
+
+export function fstab(layout: Layout): string {
+  return [
+    '# Written by armada build: partitions by PARTUUID, so mmcblk0 on a Pi and vda in QEMU both work.',
+    `PARTUUID=${partUuid(layout, 2)}  /               ext4  defaults,noatime  0  1`,
+    `PARTUUID=${partUuid(layout, 1)}  /boot/firmware  vfat  defaults,umask=0077  0  2`,
+    '',
+  ].join('\n');
+}
+
+/** Boot-partition files taken from the root filesystem: firmware blobs and the Pi device trees. */
+export function isBootFirmware(name: string): boolean {
+  return /^(bootcode\.bin|(start|fixup)[a-z0-9_]*\.(elf|dat))$/.test(name);
+}
+
+export function isPiDeviceTree(name: string): boolean {
+  return /^bcm(2710|2711|2837|2712)-.*\.dtb$/.test(name);
+}

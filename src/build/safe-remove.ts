@@ -1,0 +1,29 @@
+/**
+ * Removing a bootstrap directory is dangerous: an interrupted mmdebstrap can leave the host's
+ * /dev, /proc or /sys bind-mounted inside it, and a plain recursive delete would walk into them.
+ * So: unmount whatever is mounted below the directory (deepest first), then delete without
+ * crossing filesystem boundaries.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { run } from '../exec.js';
+
+/** Pure: mount points below dir from /proc/self/mounts text, deepest first. */
+export function mountsBelow(mountsText: string, dir: string): string[] {
+  const root = resolve(dir) + '/';
+  return mountsText
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m): m is string => Boolean(m))
+    .map((m) => m.replace(/\\040/g, ' '))
+    .filter((m) => m.startsWith(root) || m + '/' === root)
+    .sort((a, b) => b.length - a.length);
+}
+
+export async function safeRemoveTree(dir: string): Promise<void> {
+  const mounts = mountsBelow(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), dir);
+  for (const m of mounts) await run(['umount', ['--lazy', m]], { allowFailure: true });
+  const left = mountsBelow(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), dir);
+  if (left.length) throw new Error(`refusing to delete ${dir}: still mounted below it: ${left.join(', ')}`);
+  await run(['rm', ['-rf', '--one-file-system', '--', resolve(dir)]], { allowFailure: false });
+}

@@ -1,0 +1,95 @@
+/**
+ * The image, made as files without loop mounts: a sparse image file, the partition table by
+ * sfdisk, FAT32 by mkfs.vfat --offset + mcopy, ext4 by mke2fs -d -E offset. Regions no
+ * filesystem writes stay holes, which is what the .bmap maps out.
+ */
+import { copyFile, mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ListrTask } from 'listr2';
+import { run } from '../../exec.js';
+import { UserError } from '../../errors.js';
+import { timed } from '../../tasks.js';
+import type { BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import {
+  cmdlineTxt, configTxt, fstab, isBootFirmware, isPiDeviceTree, mcopyBootCommand, mke2fsRootCommand,
+  mkfsBootCommand, planLayout, sfdiskCommand, sfdiskScript, type Layout,
+} from '../plan-image.js';
+import { hostsFile } from '../plan-identity.js';
+
+
+/** The newest installed kernel version, from /boot/vmlinuz-<version>. */
+export async function kernelVersion(rootfs: string): Promise<string> {
+  const names = (await readdir(join(rootfs, 'boot'))).filter((n) => n.startsWith('vmlinuz-'));
+  const versions = names.map((n) => n.slice('vmlinuz-'.length)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const v = versions.at(-1);
+  if (!v) throw new UserError('the root filesystem has no kernel in /boot; include a kernel package (e.g. linux-image-arm64)');
+  return v;
+}
+
+async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: number }> {
+  const du = await run(['du', ['-sx', '--block-size=1', rootfs]]);
+  const inodes = await run(['du', ['-sx', '--inodes', rootfs]]);
+  return { bytes: Number(du.stdout.split(/\s/)[0]), inodes: Number(inodes.stdout.split(/\s/)[0]) };
+}
+
+async function prepareBootDir(rootfs: string, bootDir: string, version: string, o: BuildOptions, layout: Layout, mtime: Date): Promise<string[]> {
+  await mkdir(bootDir, { recursive: true });
+  const fw = join(rootfs, 'usr/lib/raspi-firmware');
+  const firmware = (await readdir(fw).catch(() => [] as string[])).filter(isBootFirmware);
+  if (!firmware.includes('start4.elf') && !firmware.includes('start.elf'))
+    throw new UserError('no Raspberry Pi firmware in the root filesystem; include raspi-firmware (component non-free-firmware)');
+  for (const f of firmware) await copyFile(join(fw, f), join(bootDir, f));
+  const dtbDir = join(rootfs, `usr/lib/linux-image-${version}/broadcom`);
+  for (const f of (await readdir(dtbDir).catch(() => [] as string[])).filter(isPiDeviceTree)) await copyFile(join(dtbDir, f), join(bootDir, f));
+  await copyFile(join(rootfs, `boot/vmlinuz-${version}`), join(bootDir, 'vmlinuz'));
+  await copyFile(join(rootfs, `boot/initrd.img-${version}`), join(bootDir, 'initrd.img')).catch(() => {
+    throw new UserError(`no initramfs for kernel ${version}; the bootstrap's update-initramfs step failed`);
+  });
+  const cfg = { layout, arch: o.arch };
+  await writeFile(join(bootDir, 'config.txt'), configTxt(cfg));
+  await writeFile(join(bootDir, 'cmdline.txt'), cmdlineTxt(cfg));
+  const names = (await readdir(bootDir)).sort();
+  for (const n of names) await utimes(join(bootDir, n), mtime, mtime);
+  return names.map((n) => join(bootDir, n));
+}
+
+export function assembleImage(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+  return {
+    title: 'Assemble the image (MBR, FAT32 bootfs, ext4 rootfs)',
+    task: timed('assemble-image', async (ctx, task) => {
+      const rootfs = ctx.rootfsDir!;
+      const version = await kernelVersion(rootfs);
+      const seed = JSON.stringify({ key: ctx.stageKey, name: o.name, insecure: o.insecureTcp, v: o.armadaVersion });
+      // Size first from the content, then write the files whose content depends on the layout.
+      const size = await contentSize(rootfs);
+      const layout = planLayout({ seed, bootSizeMiB: o.bootSizeMiB, rootContentBytes: size.bytes, rootInodes: size.inodes, headroomMiB: o.headroomMiB });
+      await writeFile(join(rootfs, 'etc/fstab'), fstab(layout));
+      await writeFile(join(rootfs, 'etc/hostname'), 'armada\n');
+      await writeFile(join(rootfs, 'etc/hosts'), hostsFile('armada'));
+      if (o.sourceDateEpoch) {
+        // Clamp every mtime so the same packages give the same bytes.
+        await run(['find', [rootfs, '-xdev', '-newermt', `@${o.sourceDateEpoch}`, '-exec', 'touch', '--no-dereference', `--date=@${o.sourceDateEpoch}`, '{}', '+']]);
+      }
+      const bootFiles = await prepareBootDir(rootfs, join(ctx.workDir!, 'boot'), version, o, layout, buildTime);
+      const image = join(ctx.workDir!, `${o.name}.img`);
+      const fh = await open(image, 'w');
+      await fh.truncate(layout.totalBytes);
+      await fh.close();
+      const env = {
+        ...(o.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(o.sourceDateEpoch), E2FSPROGS_FAKE_TIME: String(o.sourceDateEpoch) } : {}),
+        MTOOLS_SKIP_CHECK: '1',
+      };
+      task.output = 'partition table';
+      await run(sfdiskCommand(image), { input: sfdiskScript(layout) });
+      task.output = 'FAT32 bootfs';
+      await run(mkfsBootCommand(image, layout), { env });
+      await run(mcopyBootCommand(image, layout, bootFiles), { env });
+      task.output = 'ext4 rootfs';
+      await run(mke2fsRootCommand(image, layout, rootfs), { env });
+      ctx.layout = layout;
+      ctx.imagePath = image;
+      task.title = `Assemble the image (${(layout.totalBytes / 1024 ** 3).toFixed(2)} GiB, kernel ${version})`;
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * mmdebstrap into the stage cache. A finished stage is renamed into place only when complete, so
+ * an interrupted build leaves nothing that a rerun could mistake for a good root filesystem.
+ */
+import { access, mkdir, rename, writeFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ListrTask } from 'listr2';
+import { run, CommandFailedError } from '../../exec.js';
+import { UserError } from '../../errors.js';
+import { onCleanup } from '../../cleanup.js';
+import { timed } from '../../tasks.js';
+import type { BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import { mmdebstrapCommand } from '../plan-bootstrap.js';
+import { packageSet } from '../packages.js';
+import { initramfsModules } from '../initramfs.js';
+import { stagePaths } from '../stage-cache.js';
+import { safeRemoveTree } from '../safe-remove.js';
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+/** mmdebstrap's own words, turned into the fix. */
+export function explainBootstrapFailure(stderr: string): string | undefined {
+  const missing = /Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate/.exec(stderr);
+  if (missing) return `package '${missing[1] ?? missing[2]}' was not found in the archive; check --packages, --suite and --components`;
+  if (/Failed to fetch|Could not resolve|Temporary failure resolving|Connection failed|Unable to connect/.test(stderr))
+    return 'the package mirror could not be reached; check the network or pass --mirror';
+  if (/NO_PUBKEY|not signed|is not signed|signatures couldn't be verified/i.test(stderr))
+    return 'the archive signature could not be verified; pass --keyring with the archive’s key';
+  if (/No space left on device/.test(stderr)) return 'the disk is full; free space in the cache directory (ARMADA_CACHE_DIR)';
+  if (/exec format error/i.test(stderr)) return 'foreign binaries cannot run: enable qemu-user binfmt (sudo scripts/setup-host.sh)';
+  return undefined;
+}
+
+async function pruneOldStages(stagesDir: string, keep: string, max = 2): Promise<void> {
+  const names = (await readdir(stagesDir).catch(() => [] as string[])).filter((n) => !n.endsWith('.partial') && n !== keep);
+  const withTime = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(stagesDir, n))).mtimeMs })));
+  withTime.sort((a, b) => b.t - a.t);
+  for (const { n } of withTime.slice(max - 1)) await safeRemoveTree(join(stagesDir, n));
+}
+
+export function bootstrapRootfs(o: BuildOptions): ListrTask<BuildContext> {
+  return {
+    title: `Bootstrap the root filesystem (Debian ${o.suite} ${o.arch})`,
+    skip: async (ctx) => {
+      const done = await exists(stagePaths(o.cacheDir, ctx.stageKey!).complete);
+      ctx.stageCacheHit = done && !o.refresh;
+      return ctx.stageCacheHit ? `stage cache hit (${ctx.stageKey})` : false;
+    },
+    task: timed('bootstrap-rootfs', async (ctx, task) => {
+      const p = stagePaths(o.cacheDir, ctx.stageKey!);
+      await safeRemoveTree(p.partial);
+      const removePartial = onCleanup('remove partial bootstrap', () => safeRemoveTree(p.partial));
+      await mkdir(p.partial, { recursive: true });
+      const cmd = mmdebstrapCommand({
+        arch: o.arch,
+        suite: o.suite,
+        mirrorLines: ctx.mirrorLines ?? [],
+        components: o.components,
+        ...(o.keyring ? { keyring: o.keyring } : {}),
+        packages: packageSet(o.arch, o.packages),
+        targetDir: join(p.partial, 'rootfs'),
+        aptCacheDir: join(o.cacheDir, 'apt', o.arch),
+        initramfsModules: initramfsModules(),
+      });
+      try {
+        await run(cmd, {
+          env: o.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(o.sourceDateEpoch) } : {},
+          onLine: (line) => (task.output = line),
+          timeoutMs: 90 * 60_000,
+        });
+      } catch (e) {
+        const why = e instanceof CommandFailedError ? explainBootstrapFailure(e.stderr) : undefined;
+        if (why) throw new UserError(`bootstrap failed: ${why}`);
+        throw e;
+      }
+      await writeFile(join(p.partial, 'complete.json'), JSON.stringify({ key: ctx.stageKey, mirrorLines: ctx.mirrorLines }, null, 2));
+      await safeRemoveTree(p.dir);
+      await rename(p.partial, p.dir);
+      await removePartial();
+      await pruneOldStages(join(o.cacheDir, 'stages'), ctx.stageKey!);
+    }),
+  };
+}

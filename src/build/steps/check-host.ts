@@ -1,0 +1,91 @@
+/**
+ * Before anything slow: root, host tools, foreign-architecture emulation, disk space, and the
+ * archive we will bootstrap from (whose state keys the stage cache).
+ */
+import { createHash } from 'node:crypto';
+import { readFile, statfs, mkdir } from 'node:fs/promises';
+import { arch as hostArch } from 'node:os';
+import type { ListrTask } from 'listr2';
+import { NotRootError, UserError } from '../../errors.js';
+import { requireTool } from '../../exec.js';
+import type { BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import { inReleaseUrl, mirrorLinesFor, mirrorLinesFromOption } from '../apt-sources.js';
+import { readHostAptSources } from '../read-apt-sources.js';
+import { packageSet } from '../packages.js';
+import { initramfsModules } from '../initramfs.js';
+import { stageKey, stagePaths } from '../stage-cache.js';
+import { timed } from '../../tasks.js';
+
+const tools = ['mmdebstrap', 'mkfs.vfat', 'mcopy', 'mke2fs', 'sfdisk', 'xz', 'dpkg-query'];
+const GiB = 1024 ** 3;
+
+async function binfmtEnabled(arch: string): Promise<boolean> {
+  const name = arch === 'arm64' ? 'qemu-aarch64' : 'qemu-arm';
+  const text = await readFile(`/proc/sys/fs/binfmt_misc/${name}`, 'utf8').catch(() => '');
+  return text.startsWith('enabled');
+}
+
+function nativeArch(arch: string): boolean {
+  return (arch === 'arm64' && hostArch() === 'arm64') || (arch === 'armhf' && hostArch() === 'arm');
+}
+
+async function archiveState(lines: string[]): Promise<string[]> {
+  return Promise.all(
+    lines.map(async (line) => {
+      const url = inReleaseUrl(line);
+      if (!url) return '';
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+      } catch (e) {
+        throw new UserError(`the package mirror is unreachable (${url}: ${(e as Error).message}); check the network or pass --mirror`);
+      }
+      if (!res.ok) throw new UserError(`the package mirror answered ${res.status} for ${url}; check --suite and --mirror`);
+      return createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+    }),
+  );
+}
+
+export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
+  return {
+    title: 'Check the build host',
+    task: timed('check-host', async (ctx, task) => {
+      if (process.getuid?.() !== 0) throw new NotRootError('armada build (mmdebstrap, chroot, file ownership)');
+      for (const t of tools) await requireTool(t);
+      if (!nativeArch(o.arch) && !(await binfmtEnabled(o.arch))) {
+        throw new UserError(
+          `cannot run ${o.arch} programs on this ${hostArch()} machine: qemu-user binfmt is not enabled; run 'sudo scripts/setup-host.sh' (installs qemu-user-static and binfmt-support and enables them)`,
+        );
+      }
+      await mkdir(o.out, { recursive: true });
+      await mkdir(o.cacheDir, { recursive: true });
+      for (const [dir, need] of [[o.cacheDir, 6], [o.out, 3]] as const) {
+        const s = await statfs(dir);
+        const free = s.bavail * s.bsize;
+        if (free < need * GiB) {
+          throw new UserError(`only ${(free / GiB).toFixed(1)} GiB free in ${dir}; the build needs about ${need} GiB there (free space or choose another --out / ARMADA_CACHE_DIR)`);
+        }
+      }
+      const lines = o.mirror
+        ? mirrorLinesFromOption(o.mirror, o.suite, o.components)
+        : mirrorLinesFor(await readHostAptSources(), o.suite, o.arch, o.components);
+      task.output = lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default";
+      const state = await archiveState(lines);
+      const key = stageKey({
+        arch: o.arch,
+        suite: o.suite,
+        mirrorLines: lines,
+        components: o.components,
+        ...(o.keyring ? { keyring: o.keyring } : {}),
+        packages: packageSet(o.arch, o.packages),
+        initramfsModules: initramfsModules(),
+        archiveState: state,
+        ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+      });
+      ctx.mirrorLines = lines;
+      ctx.stageKey = key;
+      ctx.stageRootfs = stagePaths(o.cacheDir, key).rootfs;
+    }),
+  };
+}

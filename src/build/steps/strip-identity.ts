@@ -1,0 +1,31 @@
+import { readdir, rm, truncate, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ListrTask } from 'listr2';
+import { timed } from '../../tasks.js';
+import type { BuildContext } from '../context.js';
+import { planStripIdentity } from '../plan-identity.js';
+
+async function* matches(root: string, pattern: string): AsyncGenerator<string> {
+  // Patterns are one directory level deep; Node 20 has no fs.glob.
+  const slash = pattern.lastIndexOf('/');
+  const dir = join(root, pattern.slice(0, slash));
+  const re = new RegExp('^' + pattern.slice(slash + 1).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+  for (const n of await readdir(dir).catch(() => [] as string[])) if (re.test(n)) yield join(dir, n);
+}
+
+export function stripIdentity(): ListrTask<BuildContext> {
+  return {
+    title: 'Strip per-device identity (SSH host keys, machine-id, logs, caches)',
+    task: timed('strip-identity', async (ctx) => {
+      const root = ctx.rootfsDir!;
+      const plan = planStripIdentity();
+      for (const pattern of plan.remove) for await (const p of matches(root, pattern)) await rm(p, { force: true, recursive: false });
+      for (const f of plan.truncate) await truncate(join(root, f), 0).catch(() => undefined);
+      for (const d of plan.empty) {
+        const dir = join(root, d);
+        for (const n of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, n), { recursive: true, force: true });
+        await mkdir(dir, { recursive: true });
+      }
+    }),
+  };
+}

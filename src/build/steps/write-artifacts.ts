@@ -1,0 +1,85 @@
+/**
+ * Artifacts are made in a private directory inside --out and renamed into place only when all of
+ * them are complete: a failed or interrupted build leaves the previous release files untouched.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { ListrTask } from 'listr2';
+import { run, spawnStreaming } from '../../exec.js';
+import { onCleanup } from '../../cleanup.js';
+import { CommandFailedError } from '../../exec.js';
+import { timed } from '../../tasks.js';
+import type { Artifact, BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import { artifactName, compressCommand, sha256sums } from '../plan-artifacts.js';
+import { buildManifest } from '../manifest.js';
+import { createBmap } from '../../bmap/create.js';
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path, { highWaterMark: 4 << 20 }), hash);
+  return hash.digest('hex');
+}
+
+async function compress(kind: 'xz' | 'zst' | 'zip', image: string, dest: string): Promise<void> {
+  const { cmd, stdoutTo } = compressCommand(kind, image, dest);
+  if (!stdoutTo) {
+    await run(cmd);
+    return;
+  }
+  const child = spawnStreaming(cmd);
+  child.stdin.end();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await pipeline(child.stdout, createWriteStream(stdoutTo));
+  const result = await child;
+  if (result.exitCode !== 0) throw new CommandFailedError(cmd, result.exitCode, stderr);
+}
+
+export function writeArtifacts(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+  return {
+    title: `Write artifacts to ${o.out}`,
+    task: timed('write-artifacts', async (ctx, task) => {
+      const staging = await mkdtemp(join(o.out, '.armada-partial-'));
+      onCleanup('remove partial artifacts', () => rm(staging, { recursive: true, force: true }));
+      const img = join(staging, artifactName(o, 'img'));
+      await rename(ctx.imagePath!, img);
+      ctx.imagePath = img;
+      const files: { kind: Artifact['kind']; path: string }[] = [{ kind: 'img', path: img }];
+      task.output = `bmap and ${o.compress.join(', ')}`;
+      const bmapPath = join(staging, artifactName(o, 'bmap'));
+      // The bmap hashes the image while xz compresses it: two cores, two jobs.
+      await Promise.all([
+        createBmap(img).then((xml) => writeFile(bmapPath, xml)),
+        ...o.compress.map(async (kind) => {
+          const k = kind === 'zip' ? 'zip' : (`img.${kind}` as const);
+          const dest = join(staging, artifactName(o, k));
+          await compress(kind, img, dest);
+          files.push({ kind: k, path: dest });
+        }),
+      ]);
+      files.push({ kind: 'bmap', path: bmapPath });
+      task.output = 'checksums and manifest';
+      const artifacts: Artifact[] = [];
+      for (const f of files) artifacts.push({ kind: f.kind, path: join(o.out, basename(f.path)), bytes: (await stat(f.path)).size, sha256: await sha256File(f.path) });
+      artifacts.sort((a, b) => a.path.localeCompare(b.path));
+      const manifest = buildManifest(o, ctx, artifacts, buildTime);
+      await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+      const manifestHash = await sha256File(join(staging, 'manifest.json'));
+      const sums = [...artifacts.map((a) => ({ file: basename(a.path), sha256: a.sha256! })), { file: 'manifest.json', sha256: manifestHash }];
+      await writeFile(join(staging, 'SHA256SUMS'), sha256sums(sums.sort((a, b) => a.file.localeCompare(b.file))));
+      for (const name of [...files.map((f) => basename(f.path)), 'manifest.json', 'SHA256SUMS']) await rename(join(staging, name), join(o.out, name));
+      await rm(staging, { recursive: true, force: true });
+      ctx.imagePath = join(o.out, artifactName(o, 'img'));
+      ctx.manifest = manifest;
+      ctx.artifacts = [
+        ...artifacts,
+        { kind: 'manifest', path: join(o.out, 'manifest.json'), bytes: (await stat(join(o.out, 'manifest.json'))).size, sha256: manifestHash },
+        { kind: 'SHA256SUMS', path: join(o.out, 'SHA256SUMS'), bytes: (await stat(join(o.out, 'SHA256SUMS'))).size },
+      ];
+    }),
+  };
+}

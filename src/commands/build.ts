@@ -1,0 +1,73 @@
+/**
+ * `armada build`: a bootable Raspberry Pi Docker-host image from package mirrors.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { log } from '../log.js';
+import { runTasks } from '../tasks.js';
+import type { BuildContext, Artifact } from '../build/context.js';
+import { buildPipeline } from '../build/pipeline.js';
+import { defaultBuildName, defaultSuite, validateBuildOptions, type BuildOptions } from '../build/options.js';
+import { armadaVersion } from '../version.js';
+
+export interface BuildResult {
+  ok: true;
+  artifacts: Artifact[];
+  manifest: Record<string, unknown>;
+  stageCacheHit: boolean;
+  timings: Record<string, number>;
+}
+
+export function cacheDir(): string {
+  return process.env.ARMADA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'armada');
+}
+
+export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion'>> & { silent?: boolean };
+
+export function resolveBuildOptions(r: BuildRequest): BuildOptions {
+  const arch = r.arch ?? 'arm64';
+  const suite = r.suite ?? defaultSuite;
+  const envEpoch = process.env.SOURCE_DATE_EPOCH;
+  const o: BuildOptions = {
+    arch,
+    suite,
+    ...(r.mirror ? { mirror: r.mirror } : {}),
+    ...(r.keyring ? { keyring: resolve(r.keyring) } : {}),
+    components: r.components?.length ? r.components : ['main', 'non-free-firmware'],
+    packages: r.packages ?? [],
+    out: resolve(r.out ?? 'out'),
+    name: r.name ?? defaultBuildName({ suite, arch }),
+    compress: r.compress ?? ['xz'],
+    insecureTcp: r.insecureTcp ?? false,
+    allowMissingKernelOptions: r.allowMissingKernelOptions ?? false,
+    requireKernel: r.requireKernel ?? [],
+    cacheDir: r.cacheDir ?? cacheDir(),
+    ...(r.workDir ? { workDir: resolve(r.workDir) } : {}),
+    refresh: r.refresh ?? false,
+    ...(r.sourceDateEpoch !== undefined ? { sourceDateEpoch: r.sourceDateEpoch } : envEpoch ? { sourceDateEpoch: Number(envEpoch) } : {}),
+    headroomMiB: r.headroomMiB ?? 256,
+    bootSizeMiB: r.bootSizeMiB ?? 256,
+    armadaVersion,
+  };
+  validateBuildOptions(o);
+  return o;
+}
+
+export async function buildImage(request: BuildRequest): Promise<BuildResult> {
+  const o = resolveBuildOptions(request);
+  if (o.insecureTcp) {
+    log.warn('--insecure-tcp: this image will ALSO expose Docker WITHOUT TLS on port 2375. Anyone on the network can take over the device. Use it only on an isolated lab network.');
+  }
+  const buildTime = o.sourceDateEpoch ? new Date(o.sourceDateEpoch * 1000) : new Date();
+  const ctx: BuildContext = { timings: {} };
+  const started = performance.now();
+  await runTasks(buildPipeline(o, buildTime), ctx, { silent: request.silent ?? false });
+  ctx.timings.total = Math.round(performance.now() - started) / 1000;
+  return { ok: true, artifacts: ctx.artifacts ?? [], manifest: ctx.manifest ?? {}, stageCacheHit: ctx.stageCacheHit ?? false, timings: ctx.timings };
+}
+
+export function formatBuildResult(r: BuildResult): string {
+  const lines = r.artifacts.map((a) => `  ${a.path}  ${(a.bytes / 1024 ** 2).toFixed(1)} MiB`);
+  const t = Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
+  return ['Artifacts:', ...lines, `Timings: ${t}`, ...(r.stageCacheHit ? ['(root filesystem from the stage cache)'] : [])].join('\n');
+}

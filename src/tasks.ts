@@ -1,0 +1,49 @@
+/**
+ * Runs listr2 task lists the same way for every command: progress on stderr (stdout is kept for
+ * --json), the simple renderer when not on a TTY or in CI, silence in tests, and our own signal
+ * handling (cleanup then exit 4) instead of listr2's.
+ */
+import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
+
+export interface TaskRunOptions {
+  silent?: boolean;
+}
+
+export function listrOptions(opts: TaskRunOptions) {
+  const output = new ProcessOutput(process.stderr, process.stderr);
+  const logger = new ListrLogger({ processOutput: output });
+  const plain = !process.stderr.isTTY || Boolean(process.env.CI);
+  return {
+    renderer: opts.silent ? ('silent' as const) : plain ? ('simple' as const) : ('default' as const),
+    fallbackRenderer: 'simple' as const,
+    rendererOptions: { timer: PRESET_TIMER, logger, collapseSubtasks: false },
+    fallbackRendererOptions: { timer: PRESET_TIMER, logger },
+    registerSignalListeners: false,
+    exitOnError: true,
+    collectErrors: false as const,
+  };
+}
+
+export async function runTasks<Ctx extends object>(
+  tasks: ListrTask<Ctx>[],
+  ctx: Ctx,
+  opts: TaskRunOptions = {},
+): Promise<Ctx> {
+  const list = new Listr<Ctx>(tasks, { ...listrOptions(opts), ctx } as never);
+  return list.run(ctx);
+}
+
+/** Wraps a task function so its wall time lands in ctx.timings under the task's title. */
+export function timed<Ctx extends { timings: Record<string, number> }>(
+  name: string,
+  fn: NonNullable<ListrTask<Ctx>['task']>,
+): NonNullable<ListrTask<Ctx>['task']> {
+  return async (ctx, task) => {
+    const start = performance.now();
+    try {
+      return await fn(ctx, task);
+    } finally {
+      ctx.timings[name] = Math.round(performance.now() - start) / 1000;
+    }
+  };
+}

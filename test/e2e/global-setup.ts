@@ -1,0 +1,44 @@
+/**
+ * Builds the default image once for all e2e tests, exactly as a user would (`armada build`), with
+ * the package and stage caches warm from earlier runs. Progress goes to the CI log.
+ */
+import { execFile } from 'node:child_process';
+import { rm, mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
+import type { BuildResult } from '../../src/commands/build.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    build: BuildResult | null;
+    buildError: string | null;
+    e2eOut: string;
+  }
+}
+
+const run = promisify(execFile);
+
+export default async function setup(project: TestProject): Promise<void> {
+  const out = process.env.ARMADA_E2E_OUT ?? '/var/tmp/armada-e2e/out';
+  project.provide('e2eOut', out);
+  if (process.getuid?.() !== 0) {
+    project.provide('build', null);
+    project.provide('buildError', 'e2e tests need root (CI runs as root)');
+    return;
+  }
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const started = Date.now();
+  const child = run('node', ['bin/armada.js', 'build', '--out', out, '--json'], { maxBuffer: 64 << 20, timeout: 75 * 60_000 });
+  child.child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+  try {
+    const { stdout } = await child;
+    project.provide('build', JSON.parse(stdout) as BuildResult);
+    project.provide('buildError', null);
+    process.stderr.write(`e2e: armada build took ${Math.round((Date.now() - started) / 1000)} s\n`);
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    project.provide('build', null);
+    project.provide('buildError', `armada build failed: ${err.message}\n${String(err.stderr ?? '').slice(-4000)}`);
+  }
+}
