@@ -14,7 +14,11 @@ export function listrOptions(opts: TaskRunOptions) {
   const logger = new ListrLogger({ processOutput: output });
   const plain = !process.stderr.isTTY || Boolean(process.env.CI);
   return {
-    renderer: opts.silent ? ('silent' as const) : plain ? ('simple' as const) : ('default' as const),
+    renderer: opts.silent
+      ? ('silent' as const)
+      : plain
+        ? ('simple' as const)
+        : ('default' as const),
     fallbackRenderer: 'simple' as const,
     rendererOptions: { timer: PRESET_TIMER, logger, collapseSubtasks: false },
     fallbackRendererOptions: { timer: PRESET_TIMER, logger },
@@ -33,7 +37,7 @@ export async function runTasks<Ctx extends object>(
   return list.run(ctx);
 }
 
-/** Wraps a task function so its wall time lands in ctx.timings under the task's title. */
+/** Wraps a task function so its wall time lands in ctx.timings under `name`. */
 export function timed<Ctx extends { timings: Record<string, number> }>(
   name: string,
   fn: NonNullable<ListrTask<Ctx>['task']>,
@@ -41,7 +45,7 @@ export function timed<Ctx extends { timings: Record<string, number> }>(
   return async (ctx, task) => {
     const start = performance.now();
     try {
-      return await fn(ctx, task);
+      await fn(ctx, task);
     } finally {
       ctx.timings[name] = Math.round(performance.now() - start) / 1000;
     }

@@ -19,11 +19,17 @@ export interface SymlinkSpec {
 
 function inside(root: string, path: string): string {
   const clean = normalize(path);
-  if (!clean.startsWith('/') || clean.split('/').includes('..')) throw new InternalError(`bad image path ${path}`);
+  if (!clean.startsWith('/') || clean.split('/').includes('..'))
+    throw new InternalError(`bad image path ${path}`);
   return join(root, clean);
 }
 
-export async function applyFiles(root: string, files: readonly FileSpec[], symlinks: readonly SymlinkSpec[] = [], mtime?: Date): Promise<void> {
+export async function applyFiles(
+  root: string,
+  files: readonly FileSpec[],
+  symlinks: readonly SymlinkSpec[] = [],
+  mtime?: Date,
+): Promise<void> {
   for (const f of files) {
     const dest = inside(root, f.path);
     await mkdir(dirname(dest), { recursive: true });

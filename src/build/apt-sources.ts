@@ -26,9 +26,9 @@ export function parseSourcesList(text: string): AptSource[] {
         .map((kv) => kv.split('=') as [string, string]),
     );
     out.push({
-      types: [m[1]!],
-      uris: [m[3]!],
-      suites: [m[4]!],
+      types: [m[1]],
+      uris: [m[3]],
+      suites: [m[4]],
       components: (m[5] ?? '').split(/\s+/).filter(Boolean),
       ...(opts.arch ? { architectures: opts.arch.split(',') } : {}),
     });
@@ -50,8 +50,8 @@ export function parseDeb822Sources(text: string): AptSource[] {
       }
       const m = /^([A-Za-z-]+):\s*(.*)$/.exec(raw);
       if (m) {
-        last = m[1]!.toLowerCase();
-        fields[last] = m[2]!.trim();
+        last = m[1].toLowerCase();
+        fields[last] = m[2].trim();
       }
     }
     if (!fields.uris || !fields.suites) continue;
@@ -72,7 +72,12 @@ export function parseDeb822Sources(text: string): AptSource[] {
  * mmdebstrap mirror lines for suite (+ -updates and -security when the host has them), or [] when
  * the host knows no archive for this suite (then mmdebstrap picks its own default).
  */
-export function mirrorLinesFor(sources: readonly AptSource[], suite: string, arch: string, components: readonly string[]): string[] {
+export function mirrorLinesFor(
+  sources: readonly AptSource[],
+  suite: string,
+  arch: string,
+  components: readonly string[],
+): string[] {
   const usable = sources.filter(
     (s) => s.types.includes('deb') && (!s.architectures || s.architectures.includes(arch)),
   );
@@ -90,17 +95,23 @@ export function mirrorLinesFor(sources: readonly AptSource[], suite: string, arc
 }
 
 /** --mirror may be a URL (expanded like the host's archive) or a full `deb …` line. */
-export function mirrorLinesFromOption(mirror: string, suite: string, components: readonly string[]): string[] {
+export function mirrorLinesFromOption(
+  mirror: string,
+  suite: string,
+  components: readonly string[],
+): string[] {
   return mirror
     .split(/\n|;/)
     .map((m) => m.trim())
     .filter(Boolean)
-    .map((m) => (m.startsWith('deb ') ? m : `deb ${m.replace(/\/+$/, '')} ${suite} ${components.join(' ')}`));
+    .map((m) =>
+      m.startsWith('deb ') ? m : `deb ${m.replace(/\/+$/, '')} ${suite} ${components.join(' ')}`,
+    );
 }
 
 /** The Release file whose content identifies the archive state of a mirror line. */
 export function inReleaseUrl(line: string): string | undefined {
   const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
-  if (!m || !/^https?:/.test(m[1]!)) return undefined;
-  return `${m[1]!.replace(/\/+$/, '')}/dists/${m[2]}/InRelease`;
+  if (!m || !/^https?:/.test(m[1])) return undefined;
+  return `${m[1].replace(/\/+$/, '')}/dists/${m[2]}/InRelease`;
 }

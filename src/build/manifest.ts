@@ -6,7 +6,12 @@ import type { Artifact, BuildContext } from './context.js';
 import type { BuildOptions } from './options.js';
 import { packageSet } from './packages.js';
 
-export function buildManifest(o: BuildOptions, ctx: BuildContext, artifacts: readonly Artifact[], buildTime: Date): Record<string, unknown> {
+export function buildManifest(
+  o: BuildOptions,
+  ctx: BuildContext,
+  artifacts: readonly Artifact[],
+  buildTime: Date,
+): Record<string, unknown> {
   return {
     armada: { version: o.armadaVersion },
     name: o.name,
@@ -33,14 +38,31 @@ export function buildManifest(o: BuildOptions, ctx: BuildContext, artifacts: rea
           diskId: ctx.layout.diskId,
           rootUuid: ctx.layout.rootUuid,
           partitions: [
-            { n: 1, label: 'bootfs', type: 'fat32', offsetBytes: ctx.layout.boot.offsetBytes, sizeBytes: ctx.layout.boot.sizeBytes },
-            { n: 2, label: 'rootfs', type: 'ext4', offsetBytes: ctx.layout.root.offsetBytes, sizeBytes: ctx.layout.root.sizeBytes },
+            {
+              n: 1,
+              label: 'bootfs',
+              type: 'fat32',
+              offsetBytes: ctx.layout.boot.offsetBytes,
+              sizeBytes: ctx.layout.boot.sizeBytes,
+            },
+            {
+              n: 2,
+              label: 'rootfs',
+              type: 'ext4',
+              offsetBytes: ctx.layout.root.offsetBytes,
+              sizeBytes: ctx.layout.root.sizeBytes,
+            },
           ],
           imageBytes: ctx.layout.totalBytes,
         }
       : null,
     docker: { tcp: 2376, tlsverify: true, insecureTcp2375: o.insecureTcp },
     packages: ctx.packages ?? [],
-    artifacts: artifacts.map((a) => ({ file: basename(a.path), kind: a.kind, bytes: a.bytes, sha256: a.sha256 })),
+    artifacts: artifacts.map((a) => ({
+      file: basename(a.path),
+      kind: a.kind,
+      bytes: a.bytes,
+      sha256: a.sha256,
+    })),
   };
 }

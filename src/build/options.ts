@@ -42,16 +42,26 @@ export function defaultBuildName(o: Pick<BuildOptions, 'suite' | 'arch'>): strin
 
 export function validateBuildOptions(o: BuildOptions): void {
   const problems: string[] = [];
-  if (!['arm64', 'armhf'].includes(o.arch)) problems.push(`--arch must be arm64 or armhf, not '${o.arch}'`);
-  if (!/^[a-z][a-z0-9.-]*$/.test(o.suite)) problems.push(`--suite '${o.suite}' is not a Debian suite name`);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.name)) problems.push(`--name '${o.name}' may use letters, digits, . _ - only`);
+  if (!['arm64', 'armhf'].includes(o.arch))
+    problems.push(`--arch must be arm64 or armhf, not '${o.arch}'`);
+  if (!/^[a-z][a-z0-9.-]*$/.test(o.suite))
+    problems.push(`--suite '${o.suite}' is not a Debian suite name`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.name))
+    problems.push(`--name '${o.name}' may use letters, digits, . _ - only`);
   for (const p of o.packages) {
-    if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$/.test(p)) problems.push(`--packages: '${p}' is not a package name`);
+    if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$/.test(p))
+      problems.push(`--packages: '${p}' is not a package name`);
   }
-  for (const c of o.components) if (!/^[a-z0-9-]+$/.test(c)) problems.push(`--components: '${c}' is not a component`);
-  if (o.bootSizeMiB < 256 || o.bootSizeMiB > 512) problems.push('--boot-size must be 256–512 MiB (DESIGN.md)');
+  for (const c of o.components)
+    if (!/^[a-z0-9-]+$/.test(c)) problems.push(`--components: '${c}' is not a component`);
+  if (o.bootSizeMiB < 256 || o.bootSizeMiB > 512)
+    problems.push('--boot-size must be 256–512 MiB (DESIGN.md)');
   if (o.headroomMiB < 64) problems.push('--headroom must be at least 64 MiB');
-  if (o.sourceDateEpoch !== undefined && !(Number.isInteger(o.sourceDateEpoch) && o.sourceDateEpoch > 0))
+  if (
+    o.sourceDateEpoch !== undefined &&
+    !(Number.isInteger(o.sourceDateEpoch) && o.sourceDateEpoch > 0)
+  )
     problems.push('SOURCE_DATE_EPOCH must be a positive whole number of seconds');
-  if (problems.length) throw new UsageError('invalid build options; fix these and run again', problems);
+  if (problems.length)
+    throw new UsageError('invalid build options; fix these and run again', problems);
 }

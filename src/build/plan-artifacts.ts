@@ -27,10 +27,17 @@ export function artifactName(o: Pick<BuildOptions, 'name'>, kind: Artifact['kind
  * lets `xz -dc -T0` (and armada flash) decompress in parallel. Level 3 keeps CI builds fast at a
  * few percent larger output than -6.
  */
-export function compressCommand(kind: Compression, image: string, dest: string): { cmd: Command; stdoutTo?: string } {
+export function compressCommand(
+  kind: Compression,
+  image: string,
+  dest: string,
+): { cmd: Command; stdoutTo?: string } {
   switch (kind) {
     case 'xz':
-      return { cmd: ['xz', ['-3', '-T0', '--block-size=32MiB', '-c', '--', image]], stdoutTo: dest };
+      return {
+        cmd: ['xz', ['-3', '-T0', '--block-size=32MiB', '-c', '--', image]],
+        stdoutTo: dest,
+      };
     case 'zst':
       return { cmd: ['zstd', ['-q', '-T0', '-6', '--long=27', '-f', '-o', dest, '--', image]] };
     case 'zip':

@@ -26,7 +26,11 @@ function sh(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-export function bootstrapHooks(input: BootstrapInput): { setup: string[]; essential: string[]; customize: string[] } {
+export function bootstrapHooks(input: BootstrapInput): {
+  setup: string[];
+  essential: string[];
+  customize: string[];
+} {
   const modules = input.initramfsModules.join('\\n');
   return {
     setup: [

@@ -27,7 +27,15 @@ export function planStripIdentity(): IdentityPlan {
     ],
     // An empty machine-id makes systemd treat the next boot as the first (ConditionFirstBoot).
     truncate: ['etc/machine-id'],
-    empty: ['var/lib/apt/lists', 'var/cache/apt/archives', 'var/log', 'tmp', 'var/tmp', 'boot/firmware', 'var/lib/docker'],
+    empty: [
+      'var/lib/apt/lists',
+      'var/cache/apt/archives',
+      'var/log',
+      'tmp',
+      'var/tmp',
+      'boot/firmware',
+      'var/lib/docker',
+    ],
   };
 }
 

@@ -29,7 +29,9 @@ function hex(seed: string, label: string): string {
 
 export function deriveIds(seed: string): Pick<Layout, 'diskId' | 'bootVolumeId' | 'rootUuid'> {
   // Disk id 0 means "none" to some firmware; a derived one is never 0 in practice, but be sure.
-  const diskId = hex(seed, 'disk-id').slice(0, 8).replace(/^0{8}$/, '00000001');
+  const diskId = hex(seed, 'disk-id')
+    .slice(0, 8)
+    .replace(/^0{8}$/, '00000001');
   const u = hex(seed, 'root-uuid');
   const rootUuid = `${u.slice(0, 8)}-${u.slice(8, 12)}-4${u.slice(13, 16)}-a${u.slice(17, 20)}-${u.slice(20, 32)}`;
   return { diskId, bootVolumeId: hex(seed, 'boot-volume-id').slice(0, 8), rootUuid };
@@ -39,7 +41,13 @@ export function deriveIds(seed: string): Pick<Layout, 'diskId' | 'bootVolumeId' 
  * Root size = content + ext4 overhead (journal, inode tables, reserved blocks) + headroom,
  * rounded up to the 4 MiB alignment. Never smaller than its filesystem: mke2fs is told this size.
  */
-export function planLayout(input: { seed: string; bootSizeMiB: number; rootContentBytes: number; rootInodes: number; headroomMiB: number }): Layout {
+export function planLayout(input: {
+  seed: string;
+  bootSizeMiB: number;
+  rootContentBytes: number;
+  rootInodes: number;
+  headroomMiB: number;
+}): Layout {
   const bootSize = input.bootSizeMiB * MiB;
   const overhead = 64 * MiB + input.rootInodes * 256 + input.rootContentBytes * 0.08;
   const rootSize = roundUp(input.rootContentBytes + overhead + input.headroomMiB * MiB, alignment);
@@ -79,8 +87,20 @@ export function mkfsBootCommand(image: string, layout: Layout): Command {
   // 1 KiB clusters keep FAT32 above its 65525-cluster minimum at 256 MiB.
   return [
     'mkfs.vfat',
-    ['-F', '32', '-s', '2', '-n', 'BOOTFS', '-i', layout.bootVolumeId, '--invariant',
-      `--offset=${layout.boot.offsetBytes / sectorSize}`, image, String(layout.boot.sizeBytes / 1024)],
+    [
+      '-F',
+      '32',
+      '-s',
+      '2',
+      '-n',
+      'BOOTFS',
+      '-i',
+      layout.bootVolumeId,
+      '--invariant',
+      `--offset=${layout.boot.offsetBytes / sectorSize}`,
+      image,
+      String(layout.boot.sizeBytes / 1024),
+    ],
   ];
 }
 
@@ -91,9 +111,26 @@ export function mcopyBootCommand(image: string, layout: Layout, files: string[])
 export function mke2fsRootCommand(image: string, layout: Layout, rootDir: string): Command {
   return [
     'mke2fs',
-    ['-F', '-q', '-t', 'ext4', '-b', '4096', '-L', 'rootfs', '-U', layout.rootUuid, '-I', '256',
-      '-E', `offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid},root_owner=0:0`,
-      '-d', rootDir, image, `${layout.root.sizeBytes / 1024}k`],
+    [
+      '-F',
+      '-q',
+      '-t',
+      'ext4',
+      '-b',
+      '4096',
+      '-L',
+      'rootfs',
+      '-U',
+      layout.rootUuid,
+      '-I',
+      '256',
+      '-E',
+      `offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid},root_owner=0:0`,
+      '-d',
+      rootDir,
+      image,
+      `${layout.root.sizeBytes / 1024}k`,
+    ],
   ];
 }
 

@@ -24,6 +24,7 @@ export async function safeRemoveTree(dir: string): Promise<void> {
   const mounts = mountsBelow(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), dir);
   for (const m of mounts) await run(['umount', ['--lazy', m]], { allowFailure: true });
   const left = mountsBelow(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), dir);
-  if (left.length) throw new Error(`refusing to delete ${dir}: still mounted below it: ${left.join(', ')}`);
+  if (left.length)
+    throw new Error(`refusing to delete ${dir}: still mounted below it: ${left.join(', ')}`);
   await run(['rm', ['-rf', '--one-file-system', '--', resolve(dir)]], { allowFailure: false });
 }

@@ -24,11 +24,20 @@ export interface StageInputs {
 }
 
 export function stageKey(inputs: StageInputs): string {
-  const canonical = JSON.stringify({ recipeVersion, ...inputs, packages: [...inputs.packages].sort() });
+  const canonical = JSON.stringify({
+    recipeVersion,
+    ...inputs,
+    packages: [...inputs.packages].sort(),
+  });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 export function stagePaths(cacheDir: string, key: string) {
   const dir = join(cacheDir, 'stages', key);
-  return { dir, rootfs: join(dir, 'rootfs'), partial: `${dir}.partial`, complete: join(dir, 'complete.json') };
+  return {
+    dir,
+    rootfs: join(dir, 'rootfs'),
+    partial: `${dir}.partial`,
+    complete: join(dir, 'complete.json'),
+  };
 }

@@ -10,11 +10,21 @@ import { builtImage, e2eSkip } from './built-image.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 
 const sh = (file: string, args: string[], opts: { cwd?: string } = {}) =>
-  spawnSync(file, args, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, ...opts });
+  spawnSync(file, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+    ...opts,
+  });
 
 function partitions(image: string) {
-  const pt = JSON.parse(execFileSync('sfdisk', ['--json', image], { encoding: 'utf8' })).partitiontable;
-  return { id: String(pt.id).replace(/^0x/, ''), parts: pt.partitions as { start: number; size: number; type: string }[] };
+  const pt = JSON.parse(
+    execFileSync('sfdisk', ['--json', image], { encoding: 'utf8' }),
+  ).partitiontable;
+  return {
+    id: String(pt.id).replace(/^0x/, ''),
+    parts: pt.partitions as { start: number; size: number; type: string }[],
+  };
 }
 
 function debugfs(image: string, offset: number, request: string): string {
@@ -39,7 +49,9 @@ describe.skipIf(e2eSkip)('armada build artifacts', () => {
     expect(m.options.insecureTcp).toBe(false);
     expect(m.docker).toEqual({ tcp: 2376, tlsverify: true, insecureTcp2375: false });
     const names = (m.packages as { name: string }[]).map((p) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['docker.io', 'raspi-firmware', 'openssh-server', 'avahi-daemon']));
+    expect(names).toEqual(
+      expect.arrayContaining(['docker.io', 'raspi-firmware', 'openssh-server', 'avahi-daemon']),
+    );
   });
 
   it('compresses to block-mode xz that decompresses to the image', () => {
@@ -56,28 +68,45 @@ describe.skipIf(e2eSkip)('armada build artifacts', () => {
     const { parts } = partitions(image);
     expect(parts).toHaveLength(2);
     expect(parts[0]).toMatchObject({ start: 8192, type: 'c' });
-    expect(parts[0]!.size * 512).toBeGreaterThanOrEqual(256 << 20);
-    expect(parts[1]!.type).toBe('83');
-    expect((parts[1]!.start * 512) % (4 << 20)).toBe(0);
+    expect(parts[0].size * 512).toBeGreaterThanOrEqual(256 << 20);
+    expect(parts[1].type).toBe('83');
+    expect((parts[1].start * 512) % (4 << 20)).toBe(0);
     const dir = await suiteTempDir();
     const boot = join(dir, 'boot.vfat');
-    execFileSync('dd', [`if=${image}`, `of=${boot}`, 'bs=512', `skip=${parts[0]!.start}`, `count=${parts[0]!.size}`, 'status=none']);
+    execFileSync('dd', [
+      `if=${image}`,
+      `of=${boot}`,
+      'bs=512',
+      `skip=${parts[0].start}`,
+      `count=${parts[0].size}`,
+      'status=none',
+    ]);
     const fat = sh('fsck.vfat', ['-n', boot]);
     expect(fat.status, fat.stdout + fat.stderr).toBe(0);
-    const ext = sh('e2fsck', ['-fn', `${image}?offset=${parts[1]!.start * 512}`]);
+    const ext = sh('e2fsck', ['-fn', `${image}?offset=${parts[1].start * 512}`]);
     expect(ext.status, ext.stdout + ext.stderr).toBe(0);
   });
 
   it('boots by PARTUUID with the Pi firmware, kernel, initrd and device trees on bootfs', () => {
     const { image } = builtImage();
     const { id, parts } = partitions(image);
-    const drive = `${image}@@${parts[0]!.start * 512}`;
+    const drive = `${image}@@${parts[0].start * 512}`;
     const files = sh('mdir', ['-b', '-i', drive, '::/']).stdout;
-    for (const f of ['vmlinuz', 'initrd.img', 'config.txt', 'cmdline.txt', 'start4.elf', 'fixup4.dat', 'bootcode.bin', 'bcm2711-rpi-4-b.dtb', 'bcm2837-rpi-3-b.dtb'])
+    for (const f of [
+      'vmlinuz',
+      'initrd.img',
+      'config.txt',
+      'cmdline.txt',
+      'start4.elf',
+      'fixup4.dat',
+      'bootcode.bin',
+      'bcm2711-rpi-4-b.dtb',
+      'bcm2837-rpi-3-b.dtb',
+    ])
       expect(files).toContain(f);
     const cmdline = sh('mtype', ['-i', drive, '::/cmdline.txt']).stdout;
     expect(cmdline).toContain(`root=PARTUUID=${id}-02`);
-    const fstab = debugfs(image, parts[1]!.start * 512, 'cat /etc/fstab');
+    const fstab = debugfs(image, parts[1].start * 512, 'cat /etc/fstab');
     expect(fstab).toContain(`PARTUUID=${id}-02`);
     expect(fstab).toContain(`PARTUUID=${id}-01  /boot/firmware`);
   });
@@ -85,7 +114,7 @@ describe.skipIf(e2eSkip)('armada build artifacts', () => {
   it('ships no per-device identity: no SSH host keys, empty machine-id, no TLS keys', () => {
     const { image } = builtImage();
     const { parts } = partitions(image);
-    const off = parts[1]!.start * 512;
+    const off = parts[1].start * 512;
     expect(debugfs(image, off, 'ls -l /etc/ssh')).not.toMatch(/ssh_host_/);
     expect(debugfs(image, off, 'stat /etc/machine-id')).toMatch(/Size: 0\b/);
     expect(debugfs(image, off, 'ls -l /etc/docker/tls')).not.toMatch(/\.pem/);
@@ -94,7 +123,7 @@ describe.skipIf(e2eSkip)('armada build artifacts', () => {
 
   it('configures Docker for TLS on 2376 only', () => {
     const { image } = builtImage();
-    const off = partitions(image).parts[1]!.start * 512;
+    const off = partitions(image).parts[1].start * 512;
     const daemon = JSON.parse(debugfs(image, off, 'cat /etc/docker/daemon.json'));
     expect(daemon).toMatchObject({ 'storage-driver': 'overlay2', tls: true, tlsverify: true });
     expect(daemon.hosts).toBeUndefined();

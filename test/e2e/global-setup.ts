@@ -29,7 +29,10 @@ export default async function setup(project: TestProject): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const started = Date.now();
-  const child = run('node', ['bin/armada.js', 'build', '--out', out, '--json'], { maxBuffer: 64 << 20, timeout: 75 * 60_000 });
+  const child = run('node', ['bin/armada.js', 'build', '--out', out, '--json'], {
+    maxBuffer: 64 << 20,
+    timeout: 75 * 60_000,
+  });
   child.child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
   try {
     const { stdout } = await child;
@@ -39,6 +42,9 @@ export default async function setup(project: TestProject): Promise<void> {
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     project.provide('build', null);
-    project.provide('buildError', `armada build failed: ${err.message}\n${String(err.stderr ?? '').slice(-4000)}`);
+    project.provide(
+      'buildError',
+      `armada build failed: ${err.message}\n${String(err.stderr ?? '').slice(-4000)}`,
+    );
   }
 }

@@ -26,11 +26,19 @@ export async function fillRandom(path: string, sizeBytes: number): Promise<void>
   }
 }
 
-export async function makeCard(backingFile: string, sizeBytes: number, opts: { readOnly?: boolean } = {}): Promise<Card> {
+export async function makeCard(
+  backingFile: string,
+  sizeBytes: number,
+  opts: { readOnly?: boolean } = {},
+): Promise<Card> {
   await fillRandom(backingFile, sizeBytes);
-  const device = execFileSync('losetup', ['--find', '--show', ...(opts.readOnly ? ['-r'] : []), backingFile], {
-    encoding: 'utf8',
-  }).trim();
+  const device = execFileSync(
+    'losetup',
+    ['--find', '--show', ...(opts.readOnly ? ['-r'] : []), backingFile],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
   afterAll(() => {
     try {
       execFileSync('losetup', ['-d', device]);

@@ -12,18 +12,32 @@ import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
-  cmdlineTxt, configTxt, fstab, isBootFirmware, isPiDeviceTree, mcopyBootCommand, mke2fsRootCommand,
-  mkfsBootCommand, planLayout, sfdiskCommand, sfdiskScript, type Layout,
+  cmdlineTxt,
+  configTxt,
+  fstab,
+  isBootFirmware,
+  isPiDeviceTree,
+  mcopyBootCommand,
+  mke2fsRootCommand,
+  mkfsBootCommand,
+  planLayout,
+  sfdiskCommand,
+  sfdiskScript,
+  type Layout,
 } from '../plan-image.js';
 import { hostsFile } from '../plan-identity.js';
-
 
 /** The newest installed kernel version, from /boot/vmlinuz-<version>. */
 export async function kernelVersion(rootfs: string): Promise<string> {
   const names = (await readdir(join(rootfs, 'boot'))).filter((n) => n.startsWith('vmlinuz-'));
-  const versions = names.map((n) => n.slice('vmlinuz-'.length)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const versions = names
+    .map((n) => n.slice('vmlinuz-'.length))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const v = versions.at(-1);
-  if (!v) throw new UserError('the root filesystem has no kernel in /boot; include a kernel package (e.g. linux-image-arm64)');
+  if (!v)
+    throw new UserError(
+      'the root filesystem has no kernel in /boot; include a kernel package (e.g. linux-image-arm64)',
+    );
   return v;
 }
 
@@ -33,19 +47,33 @@ async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: num
   return { bytes: Number(du.stdout.split(/\s/)[0]), inodes: Number(inodes.stdout.split(/\s/)[0]) };
 }
 
-async function prepareBootDir(rootfs: string, bootDir: string, version: string, o: BuildOptions, layout: Layout, mtime: Date): Promise<string[]> {
+async function prepareBootDir(
+  rootfs: string,
+  bootDir: string,
+  version: string,
+  o: BuildOptions,
+  layout: Layout,
+  mtime: Date,
+): Promise<string[]> {
   await mkdir(bootDir, { recursive: true });
   const fw = join(rootfs, 'usr/lib/raspi-firmware');
   const firmware = (await readdir(fw).catch(() => [] as string[])).filter(isBootFirmware);
   if (!firmware.includes('start4.elf') && !firmware.includes('start.elf'))
-    throw new UserError('no Raspberry Pi firmware in the root filesystem; include raspi-firmware (component non-free-firmware)');
+    throw new UserError(
+      'no Raspberry Pi firmware in the root filesystem; include raspi-firmware (component non-free-firmware)',
+    );
   for (const f of firmware) await copyFile(join(fw, f), join(bootDir, f));
   const dtbDir = join(rootfs, `usr/lib/linux-image-${version}/broadcom`);
-  for (const f of (await readdir(dtbDir).catch(() => [] as string[])).filter(isPiDeviceTree)) await copyFile(join(dtbDir, f), join(bootDir, f));
+  for (const f of (await readdir(dtbDir).catch(() => [] as string[])).filter(isPiDeviceTree))
+    await copyFile(join(dtbDir, f), join(bootDir, f));
   await copyFile(join(rootfs, `boot/vmlinuz-${version}`), join(bootDir, 'vmlinuz'));
-  await copyFile(join(rootfs, `boot/initrd.img-${version}`), join(bootDir, 'initrd.img')).catch(() => {
-    throw new UserError(`no initramfs for kernel ${version}; the bootstrap's update-initramfs step failed`);
-  });
+  await copyFile(join(rootfs, `boot/initrd.img-${version}`), join(bootDir, 'initrd.img')).catch(
+    () => {
+      throw new UserError(
+        `no initramfs for kernel ${version}; the bootstrap's update-initramfs step failed`,
+      );
+    },
+  );
   const cfg = { layout, arch: o.arch };
   await writeFile(join(bootDir, 'config.txt'), configTxt(cfg));
   await writeFile(join(bootDir, 'cmdline.txt'), cmdlineTxt(cfg));
@@ -60,24 +88,61 @@ export function assembleImage(o: BuildOptions, buildTime: Date): ListrTask<Build
     task: timed('assemble-image', async (ctx, task) => {
       const rootfs = ctx.rootfsDir!;
       const version = await kernelVersion(rootfs);
-      const seed = JSON.stringify({ key: ctx.stageKey, name: o.name, insecure: o.insecureTcp, v: o.armadaVersion });
+      const seed = JSON.stringify({
+        key: ctx.stageKey,
+        name: o.name,
+        insecure: o.insecureTcp,
+        v: o.armadaVersion,
+      });
       // Size first from the content, then write the files whose content depends on the layout.
       const size = await contentSize(rootfs);
-      const layout = planLayout({ seed, bootSizeMiB: o.bootSizeMiB, rootContentBytes: size.bytes, rootInodes: size.inodes, headroomMiB: o.headroomMiB });
+      const layout = planLayout({
+        seed,
+        bootSizeMiB: o.bootSizeMiB,
+        rootContentBytes: size.bytes,
+        rootInodes: size.inodes,
+        headroomMiB: o.headroomMiB,
+      });
       await writeFile(join(rootfs, 'etc/fstab'), fstab(layout));
       await writeFile(join(rootfs, 'etc/hostname'), 'armada\n');
       await writeFile(join(rootfs, 'etc/hosts'), hostsFile('armada'));
       if (o.sourceDateEpoch) {
         // Clamp every mtime so the same packages give the same bytes.
-        await run(['find', [rootfs, '-xdev', '-newermt', `@${o.sourceDateEpoch}`, '-exec', 'touch', '--no-dereference', `--date=@${o.sourceDateEpoch}`, '{}', '+']]);
+        await run([
+          'find',
+          [
+            rootfs,
+            '-xdev',
+            '-newermt',
+            `@${o.sourceDateEpoch}`,
+            '-exec',
+            'touch',
+            '--no-dereference',
+            `--date=@${o.sourceDateEpoch}`,
+            '{}',
+            '+',
+          ],
+        ]);
       }
-      const bootFiles = await prepareBootDir(rootfs, join(ctx.workDir!, 'boot'), version, o, layout, buildTime);
+      const bootFiles = await prepareBootDir(
+        rootfs,
+        join(ctx.workDir!, 'boot'),
+        version,
+        o,
+        layout,
+        buildTime,
+      );
       const image = join(ctx.workDir!, `${o.name}.img`);
       const fh = await open(image, 'w');
       await fh.truncate(layout.totalBytes);
       await fh.close();
       const env = {
-        ...(o.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(o.sourceDateEpoch), E2FSPROGS_FAKE_TIME: String(o.sourceDateEpoch) } : {}),
+        ...(o.sourceDateEpoch
+          ? {
+              SOURCE_DATE_EPOCH: String(o.sourceDateEpoch),
+              E2FSPROGS_FAKE_TIME: String(o.sourceDateEpoch),
+            }
+          : {}),
         MTOOLS_SKIP_CHECK: '1',
       };
       task.output = 'partition table';

@@ -17,24 +17,42 @@ import { initramfsModules } from '../initramfs.js';
 import { stagePaths } from '../stage-cache.js';
 import { safeRemoveTree } from '../safe-remove.js';
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 /** mmdebstrap's own words, turned into the fix. */
 export function explainBootstrapFailure(stderr: string): string | undefined {
-  const missing = /Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate/.exec(stderr);
-  if (missing) return `package '${missing[1] ?? missing[2]}' was not found in the archive; check --packages, --suite and --components`;
-  if (/Failed to fetch|Could not resolve|Temporary failure resolving|Connection failed|Unable to connect/.test(stderr))
+  const missing =
+    /Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate/.exec(
+      stderr,
+    );
+  if (missing)
+    return `package '${missing[1] ?? missing[2]}' was not found in the archive; check --packages, --suite and --components`;
+  if (
+    /Failed to fetch|Could not resolve|Temporary failure resolving|Connection failed|Unable to connect/.test(
+      stderr,
+    )
+  )
     return 'the package mirror could not be reached; check the network or pass --mirror';
   if (/NO_PUBKEY|not signed|is not signed|signatures couldn't be verified/i.test(stderr))
     return 'the archive signature could not be verified; pass --keyring with the archive’s key';
-  if (/No space left on device/.test(stderr)) return 'the disk is full; free space in the cache directory (ARMADA_CACHE_DIR)';
-  if (/exec format error/i.test(stderr)) return 'foreign binaries cannot run: enable qemu-user binfmt (sudo scripts/setup-host.sh)';
+  if (/No space left on device/.test(stderr))
+    return 'the disk is full; free space in the cache directory (ARMADA_CACHE_DIR)';
+  if (/exec format error/i.test(stderr))
+    return 'foreign binaries cannot run: enable qemu-user binfmt (sudo scripts/setup-host.sh)';
   return undefined;
 }
 
 async function pruneOldStages(stagesDir: string, keep: string, max = 2): Promise<void> {
-  const names = (await readdir(stagesDir).catch(() => [] as string[])).filter((n) => !n.endsWith('.partial') && n !== keep);
-  const withTime = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(stagesDir, n))).mtimeMs })));
+  const names = (await readdir(stagesDir).catch(() => [] as string[])).filter(
+    (n) => !n.endsWith('.partial') && n !== keep,
+  );
+  const withTime = await Promise.all(
+    names.map(async (n) => ({ n, t: (await stat(join(stagesDir, n))).mtimeMs })),
+  );
   withTime.sort((a, b) => b.t - a.t);
   for (const { n } of withTime.slice(max - 1)) await safeRemoveTree(join(stagesDir, n));
 }
@@ -74,7 +92,10 @@ export function bootstrapRootfs(o: BuildOptions): ListrTask<BuildContext> {
         if (why) throw new UserError(`bootstrap failed: ${why}`);
         throw e;
       }
-      await writeFile(join(p.partial, 'complete.json'), JSON.stringify({ key: ctx.stageKey, mirrorLines: ctx.mirrorLines }, null, 2));
+      await writeFile(
+        join(p.partial, 'complete.json'),
+        JSON.stringify({ key: ctx.stageKey, mirrorLines: ctx.mirrorLines }, null, 2),
+      );
       await safeRemoveTree(p.dir);
       await rename(p.partial, p.dir);
       await removePartial();

@@ -39,10 +39,17 @@ async function archiveState(lines: string[]): Promise<string[]> {
       try {
         res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
       } catch (e) {
-        throw new UserError(`the package mirror is unreachable (${url}: ${(e as Error).message}); check the network or pass --mirror`);
+        throw new UserError(
+          `the package mirror is unreachable (${url}: ${(e as Error).message}); check the network or pass --mirror`,
+        );
       }
-      if (!res.ok) throw new UserError(`the package mirror answered ${res.status} for ${url}; check --suite and --mirror`);
-      return createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+      if (!res.ok)
+        throw new UserError(
+          `the package mirror answered ${res.status} for ${url}; check --suite and --mirror`,
+        );
+      return createHash('sha256')
+        .update(Buffer.from(await res.arrayBuffer()))
+        .digest('hex');
     }),
   );
 }
@@ -51,7 +58,8 @@ export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
   return {
     title: 'Check the build host',
     task: timed('check-host', async (ctx, task) => {
-      if (process.getuid?.() !== 0) throw new NotRootError('armada build (mmdebstrap, chroot, file ownership)');
+      if (process.getuid?.() !== 0)
+        throw new NotRootError('armada build (mmdebstrap, chroot, file ownership)');
       for (const t of tools) await requireTool(t);
       if (!nativeArch(o.arch) && !(await binfmtEnabled(o.arch))) {
         throw new UserError(
@@ -60,11 +68,16 @@ export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
       }
       await mkdir(o.out, { recursive: true });
       await mkdir(o.cacheDir, { recursive: true });
-      for (const [dir, need] of [[o.cacheDir, 6], [o.out, 3]] as const) {
+      for (const [dir, need] of [
+        [o.cacheDir, 6],
+        [o.out, 3],
+      ] as const) {
         const s = await statfs(dir);
         const free = s.bavail * s.bsize;
         if (free < need * GiB) {
-          throw new UserError(`only ${(free / GiB).toFixed(1)} GiB free in ${dir}; the build needs about ${need} GiB there (free space or choose another --out / ARMADA_CACHE_DIR)`);
+          throw new UserError(
+            `only ${(free / GiB).toFixed(1)} GiB free in ${dir}; the build needs about ${need} GiB there (free space or choose another --out / ARMADA_CACHE_DIR)`,
+          );
         }
       }
       const lines = o.mirror

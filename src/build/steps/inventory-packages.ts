@@ -8,7 +8,15 @@ import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 
 export function dpkgQueryCommand(rootfs: string): Command {
-  return ['dpkg-query', [`--admindir=${join(rootfs, 'var/lib/dpkg')}`, '-W', '-f', '${db:Status-Status}\t${Package}\t${Version}\t${Architecture}\n']];
+  return [
+    'dpkg-query',
+    [
+      `--admindir=${join(rootfs, 'var/lib/dpkg')}`,
+      '-W',
+      '-f',
+      '${db:Status-Status}\t${Package}\t${Version}\t${Architecture}\n',
+    ],
+  ];
 }
 
 export function parseDpkgQuery(text: string): { name: string; version: string; arch: string }[] {
@@ -16,7 +24,7 @@ export function parseDpkgQuery(text: string): { name: string; version: string; a
     .split('\n')
     .map((l) => l.split('\t'))
     .filter((f) => f.length === 4 && f[0] === 'installed')
-    .map(([, name, version, arch]) => ({ name: name!, version: version!, arch: arch! }))
+    .map(([, name, version, arch]) => ({ name: name, version: version, arch: arch }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -9,8 +9,16 @@ async function* matches(root: string, pattern: string): AsyncGenerator<string> {
   // Patterns are one directory level deep; Node 20 has no fs.glob.
   const slash = pattern.lastIndexOf('/');
   const dir = join(root, pattern.slice(0, slash));
-  const re = new RegExp('^' + pattern.slice(slash + 1).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
-  for (const n of await readdir(dir).catch(() => [] as string[])) if (re.test(n)) yield join(dir, n);
+  const re = new RegExp(
+    '^' +
+      pattern
+        .slice(slash + 1)
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*') +
+      '$',
+  );
+  for (const n of await readdir(dir).catch(() => [] as string[]))
+    if (re.test(n)) yield join(dir, n);
 }
 
 export function stripIdentity(): ListrTask<BuildContext> {
@@ -19,11 +27,14 @@ export function stripIdentity(): ListrTask<BuildContext> {
     task: timed('strip-identity', async (ctx) => {
       const root = ctx.rootfsDir!;
       const plan = planStripIdentity();
-      for (const pattern of plan.remove) for await (const p of matches(root, pattern)) await rm(p, { force: true, recursive: false });
+      for (const pattern of plan.remove)
+        for await (const p of matches(root, pattern))
+          await rm(p, { force: true, recursive: false });
       for (const f of plan.truncate) await truncate(join(root, f), 0).catch(() => undefined);
       for (const d of plan.empty) {
         const dir = join(root, d);
-        for (const n of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, n), { recursive: true, force: true });
+        for (const n of await readdir(dir).catch(() => [] as string[]))
+          await rm(join(dir, n), { recursive: true, force: true });
         await mkdir(dir, { recursive: true });
       }
     }),

@@ -5,7 +5,12 @@
 import type { ListrTask } from 'listr2';
 import { log } from '../../log.js';
 import { timed } from '../../tasks.js';
-import { checkFailedError, checkKernelConfig, readKernelConfig, summaryLine } from '../../kernel/index.js';
+import {
+  checkFailedError,
+  checkKernelConfig,
+  readKernelConfig,
+  summaryLine,
+} from '../../kernel/index.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { cmdlineTxt } from '../plan-image.js';
@@ -13,18 +18,36 @@ import { deriveIds } from '../plan-image.js';
 
 export function verifyKernelConfig(o: BuildOptions): ListrTask<BuildContext> {
   return {
-    title: 'Verify the kernel config (Docker, overlay2' + (o.requireKernel.length ? `, ${o.requireKernel.join(', ')}` : '') + ')',
+    title:
+      'Verify the kernel config (Docker, overlay2' +
+      (o.requireKernel.length ? `, ${o.requireKernel.join(', ')}` : '') +
+      ')',
     task: timed('verify-kernel-config', async (ctx, task) => {
       const source = await readKernelConfig(ctx.rootfsDir!);
       // The command line this image will boot with (cmdline.txt), for the memory-cgroup check.
-      const cmdline = cmdlineTxt({ layout: { ...deriveIds('probe'), boot: { offsetBytes: 0, sizeBytes: 0 }, root: { offsetBytes: 0, sizeBytes: 0 }, totalBytes: 0 }, arch: o.arch });
+      const cmdline = cmdlineTxt({
+        layout: {
+          ...deriveIds('probe'),
+          boot: { offsetBytes: 0, sizeBytes: 0 },
+          root: { offsetBytes: 0, sizeBytes: 0 },
+          totalBytes: 0,
+        },
+        arch: o.arch,
+      });
       const result = checkKernelConfig(source.config, { require: o.requireKernel, cmdline });
       const missing = result.missingRequired.map((m) => `CONFIG_${m.option}`);
-      ctx.kernel = { ok: result.ok, version: source.version ?? 'unknown', missingRequired: missing, overridden: !result.ok && o.allowMissingKernelOptions };
+      ctx.kernel = {
+        ok: result.ok,
+        version: source.version ?? 'unknown',
+        missingRequired: missing,
+        overridden: !result.ok && o.allowMissingKernelOptions,
+      };
       task.title = `Verify the kernel config: ${summaryLine(result)}`;
       if (!result.ok) {
         if (!o.allowMissingKernelOptions) throw checkFailedError(result);
-        log.warn(`kernel ${source.version ?? ''} lacks required options (${missing.join(', ')}); building anyway because of --allow-missing-kernel-options (recorded in the manifest)`);
+        log.warn(
+          `kernel ${source.version ?? ''} lacks required options (${missing.join(', ')}); building anyway because of --allow-missing-kernel-options (recorded in the manifest)`,
+        );
       }
     }),
   };

@@ -64,21 +64,43 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): ListrTask<Buil
       files.push({ kind: 'bmap', path: bmapPath });
       task.output = 'checksums and manifest';
       const artifacts: Artifact[] = [];
-      for (const f of files) artifacts.push({ kind: f.kind, path: join(o.out, basename(f.path)), bytes: (await stat(f.path)).size, sha256: await sha256File(f.path) });
+      for (const f of files)
+        artifacts.push({
+          kind: f.kind,
+          path: join(o.out, basename(f.path)),
+          bytes: (await stat(f.path)).size,
+          sha256: await sha256File(f.path),
+        });
       artifacts.sort((a, b) => a.path.localeCompare(b.path));
       const manifest = buildManifest(o, ctx, artifacts, buildTime);
       await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
       const manifestHash = await sha256File(join(staging, 'manifest.json'));
-      const sums = [...artifacts.map((a) => ({ file: basename(a.path), sha256: a.sha256! })), { file: 'manifest.json', sha256: manifestHash }];
-      await writeFile(join(staging, 'SHA256SUMS'), sha256sums(sums.sort((a, b) => a.file.localeCompare(b.file))));
-      for (const name of [...files.map((f) => basename(f.path)), 'manifest.json', 'SHA256SUMS']) await rename(join(staging, name), join(o.out, name));
+      const sums = [
+        ...artifacts.map((a) => ({ file: basename(a.path), sha256: a.sha256! })),
+        { file: 'manifest.json', sha256: manifestHash },
+      ];
+      await writeFile(
+        join(staging, 'SHA256SUMS'),
+        sha256sums(sums.sort((a, b) => a.file.localeCompare(b.file))),
+      );
+      for (const name of [...files.map((f) => basename(f.path)), 'manifest.json', 'SHA256SUMS'])
+        await rename(join(staging, name), join(o.out, name));
       await rm(staging, { recursive: true, force: true });
       ctx.imagePath = join(o.out, artifactName(o, 'img'));
       ctx.manifest = manifest;
       ctx.artifacts = [
         ...artifacts,
-        { kind: 'manifest', path: join(o.out, 'manifest.json'), bytes: (await stat(join(o.out, 'manifest.json'))).size, sha256: manifestHash },
-        { kind: 'SHA256SUMS', path: join(o.out, 'SHA256SUMS'), bytes: (await stat(join(o.out, 'SHA256SUMS'))).size },
+        {
+          kind: 'manifest',
+          path: join(o.out, 'manifest.json'),
+          bytes: (await stat(join(o.out, 'manifest.json'))).size,
+          sha256: manifestHash,
+        },
+        {
+          kind: 'SHA256SUMS',
+          path: join(o.out, 'SHA256SUMS'),
+          bytes: (await stat(join(o.out, 'SHA256SUMS'))).size,
+        },
       ];
     }),
   };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inReleaseUrl, mirrorLinesFor, mirrorLinesFromOption, parseDeb822Sources, parseSourcesList } from '../../../src/build/apt-sources.js';
+import {
+  inReleaseUrl,
+  mirrorLinesFor,
+  mirrorLinesFromOption,
+  parseDeb822Sources,
+  parseSourcesList,
+} from '../../../src/build/apt-sources.js';
 
 // Recorded from a Debian bookworm host (host names replaced by example ones).
 const deb822 = `Types: deb
@@ -26,8 +32,11 @@ describe('apt sources', () => {
   it('parses deb822 paragraphs and skips comments', () => {
     const s = parseDeb822Sources(deb822);
     expect(s).toHaveLength(3);
-    expect(s[0]).toMatchObject({ uris: ['http://mirror.example/debian'], suites: ['bookworm', 'bookworm-updates'] });
-    expect(s[2]!.architectures).toEqual(['amd64']);
+    expect(s[0]).toMatchObject({
+      uris: ['http://mirror.example/debian'],
+      suites: ['bookworm', 'bookworm-updates'],
+    });
+    expect(s[2].architectures).toEqual(['amd64']);
   });
 
   it('skips disabled deb822 entries', () => {
@@ -35,15 +44,33 @@ describe('apt sources', () => {
   });
 
   it('parses one-line sources with options', () => {
-    const s = parseSourcesList('# c\ndeb [arch=amd64 signed-by=/k.gpg] https://v.example/apt cloud-sdk main\ndeb-src http://m.example/debian bookworm main\n');
+    const s = parseSourcesList(
+      '# c\ndeb [arch=amd64 signed-by=/k.gpg] https://v.example/apt cloud-sdk main\ndeb-src http://m.example/debian bookworm main\n',
+    );
     expect(s).toEqual([
-      { types: ['deb'], uris: ['https://v.example/apt'], suites: ['cloud-sdk'], components: ['main'], architectures: ['amd64'] },
-      { types: ['deb-src'], uris: ['http://m.example/debian'], suites: ['bookworm'], components: ['main'] },
+      {
+        types: ['deb'],
+        uris: ['https://v.example/apt'],
+        suites: ['cloud-sdk'],
+        components: ['main'],
+        architectures: ['amd64'],
+      },
+      {
+        types: ['deb-src'],
+        uris: ['http://m.example/debian'],
+        suites: ['bookworm'],
+        components: ['main'],
+      },
     ]);
   });
 
   it('builds mirror lines for the suite, its updates and security', () => {
-    expect(mirrorLinesFor(parseDeb822Sources(deb822), 'bookworm', 'arm64', ['main', 'non-free-firmware'])).toEqual([
+    expect(
+      mirrorLinesFor(parseDeb822Sources(deb822), 'bookworm', 'arm64', [
+        'main',
+        'non-free-firmware',
+      ]),
+    ).toEqual([
       'deb http://mirror.example/debian bookworm main non-free-firmware',
       'deb http://mirror.example/debian bookworm-updates main non-free-firmware',
       'deb http://mirror.example/debian-security bookworm-security main non-free-firmware',
@@ -60,12 +87,18 @@ describe('apt sources', () => {
   });
 
   it('expands a --mirror URL and keeps full deb lines', () => {
-    expect(mirrorLinesFromOption('http://r.example/raspbian/', 'bookworm', ['main'])).toEqual(['deb http://r.example/raspbian bookworm main']);
-    expect(mirrorLinesFromOption('deb http://a/x s c', 'bookworm', ['main'])).toEqual(['deb http://a/x s c']);
+    expect(mirrorLinesFromOption('http://r.example/raspbian/', 'bookworm', ['main'])).toEqual([
+      'deb http://r.example/raspbian bookworm main',
+    ]);
+    expect(mirrorLinesFromOption('deb http://a/x s c', 'bookworm', ['main'])).toEqual([
+      'deb http://a/x s c',
+    ]);
   });
 
   it('finds the InRelease URL of a line', () => {
-    expect(inReleaseUrl('deb http://m.example/debian/ bookworm main')).toBe('http://m.example/debian/dists/bookworm/InRelease');
+    expect(inReleaseUrl('deb http://m.example/debian/ bookworm main')).toBe(
+      'http://m.example/debian/dists/bookworm/InRelease',
+    );
     expect(inReleaseUrl('deb file:///srv/repo bookworm main')).toBeUndefined();
   });
 });

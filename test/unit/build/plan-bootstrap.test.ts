@@ -23,7 +23,11 @@ describe('mmdebstrap command', () => {
   const [file, args] = mmdebstrapCommand(input);
   it('bootstraps the suite into the target from the given mirror lines', () => {
     expect(file).toBe('mmdebstrap');
-    expect(args.slice(-3)).toEqual(['bookworm', '/c/stages/k.partial/rootfs', 'deb http://m.example/debian bookworm main']);
+    expect(args.slice(-3)).toEqual([
+      'bookworm',
+      '/c/stages/k.partial/rootfs',
+      'deb http://m.example/debian bookworm main',
+    ]);
     expect(args).toContain('--arch=arm64');
     expect(args).toContain('--components=main,non-free-firmware');
     expect(args.find((a) => a.startsWith('--include='))).toContain('docker.io');
@@ -39,7 +43,11 @@ describe('mmdebstrap command', () => {
     const essential = args.filter((a) => a.startsWith('--essential-hook='));
     expect(essential.join('\n')).toContain('dpkg-divert --quiet --local --rename');
     const customize = args.filter((a) => a.startsWith('--customize-hook='));
-    const order = ['dpkg-divert --quiet --local --rename --remove', 'etc/initramfs-tools/modules', 'update-initramfs -c -k all'];
+    const order = [
+      'dpkg-divert --quiet --local --rename --remove',
+      'etc/initramfs-tools/modules',
+      'update-initramfs -c -k all',
+    ];
     const idx = order.map((o) => customize.findIndex((c) => c.includes(o)));
     expect(idx.every((i) => i >= 0)).toBe(true);
     expect([...idx].sort((a, b) => a - b)).toEqual(idx);
@@ -53,7 +61,15 @@ describe('mmdebstrap command', () => {
 });
 
 describe('stage cache key', () => {
-  const base = { arch: 'arm64', suite: 'bookworm', mirrorLines: ['a'], components: ['main'], packages: ['x', 'y'], initramfsModules: ['ext4'], archiveState: ['s1'] };
+  const base = {
+    arch: 'arm64',
+    suite: 'bookworm',
+    mirrorLines: ['a'],
+    components: ['main'],
+    packages: ['x', 'y'],
+    initramfsModules: ['ext4'],
+    archiveState: ['s1'],
+  };
   it('is stable for the same inputs and ignores package order', () => {
     expect(stageKey(base)).toBe(stageKey({ ...base, packages: ['y', 'x'] }));
   });
@@ -83,14 +99,16 @@ describe('bootstrap failures name the fix', () => {
 
 describe('safe removal', () => {
   it('lists mounts below a directory, deepest first, and nothing else', () => {
-    const mounts = 'proc /proc proc rw 0 0\n/dev /w/rootfs/dev none rw 0 0\n/dev/pts /w/rootfs/dev/pts devpts rw 0 0\nx /w/rootfs2 tmpfs rw 0 0\n';
+    const mounts =
+      'proc /proc proc rw 0 0\n/dev /w/rootfs/dev none rw 0 0\n/dev/pts /w/rootfs/dev/pts devpts rw 0 0\nx /w/rootfs2 tmpfs rw 0 0\n';
     expect(mountsBelow(mounts, '/w/rootfs')).toEqual(['/w/rootfs/dev/pts', '/w/rootfs/dev']);
   });
 });
 
 describe('package inventory', () => {
   it('keeps installed packages only, sorted', () => {
-    const out = 'installed\tzstd\t1.5.4\tarm64\nconfig-files\told\t1\tarm64\ninstalled\tbash\t5.2\tarm64\n';
+    const out =
+      'installed\tzstd\t1.5.4\tarm64\nconfig-files\told\t1\tarm64\ninstalled\tbash\t5.2\tarm64\n';
     expect(parseDpkgQuery(out)).toEqual([
       { name: 'bash', version: '5.2', arch: 'arm64' },
       { name: 'zstd', version: '1.5.4', arch: 'arm64' },
@@ -101,13 +119,32 @@ describe('package inventory', () => {
 describe('build options', () => {
   it('has safe defaults: arm64 bookworm, TLS only, xz', () => {
     const o = resolveBuildOptions({ cacheDir: '/c' });
-    expect(o).toMatchObject({ arch: 'arm64', suite: 'bookworm', insecureTcp: false, compress: ['xz'], components: ['main', 'non-free-firmware'] });
+    expect(o).toMatchObject({
+      arch: 'arm64',
+      suite: 'bookworm',
+      insecureTcp: false,
+      compress: ['xz'],
+      components: ['main', 'non-free-firmware'],
+    });
     expect(o.name).toBe('armada-bookworm-arm64');
   });
   it('lists every problem at once', () => {
     const o = resolveBuildOptions({ cacheDir: '/c' });
-    expect(() => validateBuildOptions({ ...o, arch: 'x86' as never, packages: ['ok', 'BAD PKG'], bootSizeMiB: 100 })).toThrow(
-      expect.objectContaining({ details: expect.arrayContaining([expect.stringContaining('--arch'), expect.stringContaining('BAD PKG'), expect.stringContaining('--boot-size')]) }),
+    expect(() =>
+      validateBuildOptions({
+        ...o,
+        arch: 'x86' as never,
+        packages: ['ok', 'BAD PKG'],
+        bootSizeMiB: 100,
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        details: expect.arrayContaining([
+          expect.stringContaining('--arch'),
+          expect.stringContaining('BAD PKG'),
+          expect.stringContaining('--boot-size'),
+        ]),
+      }),
     );
   });
 });

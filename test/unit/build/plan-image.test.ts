@@ -1,10 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
-  alignment, cmdlineTxt, configTxt, deriveIds, fstab, isBootFirmware, isPiDeviceTree, mke2fsRootCommand, mkfsBootCommand, planLayout, sfdiskScript,
+  alignment,
+  cmdlineTxt,
+  configTxt,
+  deriveIds,
+  fstab,
+  isBootFirmware,
+  isPiDeviceTree,
+  mke2fsRootCommand,
+  mkfsBootCommand,
+  planLayout,
+  sfdiskScript,
 } from '../../../src/build/plan-image.js';
 
 const MiB = 1024 * 1024;
-const layout = planLayout({ seed: 's', bootSizeMiB: 256, rootContentBytes: 1100 * MiB, rootInodes: 40_000, headroomMiB: 256 });
+const layout = planLayout({
+  seed: 's',
+  bootSizeMiB: 256,
+  rootContentBytes: 1100 * MiB,
+  rootInodes: 40_000,
+  headroomMiB: 256,
+});
 
 describe('planLayout', () => {
   it('aligns both partitions to 4 MiB and keeps them in order', () => {
@@ -12,7 +28,9 @@ describe('planLayout', () => {
     expect(layout.boot.sizeBytes).toBe(256 * MiB);
     expect(layout.root.offsetBytes % alignment).toBe(0);
     expect(layout.root.sizeBytes % alignment).toBe(0);
-    expect(layout.root.offsetBytes).toBeGreaterThanOrEqual(layout.boot.offsetBytes + layout.boot.sizeBytes);
+    expect(layout.root.offsetBytes).toBeGreaterThanOrEqual(
+      layout.boot.offsetBytes + layout.boot.sizeBytes,
+    );
     expect(layout.totalBytes).toBe(layout.root.offsetBytes + layout.root.sizeBytes);
   });
 
@@ -24,7 +42,9 @@ describe('planLayout', () => {
     expect(deriveIds('a')).toEqual(deriveIds('a'));
     expect(deriveIds('a').diskId).not.toBe(deriveIds('b').diskId);
     expect(deriveIds('a').diskId).toMatch(/^[0-9a-f]{8}$/);
-    expect(deriveIds('a').rootUuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deriveIds('a').rootUuid).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });
 
@@ -47,19 +67,42 @@ describe('boot files and commands', () => {
     const s = sfdiskScript(layout);
     expect(s).toContain(`label-id: 0x${layout.diskId}`);
     expect(s).toContain(`start=8192, size=${(256 * MiB) / 512}, type=c, bootable`);
-    expect(s).toContain(`start=${layout.root.offsetBytes / 512}, size=${layout.root.sizeBytes / 512}, type=83`);
+    expect(s).toContain(
+      `start=${layout.root.offsetBytes / 512}, size=${layout.root.sizeBytes / 512}, type=83`,
+    );
   });
 
   it('makes the filesystems in place at their offsets with fixed ids', () => {
     const [, vfat] = mkfsBootCommand('x.img', layout);
-    expect(vfat).toEqual(expect.arrayContaining(['-F', '32', '--invariant', '-i', layout.bootVolumeId, '--offset=8192']));
+    expect(vfat).toEqual(
+      expect.arrayContaining([
+        '-F',
+        '32',
+        '--invariant',
+        '-i',
+        layout.bootVolumeId,
+        '--offset=8192',
+      ]),
+    );
     const [, ext4] = mke2fsRootCommand('x.img', layout, '/r');
-    expect(ext4).toEqual(expect.arrayContaining(['-U', layout.rootUuid, '-d', '/r', `${layout.root.sizeBytes / 1024}k`]));
-    expect(ext4.join(' ')).toContain(`offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid}`);
+    expect(ext4).toEqual(
+      expect.arrayContaining([
+        '-U',
+        layout.rootUuid,
+        '-d',
+        '/r',
+        `${layout.root.sizeBytes / 1024}k`,
+      ]),
+    );
+    expect(ext4.join(' ')).toContain(
+      `offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid}`,
+    );
   });
 
   it('selects firmware blobs and Pi device trees only', () => {
-    expect(['start4.elf', 'fixup4.dat', 'bootcode.bin', 'start_cd.elf'].every(isBootFirmware)).toBe(true);
+    expect(['start4.elf', 'fixup4.dat', 'bootcode.bin', 'start_cd.elf'].every(isBootFirmware)).toBe(
+      true,
+    );
     expect(['LICENCE.broadcom', 'config.txt'].some(isBootFirmware)).toBe(false);
     expect(isPiDeviceTree('bcm2711-rpi-4-b.dtb')).toBe(true);
     expect(isPiDeviceTree('bcm2837-rpi-zero-2-w.dtb')).toBe(true);

@@ -1,0 +1,31 @@
+import type { CommandModule } from 'yargs';
+import { jsonOption, printResult, type GlobalArgs } from './context.js';
+import { seedFlagsFrom, seedOptions, type SeedArgs } from './seed-options.js';
+
+interface Args extends GlobalArgs, SeedArgs {
+  target: string;
+  json: boolean;
+}
+
+export const configureCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'configure <target>',
+  describe: 'Write (or replace) the first-boot seed on an image file or a flashed card',
+  builder: (y) =>
+    y
+      .positional('target', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Image file (.img) or card device (/dev/sdX)',
+      })
+      .options({ ...seedOptions, ...jsonOption })
+      .example(
+        '$0 configure pi.img --hostname pi-1 --wifi-ssid Home --wifi-password … --wifi-country DE',
+        '',
+      )
+      .example('sudo $0 configure /dev/sdb --user-data user-data.yaml', ''),
+  handler: async (argv) => {
+    const { configureTarget, formatConfigure } = await import('../commands/configure.js');
+    const result = await configureTarget({ target: argv.target, seed: seedFlagsFrom(argv) });
+    printResult(argv, result, () => formatConfigure(result));
+  },
+};

@@ -1,0 +1,55 @@
+import type { CommandModule } from 'yargs';
+import { jsonOption, printResult, type GlobalArgs } from './context.js';
+
+interface Args extends GlobalArgs {
+  host: string;
+  port: number;
+  name?: string;
+  fromCard?: string;
+  ssh?: string;
+  timeout: number;
+  json: boolean;
+}
+
+export const connectCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'connect <host>',
+  describe: 'Make a docker context for a device and check its TLS endpoint answers',
+  builder: (y) =>
+    y
+      .positional('host', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Device name or address, e.g. pi-1.local',
+      })
+      .options({
+        port: { type: 'number', default: 2376, describe: "Docker's TLS port" },
+        name: {
+          type: 'string',
+          describe: 'docker context name (default: the host without .local)',
+        },
+        'from-card': {
+          type: 'string',
+          describe: 'Device-CA card or image: read the client bundle from its armada/client/',
+        },
+        ssh: {
+          type: 'string',
+          describe: 'Device-CA host: fetch ~/.docker/{ca,cert,key}.pem over SSH from user@host',
+        },
+        timeout: { type: 'number', default: 5, describe: 'Seconds to wait for /_ping' },
+        ...jsonOption,
+      }),
+  handler: async (argv) => {
+    const { connectHost, formatConnect } = await import('../commands/connect.js');
+    const result = await connectHost({
+      host: argv.host,
+      port: argv.port,
+      ...(argv.name ? { name: argv.name } : {}),
+      ...(argv.fromCard ? { fromCard: argv.fromCard } : {}),
+      ...(argv.ssh ? { ssh: argv.ssh } : {}),
+      timeoutMs: argv.timeout * 1000,
+    });
+    printResult(argv, result, () => formatConnect(result));
+    // Not answering yet is a failed check (exit 3): scripts can retry; the context is kept.
+    if (!result.ping.ready) process.exitCode = 3;
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * Seed flags shared by `armada flash` and `armada configure`: the yargs options and the mapping
+ * from argv to SeedFlags. Values are validated later, all at once, by prepareSeeds.
+ */
+import type { Options } from 'yargs';
+import type { SeedFlags, TlsMode } from '../seed/types.js';
+
+const group = 'Seed (first-boot settings):';
+
+export const seedOptions = {
+  hostname: {
+    type: 'string',
+    group,
+    describe: 'Host name; {n} numbers the cards of one run (pi-{n})',
+  },
+  user: { type: 'string', group, describe: 'Login user name (default: armada)' },
+  'ssh-key': {
+    type: 'string',
+    array: true,
+    group,
+    describe:
+      'Public key file for SSH login (repeatable; default: your ~/.ssh/*.pub when no other login is given)',
+  },
+  password: {
+    type: 'string',
+    group,
+    describe: 'Login password (stored on the card only as a SHA-512 crypt hash)',
+  },
+  'wifi-ssid': { type: 'string', group, describe: 'Wi-Fi network name' },
+  'wifi-password': {
+    type: 'string',
+    group,
+    describe: 'Wi-Fi passphrase (8–63 characters; only the derived PSK is stored)',
+  },
+  'wifi-country': {
+    type: 'string',
+    group,
+    describe: 'Wi-Fi country, ISO 3166 alpha-2 (DE, GB, US, …)',
+  },
+  timezone: { type: 'string', group, describe: 'Time zone, e.g. Europe/Berlin' },
+  locale: { type: 'string', group, describe: 'Locale, e.g. en_GB.UTF-8' },
+  keymap: { type: 'string', group, describe: 'Console keyboard layout, e.g. de' },
+  'user-data': {
+    type: 'string',
+    group,
+    describe:
+      'cloud-init #cloud-config file (HypriotOS / Raspberry Pi Imager style); flags override it',
+  },
+  tls: {
+    choices: ['laptop', 'device'],
+    default: 'laptop',
+    group,
+    describe: "Who makes the TLS certificates: this laptop's CA, or the device at first boot",
+  },
+  san: {
+    type: 'string',
+    array: true,
+    group,
+    describe: "Extra name or IP in each card's server certificate (repeatable)",
+  },
+  'insecure-tcp': {
+    type: 'boolean',
+    default: false,
+    group,
+    describe: 'ALSO open Docker on port 2375 without TLS (isolated networks only)',
+  },
+  start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
+} as const satisfies Record<string, Options>;
+
+export interface SeedArgs {
+  hostname?: string;
+  user?: string;
+  sshKey?: string[];
+  password?: string;
+  wifiSsid?: string;
+  wifiPassword?: string;
+  wifiCountry?: string;
+  timezone?: string;
+  locale?: string;
+  keymap?: string;
+  userData?: string;
+  tls?: string;
+  san?: string[];
+  insecureTcp?: boolean;
+  start?: number;
+}
+
+/** argv (yargs camel-cases the flags) → SeedFlags; absent flags stay absent so user-data can fill them. */
+export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
+  const flags: SeedFlags = {};
+  const copy = <K extends keyof SeedFlags>(key: K, value: SeedFlags[K] | undefined) => {
+    if (value !== undefined) flags[key] = value;
+  };
+  copy('hostname', argv.hostname);
+  copy('user', argv.user);
+  copy('sshKey', argv.sshKey?.map(String));
+  copy('password', argv.password);
+  copy('wifiSsid', argv.wifiSsid);
+  copy('wifiPassword', argv.wifiPassword);
+  copy('wifiCountry', argv.wifiCountry);
+  copy('timezone', argv.timezone);
+  copy('locale', argv.locale);
+  copy('keymap', argv.keymap);
+  copy('userData', argv.userData);
+  copy('tls', argv.tls as TlsMode | undefined);
+  copy('san', argv.san?.map(String));
+  copy('insecureTcp', argv.insecureTcp);
+  copy('start', argv.start);
+  return flags;
+}

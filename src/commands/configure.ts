@@ -1,0 +1,118 @@
+/**
+ * `armada configure <image.img|device>`: write (or replace) the seed on an image file or a card
+ * that already holds an image. Everything is validated before the target is touched.
+ */
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { UserError } from '../errors.js';
+import { log } from '../log.js';
+import { statExt4 } from '../image/ext4.js';
+import { findRootPartition } from '../image/partition-table.js';
+import { readPartitionTable } from '../image/read-partition-table.js';
+import { prepareSeeds, writeSeed } from '../seed/apply.js';
+import { seedVolume } from '../seed/write.js';
+import type { SeedFlags, TlsMode } from '../seed/types.js';
+import { parseSeedEnv } from '../seed/seed-env.js';
+
+export interface ConfigureOptions {
+  target: string;
+  seed: SeedFlags;
+}
+
+export interface ConfigureResult {
+  target: string;
+  hostname?: string;
+  username?: string;
+  tlsMode: TlsMode;
+  serverCertSha256?: string;
+  /** Paths written under the FAT partition (secrets included, contents never shown). */
+  files: string[];
+  /** False when the target's root file system has no armada first-boot unit. */
+  armadaImage: boolean;
+  warnings: string[];
+}
+
+/** Where an armada image keeps its first-boot unit (the marker that the seed will be read). */
+export const firstBootUnitPaths = [
+  '/etc/systemd/system/armada-firstboot.service',
+  '/usr/lib/systemd/system/armada-firstboot.service',
+  '/lib/systemd/system/armada-firstboot.service',
+];
+
+/** Pure: mount points of the device or any of its partitions, from /proc/mounts. */
+export function mountsOf(device: string, procMounts: string): string[] {
+  const base = device.replace(/\/+$/, '');
+  const partition = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(p?\\d+)?$`);
+  return procMounts
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f.length >= 2 && partition.test(f[0]))
+    .map((f) => f[1].replace(/\\040/g, ' '));
+}
+
+async function refuseMounted(target: string): Promise<void> {
+  const s = await stat(target);
+  if (!s.isBlockDevice()) return;
+  const device = await realpath(target);
+  const mounts = mountsOf(device, await readFile('/proc/mounts', 'utf8').catch(() => ''));
+  if (mounts.length)
+    throw new UserError(
+      `${target} is mounted at ${mounts.join(', ')}; unmount it first (e.g. 'sudo umount ${mounts[0]}'), then run configure again`,
+    );
+}
+
+/** Does the target's root partition carry armada's first-boot unit? */
+export async function hasFirstBootUnit(target: string): Promise<boolean> {
+  try {
+    const root = findRootPartition(await readPartitionTable(target));
+    for (const path of firstBootUnitPaths) {
+      if (await statExt4({ path: target, offsetBytes: root.offsetBytes }, path)) return true;
+    }
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+export async function configureTarget(opts: ConfigureOptions): Promise<ConfigureResult> {
+  const exists = await stat(opts.target).catch(() => undefined);
+  if (!exists)
+    throw new UserError(
+      `${opts.target} does not exist; give an image file or a card's device (see 'lsblk')`,
+    );
+  await refuseMounted(opts.target);
+  await seedVolume(opts.target); // no FAT partition 1: refuse before doing anything else
+  const [seed] = await prepareSeeds(opts.seed, 1);
+  if (!seed) throw new UserError('nothing to configure');
+  const armadaImage = await hasFirstBootUnit(opts.target);
+  if (!armadaImage)
+    log.warn(
+      `${opts.target} does not look like an armada image (no armada-firstboot.service on its root partition); the seed is written, but only armada's first boot reads it`,
+    );
+  await writeSeed(opts.target, seed);
+
+  const envFile = seed.files.find((f) => f.path === 'armada/seed.env');
+  const env = envFile ? parseSeedEnv(String(envFile.content)) : {};
+  return {
+    target: opts.target,
+    ...(seed.hostname ? { hostname: seed.hostname } : {}),
+    ...(env.USERNAME ? { username: env.USERNAME } : {}),
+    tlsMode: seed.tlsMode,
+    ...(seed.serverCertSha256 ? { serverCertSha256: seed.serverCertSha256 } : {}),
+    files: seed.files.map((f) => f.path),
+    armadaImage,
+    warnings: seed.warnings,
+  };
+}
+
+export function formatConfigure(r: ConfigureResult): string {
+  const host = r.hostname ?? '<device>';
+  const lines = [
+    `seeded ${r.target}: ${r.files.length} files in armada/ (read back and verified)`,
+    `  hostname   ${r.hostname ?? '(image default)'}`,
+    `  login      ${r.username ? `${r.username} (ssh ${r.username}@${host}.local)` : 'none (no SSH key or password given)'}`,
+    `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'}` : 'device CA (made at first boot; fetch the client bundle with armada connect --from-card or --ssh)'}`,
+    '',
+    `next: boot the Pi, then 'armada connect ${host}.local'`,
+  ];
+  return lines.join('\n');
+}

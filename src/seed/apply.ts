@@ -1,0 +1,207 @@
+/**
+ * From flags to seeded cards. prepareSeeds validates everything, reads key files, hashes the
+ * password, derives the WPA PSK and makes each card's server certificate before any card is
+ * touched; writeSeed puts one card's files into its FAT partition with mtools and reads them back.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { log } from '../log.js';
+import { userHome } from '../config-dir.js';
+import { certSha256Hex, issueServerCert } from '../tls/certs.js';
+import { ensureCa } from '../tls/store.js';
+import type { CardCerts, PreparedSeed, Problem, SeedFlags, SeedSettings } from './types.js';
+import { parseUserData } from './user-data.js';
+import { hostnameFor, mergeSettings, type MergeInput } from './settings.js';
+import { formatProblem } from './yaml-problems.js';
+import { sha512Crypt } from './sha512-crypt.js';
+import { wpaPsk } from './wpa-psk.js';
+import { planSeed } from './plan.js';
+
+export { writeSeed } from './write.js';
+
+const zoneinfo = '/usr/share/zoneinfo';
+
+function zoneExists(tz: string): boolean | undefined {
+  if (!existsSync(zoneinfo)) return undefined;
+  return existsSync(join(zoneinfo, tz));
+}
+
+/** Key lines of a .pub / authorized_keys file (comments and blank lines skipped). */
+export function keyLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+/** ~/.ssh/*.pub, best first: ed25519, ecdsa, rsa, then the rest by name. */
+export function rankPublicKeys(names: readonly string[]): string[] {
+  const order = [
+    'id_ed25519.pub',
+    'id_ed25519_sk.pub',
+    'id_ecdsa.pub',
+    'id_ecdsa_sk.pub',
+    'id_rsa.pub',
+  ];
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  return names
+    .filter((n) => n.endsWith('.pub'))
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+async function defaultKey(): Promise<{ source: string; line: string }[]> {
+  const dir = join(await userHome(), '.ssh');
+  const names = rankPublicKeys(await readdir(dir).catch(() => []));
+  for (const name of names) {
+    const path = join(dir, name);
+    const lines = keyLines(await readFile(path, 'utf8').catch(() => ''));
+    if (lines.length) {
+      log.info(`SSH login: using ${path} (no --ssh-key given; pass --ssh-key to choose another)`);
+      return lines.map((line) => ({ source: path, line }));
+    }
+  }
+  return [];
+}
+
+async function readKeys(
+  files: readonly string[],
+  problems: Problem[],
+): Promise<{ source: string; line: string }[]> {
+  const keys: { source: string; line: string }[] = [];
+  for (const file of files) {
+    try {
+      const lines = keyLines(await readFile(file, 'utf8'));
+      if (!lines.length)
+        problems.push({
+          severity: 'error',
+          path: `--ssh-key ${file}`,
+          message: 'the file has no key',
+          fix: 'give a .pub file',
+        });
+      keys.push(...lines.map((line) => ({ source: file, line })));
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'unreadable';
+      problems.push({
+        severity: 'error',
+        path: `--ssh-key ${file}`,
+        message: `cannot read the file (${code})`,
+        fix: 'give the path of a public key, e.g. ~/.ssh/id_ed25519.pub',
+      });
+    }
+  }
+  return keys;
+}
+
+/** Validate and merge; throws a UserError listing every problem (warnings included). */
+export async function resolveSettings(
+  flags: SeedFlags,
+  count: number,
+): Promise<{ settings: SeedSettings; warnings: string[] }> {
+  const found: { problem: Problem; file?: string }[] = [];
+  let userData: MergeInput['userData'];
+  if (flags.userData !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(flags.userData, 'utf8');
+    } catch (error) {
+      throw new UserError(
+        `cannot read --user-data ${flags.userData} (${(error as { code?: string }).code ?? 'error'}); check the path`,
+      );
+    }
+    const parsed = parseUserData(text, { zoneExists });
+    for (const problem of parsed.ok ? parsed.warnings : parsed.problems)
+      found.push({ problem, file: flags.userData });
+    if (parsed.ok) userData = { text, settings: parsed.settings };
+  }
+  const keyProblems: Problem[] = [];
+  const keys = await readKeys(flags.sshKey ?? [], keyProblems);
+  const udUser = userData?.settings.user;
+  const otherLogin =
+    (flags.sshKey?.length ?? 0) > 0 ||
+    flags.password !== undefined ||
+    Boolean(
+      udUser &&
+      (udUser.sshKeys.length || udUser.password !== undefined || udUser.passwordHash !== undefined),
+    );
+  if (!otherLogin && !found.some((f) => f.problem.severity === 'error'))
+    keys.push(...(await defaultKey()));
+
+  const merged = mergeSettings({
+    flags,
+    sshKeys: keys,
+    ...(userData ? { userData } : {}),
+    count,
+    zoneExists,
+  });
+  for (const problem of [...keyProblems, ...(merged.ok ? merged.warnings : merged.problems)])
+    found.push({ problem });
+  const lines = found.map(
+    ({ problem, file }) =>
+      `${problem.severity === 'warning' ? 'warning: ' : ''}${formatProblem(problem, file)}`,
+  );
+  const errors = found.filter((f) => f.problem.severity === 'error').length;
+  if (errors || !merged.ok) {
+    throw new UserError(
+      `${errors} problem${errors === 1 ? '' : 's'} in the seed settings; nothing was written`,
+      lines,
+    );
+  }
+  return {
+    settings: merged.settings,
+    warnings: found.map(({ problem, file }) => formatProblem(problem, file)),
+  };
+}
+
+/**
+ * Everything for `count` cards, numbered from flags.start (default 1): secrets derived,
+ * certificates made. Nothing is written to any card.
+ */
+export async function prepareSeeds(flags: SeedFlags, count: number): Promise<PreparedSeed[]> {
+  const { settings: base, warnings } = await resolveSettings(flags, count);
+  for (const w of warnings) log.warn(w);
+  const settings: SeedSettings = { ...base };
+  if (settings.hostname === undefined && settings.tlsMode === 'laptop') {
+    // The server certificate must name the device; without a name the image's default would not match.
+    settings.hostname = count > 1 ? 'armada-{n}' : 'armada';
+    log.info(
+      `no --hostname given: naming the device${count > 1 ? 's' : ''} '${hostnameFor(settings.hostname, flags.start ?? 1)}'${count > 1 ? ', …' : ''}`,
+    );
+  }
+  if (settings.wifi)
+    settings.wifi = {
+      ...settings.wifi,
+      passphrase: wpaPsk(settings.wifi.passphrase, settings.wifi.ssid),
+    };
+  const ca = settings.tlsMode === 'laptop' ? await ensureCa() : undefined;
+  if (ca?.created)
+    log.info(
+      `created the laptop CA in ${ca.paths.caDir} (back up ca-key.pem; cards trust only this CA)`,
+    );
+
+  const seeds: PreparedSeed[] = [];
+  const start = flags.start ?? 1;
+  for (let n = start; n < start + count; n++) {
+    const card: SeedSettings = { ...settings, user: { ...settings.user } };
+    if (card.user.password !== undefined) {
+      card.user.passwordHash = sha512Crypt(card.user.password);
+      delete card.user.password;
+    }
+    const hostname = card.hostname === undefined ? undefined : hostnameFor(card.hostname, n);
+    let certs: CardCerts | undefined;
+    if (ca && hostname) {
+      const server = await issueServerCert(ca.issuer, hostname, flags.san ?? []);
+      certs = { caPem: ca.caPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
+    }
+    seeds.push({
+      index: n,
+      ...(hostname ? { hostname } : {}),
+      tlsMode: card.tlsMode,
+      ...(certs ? { serverCertSha256: certSha256Hex(certs.serverCertPem) } : {}),
+      files: planSeed(card, n, certs),
+      warnings,
+    });
+  }
+  return seeds;
+}

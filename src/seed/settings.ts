@@ -1,0 +1,209 @@
+/**
+ * Flags laid over user-data: one validated SeedSettings for the whole run, or every problem.
+ * Pure: key files are read, and the zoneinfo lookup is done, by the caller (src/seed/apply.ts).
+ */
+import type { Problem, SeedFlags, SeedSettings, WifiSettings } from './types.js';
+import type { UserDataSettings } from './user-data.js';
+import {
+  checkCountry,
+  checkHostname,
+  checkKeymap,
+  checkLocale,
+  checkPassphrase,
+  checkSsid,
+  checkTimezone,
+  checkUsername,
+  checkSshKey,
+  controlCharacter,
+  type Finding,
+} from './validate.js';
+
+export const defaultUsername = 'armada';
+export const defaultSudo = 'ALL=(ALL) NOPASSWD:ALL';
+
+export interface MergeInput {
+  flags: SeedFlags;
+  /** Lines of the --ssh-key files (or the picked default key), with where they came from. */
+  sshKeys: { source: string; line: string }[];
+  userData?: { text: string; settings: UserDataSettings };
+  /** How many cards this run seeds. */
+  count: number;
+  zoneExists?: (tz: string) => boolean | undefined;
+}
+
+export type MergeResult =
+  { ok: true; settings: SeedSettings; warnings: Problem[] } | { ok: false; problems: Problem[] };
+
+export function hostnameFor(template: string, n: number): string {
+  return template.replaceAll('{n}', String(n));
+}
+
+export function mergeSettings(input: MergeInput): MergeResult {
+  const { flags, count } = input;
+  const problems: Problem[] = [];
+  const flagProblem = (
+    flag: string,
+    f: Finding | undefined,
+    severity: Problem['severity'] = 'error',
+  ): boolean => {
+    if (f) problems.push({ severity, path: flag, message: f.message, fix: f.fix });
+    return !f;
+  };
+  const ud = input.userData?.settings;
+  const start = flags.start ?? 1;
+  if (!Number.isInteger(start) || start < 0)
+    flagProblem('--start', {
+      message: `--start ${start} is not a whole number ≥ 0`,
+      fix: 'use e.g. --start 1',
+    });
+  const widestN = start + Math.max(count, 1) - 1;
+
+  const hostname = flags.hostname ?? ud?.hostname;
+  if (flags.hostname !== undefined)
+    flagProblem('--hostname', checkHostname(flags.hostname, widestN));
+  else if (hostname !== undefined)
+    flagProblem('user-data hostname', checkHostname(hostname, widestN));
+  if (count > 1 && hostname !== undefined && !hostname.includes('{n}'))
+    flagProblem('--hostname', {
+      message: `${count} cards would all be named '${hostname}'`,
+      fix: `use a template such as --hostname ${hostname}-{n}`,
+    });
+
+  const user = { ...(ud?.user ?? { sshKeys: [], groups: [] }) };
+  user.sshKeys = [...user.sshKeys];
+  user.groups = [...user.groups];
+  if (flags.user !== undefined && flagProblem('--user', checkUsername(flags.user)))
+    user.name = flags.user;
+  for (const k of input.sshKeys) {
+    const f = checkSshKey(k.line);
+    if (f) flagProblem(`--ssh-key ${k.source}`, f);
+    else if (!user.sshKeys.includes(k.line.trim())) user.sshKeys.push(k.line.trim());
+  }
+  if (flags.password !== undefined) {
+    const cc = controlCharacter(flags.password);
+    if (flagProblem('--password', cc && { message: `the password ${cc.message}`, fix: cc.fix })) {
+      user.password = flags.password;
+      delete user.passwordHash;
+    }
+    if (flags.password === '')
+      flagProblem('--password', {
+        message: 'the password is empty',
+        fix: 'give a password or leave --password out',
+      });
+  }
+  const canLogIn =
+    user.sshKeys.length > 0 || user.password !== undefined || user.passwordHash !== undefined;
+  if (user.name && !canLogIn)
+    problems.push({
+      severity: 'warning',
+      path: '--user',
+      message: `user '${user.name}' has no SSH key and no password, so no login user is created`,
+      fix: 'add --ssh-key or --password',
+    });
+  if (!canLogIn)
+    problems.push({
+      severity: 'warning',
+      path: '--ssh-key',
+      message:
+        'no SSH key and no password: nobody can log in to the device (Docker over TLS still works)',
+      fix: 'add --ssh-key ~/.ssh/id_ed25519.pub',
+    });
+
+  const sshPwauth = ud?.sshPwauth;
+  if (sshPwauth && user.password === undefined && user.passwordHash === undefined)
+    problems.push({
+      severity: 'warning',
+      path: 'user-data ssh_pwauth',
+      message: 'SSH password login is allowed but no password is set',
+      fix: 'set a password or remove ssh_pwauth',
+    });
+
+  const timezone = flags.timezone ?? ud?.timezone;
+  if (flags.timezone !== undefined)
+    flagProblem('--timezone', checkTimezone(flags.timezone, input.zoneExists));
+  const locale = flags.locale ?? ud?.locale;
+  if (flags.locale !== undefined) flagProblem('--locale', checkLocale(flags.locale));
+  const keymap = flags.keymap ?? ud?.keymap;
+  if (flags.keymap !== undefined) flagProblem('--keymap', checkKeymap(flags.keymap));
+
+  const wifi = mergeWifi(flags, ud?.wifi, flagProblem);
+
+  const tlsMode = flags.tls ?? 'laptop';
+  if (tlsMode !== 'laptop' && tlsMode !== 'device')
+    flagProblem('--tls', {
+      message: `--tls ${String(tlsMode)} is not a mode`,
+      fix: 'use --tls laptop or --tls device',
+    });
+  for (const san of flags.san ?? []) {
+    if (!/^[A-Za-z0-9.:*-]+$/.test(san))
+      flagProblem('--san', {
+        message: `'${san}' is not a host name or IP address`,
+        fix: 'give a DNS name or an IP address',
+      });
+  }
+  const insecureTcp = flags.insecureTcp ?? false;
+  if (insecureTcp)
+    problems.push({
+      severity: 'warning',
+      path: '--insecure-tcp',
+      message:
+        'port 2375 will accept Docker commands WITHOUT TLS: anyone on the network controls this device',
+      fix: 'leave --insecure-tcp out unless this network is isolated',
+    });
+
+  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+  const settings: SeedSettings = {
+    ...(hostname !== undefined ? { hostname } : {}),
+    user,
+    ...(sshPwauth !== undefined ? { sshPwauth } : {}),
+    ...(timezone !== undefined ? { timezone } : {}),
+    ...(locale !== undefined ? { locale } : {}),
+    ...(keymap !== undefined ? { keymap } : {}),
+    ...(wifi?.ssid !== undefined && wifi.passphrase !== undefined
+      ? { wifi: { ssid: wifi.ssid, passphrase: wifi.passphrase, country: wifi.country } }
+      : {}),
+    ...(wifi?.country !== undefined ? { wifiCountry: wifi.country } : {}),
+    ethernets: ud?.ethernets ?? [],
+    writeFiles: ud?.writeFiles ?? [],
+    runcmd: ud?.runcmd ?? [],
+    tlsMode,
+    insecureTcp,
+    ...(input.userData ? { userDataText: input.userData.text } : {}),
+  };
+  return { ok: true, settings, warnings: problems };
+}
+
+function mergeWifi(
+  flags: SeedFlags,
+  fromUserData: Partial<WifiSettings> | undefined,
+  flagProblem: (flag: string, f: Finding | undefined) => boolean,
+): Partial<WifiSettings> | undefined {
+  const ssid = flags.wifiSsid ?? fromUserData?.ssid;
+  const passphrase = flags.wifiPassword ?? fromUserData?.passphrase;
+  const country = flags.wifiCountry ?? fromUserData?.country;
+  if (flags.wifiSsid !== undefined) flagProblem('--wifi-ssid', checkSsid(flags.wifiSsid));
+  if (flags.wifiPassword !== undefined)
+    flagProblem('--wifi-password', checkPassphrase(flags.wifiPassword));
+  if (flags.wifiCountry !== undefined)
+    flagProblem('--wifi-country', checkCountry(flags.wifiCountry));
+  // A country alone still sets the radio's regulatory domain: kept, with nothing to join.
+  if (ssid === undefined && passphrase === undefined)
+    return country === undefined ? undefined : { country: country.toUpperCase() };
+  if (ssid === undefined)
+    flagProblem('--wifi-ssid', {
+      message: 'a Wi-Fi password was given without a network name',
+      fix: 'add --wifi-ssid <name>',
+    });
+  if (passphrase === undefined)
+    flagProblem('--wifi-password', {
+      message: `Wi-Fi '${ssid}' has no password (open networks cannot be seeded)`,
+      fix: 'add --wifi-password <passphrase>',
+    });
+  if (country === undefined)
+    flagProblem('--wifi-country', {
+      message: "Wi-Fi needs the country it runs in (a Pi's radio stays off without it)",
+      fix: 'add --wifi-country <ISO code>, e.g. DE or GB',
+    });
+  if (ssid === undefined || passphrase === undefined || country === undefined) return undefined;
+  return { ssid, passphrase, country: country.toUpperCase() };
+}

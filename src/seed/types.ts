@@ -1,0 +1,130 @@
+/**
+ * The seed's data model: what the user asked for (flags, user-data), the validated settings, and
+ * the files planned for one card's `armada/` directory.
+ */
+
+/** Flags shared by `armada flash` and `armada configure` (see src/cli/seed-options.ts). */
+export interface SeedFlags {
+  hostname?: string;
+  user?: string;
+  /** Public key files; empty = pick one from ~/.ssh when no other login is given. */
+  sshKey?: string[];
+  password?: string;
+  wifiSsid?: string;
+  wifiPassword?: string;
+  wifiCountry?: string;
+  timezone?: string;
+  locale?: string;
+  keymap?: string;
+  /** A cloud-init #cloud-config file. */
+  userData?: string;
+  tls?: TlsMode;
+  insecureTcp?: boolean;
+  /** First value of `{n}` in the hostname template. */
+  start?: number;
+  /** Extra subject alternative names for each card's server certificate. */
+  san?: string[];
+}
+
+export type TlsMode = 'laptop' | 'device';
+
+/** One validation finding, with where it is and how to fix it. */
+export interface Problem {
+  severity: 'error' | 'warning';
+  /** 1-based line in the user-data file; absent for flags. */
+  line?: number;
+  /** `users[0].passwd`, `--wifi-country`, ... */
+  path: string;
+  message: string;
+  fix: string;
+}
+
+export interface WriteFile {
+  path: string;
+  /** Already decoded (b64/gzip): the bytes that land on the device. */
+  content: Uint8Array;
+  mode: number;
+  owner: string;
+  append: boolean;
+}
+
+export interface WifiSettings {
+  ssid: string;
+  /** A WPA passphrase (8–63 chars) or an already-derived 64-hex-digit PSK. */
+  passphrase: string;
+  country?: string;
+}
+
+export interface EthernetSettings {
+  /** Interface name pattern (networkd [Match] Name=), e.g. eth0 or en*. */
+  match: string;
+  macAddress?: string;
+  dhcp4: boolean;
+  dhcp6: boolean;
+  addresses: string[];
+  gateway4?: string;
+  gateway6?: string;
+  routes: { to: string; via: string; metric?: number }[];
+  nameservers: string[];
+  searchDomains: string[];
+}
+
+export interface UserSettings {
+  name?: string;
+  sshKeys: string[];
+  /** crypt(3) hash as given in user-data (passwd / hashed_passwd). */
+  passwordHash?: string;
+  /** Plain text (plain_text_passwd, chpasswd, --password): hashed on the laptop before writing. */
+  password?: string;
+  sudo?: string;
+  groups: string[];
+  shell?: string;
+  gecos?: string;
+}
+
+/** Everything parsed and validated, before secrets are derived and per-card values filled in. */
+export interface SeedSettings {
+  /** May contain `{n}`. */
+  hostname?: string;
+  user: UserSettings;
+  sshPwauth?: boolean;
+  timezone?: string;
+  locale?: string;
+  keymap?: string;
+  wifi?: WifiSettings;
+  /** ISO 3166-1 alpha-2, upper case; also given without a network (sets the regulatory domain). */
+  wifiCountry?: string;
+  ethernets: EthernetSettings[];
+  writeFiles: WriteFile[];
+  runcmd: (string | string[])[];
+  tlsMode: TlsMode;
+  insecureTcp: boolean;
+  /** The user-data text as given, kept on the card for reference. */
+  userDataText?: string;
+}
+
+export interface CardCerts {
+  caPem: string;
+  serverCertPem: string;
+  serverKeyPem: string;
+}
+
+export interface SeedFile {
+  /** Relative to the FAT root, always under `armada/`. */
+  path: string;
+  content: string | Uint8Array;
+  /** Holds a key, password hash or PSK: never printed; first boot removes the secret from the card. */
+  secret: boolean;
+}
+
+export interface PreparedSeed {
+  /** The card's `{n}`. */
+  index: number;
+  hostname?: string;
+  tlsMode: TlsMode;
+  /** SHA-256 (hex) of the server certificate in laptop-CA mode. */
+  serverCertSha256?: string;
+  files: SeedFile[];
+  /** Non-fatal findings, already shown to the user once. */
+  warnings: string[];
+}

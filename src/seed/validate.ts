@@ -1,0 +1,227 @@
+/**
+ * Value checks for seed settings. Each returns undefined when the value is fine, else what is
+ * wrong and the fix. Pure: the zoneinfo lookup is passed in.
+ */
+import { isoCountries } from './iso-countries.js';
+
+export interface Finding {
+  message: string;
+  fix: string;
+}
+
+const bad = (message: string, fix: string): Finding => ({ message, fix });
+
+/** Anything that would break a one-line `KEY='value'` or a tab-separated file. */
+export function controlCharacter(value: string): Finding | undefined {
+  if (/[\n\r]/.test(value)) return bad('contains a line break', 'put the value on one line');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value))
+    return bad('contains a control character', 'remove it');
+  return undefined;
+}
+
+const label = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+
+/**
+ * RFC 1123 host label, at most 63 characters. `{n}` (the card's number) is allowed and
+ * checked with the widest number this run will substitute.
+ */
+export function checkHostname(value: string, widestN = 1): Finding | undefined {
+  const fix = "use letters, digits and '-' (not first or last), at most 63 characters, e.g. pi-{n}";
+  if (value.includes('.'))
+    return bad(
+      `hostname '${value}' has a dot; it must be one label`,
+      `use '${value.split('.')[0]}' (the device is reachable as <hostname>.local)`,
+    );
+  const unknownBraces = value.replaceAll('{n}', '').match(/[{}]/);
+  if (unknownBraces)
+    return bad(
+      `hostname '${value}' has a '{' or '}' that is not '{n}'`,
+      "write the card's number as {n}",
+    );
+  const sample = value.replaceAll('{n}', String(widestN));
+  if (sample.length > 63)
+    return bad(`hostname '${sample}' is ${sample.length} characters long`, fix);
+  if (!label.test(sample)) return bad(`hostname '${value}' is not a valid host name`, fix);
+  if (/^[0-9]+$/.test(sample))
+    return bad(`hostname '${value}' is all digits`, 'start it with a letter, e.g. pi-1');
+  return undefined;
+}
+
+/** Names Debian reserves for system accounts: a login user named like this breaks the system. */
+const systemNames = new Set(
+  (
+    'root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc gnats _gnats ' +
+    'nobody nogroup _apt messagebus sshd avahi avahi-autoipd systemd-network systemd-resolve ' +
+    'systemd-timesync systemd-journal systemd-coredump polkitd dnsmasq statd tss ntp chrony docker ' +
+    'dockremap operator adm staff users sudo netdev'
+  ).split(' '),
+);
+
+/** Debian adduser's default NAME_REGEX, 32 characters, not a system name. */
+export function checkUsername(value: string): Finding | undefined {
+  const fix =
+    "use lower-case letters, digits, '-' and '_', starting with a letter, at most 32 characters";
+  if (value.length > 32) return bad(`user name '${value}' is longer than 32 characters`, fix);
+  if (!/^[a-z][-a-z0-9_]*\$?$/.test(value))
+    return bad(`user name '${value}' is not a valid Debian user name`, fix);
+  if (systemNames.has(value) || value.startsWith('systemd-'))
+    return bad(
+      `user name '${value}' is a system account`,
+      "choose a personal name such as 'pi' or your own",
+    );
+  return undefined;
+}
+
+const keyTypes = new Set([
+  'ssh-ed25519',
+  'ssh-rsa',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+  'ssh-dss',
+]);
+
+/**
+ * An OpenSSH public key line: `[options] type base64 [comment]`. The blob must decode and start
+ * with its own type name, which catches truncated or mangled copy-pastes.
+ */
+export function checkSshKey(line: string): Finding | undefined {
+  const text = line.trim();
+  if (/PRIVATE KEY/.test(text))
+    return bad(
+      'this is a PRIVATE key',
+      'give the public key (the .pub file); never copy a private key to a card',
+    );
+  const cc = controlCharacter(text);
+  if (cc) return bad(`SSH key ${cc.message}`, 'give one key per line');
+  const fields = text.split(/\s+/);
+  const at = fields.findIndex((f) => keyTypes.has(f));
+  if (at < 0)
+    return bad(
+      `'${text.slice(0, 24)}…' is not an OpenSSH public key`,
+      "give a line like 'ssh-ed25519 AAAAC3Nz… you@laptop' (e.g. ~/.ssh/id_ed25519.pub)",
+    );
+  const type = fields[at];
+  const blob = fields[at + 1] ?? '';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob))
+    return bad(
+      `the ${type} key has no valid base64 data`,
+      'copy the whole line from the .pub file',
+    );
+  const raw = Buffer.from(blob, 'base64');
+  const len = raw.length >= 4 ? raw.readUInt32BE(0) : -1;
+  if (len <= 0 || raw.subarray(4, 4 + len).toString('latin1') !== type)
+    return bad(
+      `the ${type} key's data is damaged (it does not start with '${type}')`,
+      'copy the whole line from the .pub file again',
+    );
+  if (type === 'ssh-dss')
+    return bad(
+      'DSA keys are disabled in current OpenSSH',
+      'make an ed25519 key: ssh-keygen -t ed25519',
+    );
+  return undefined;
+}
+
+/** crypt(3) hashes first boot can hand to usermod -p. */
+export function checkPasswordHash(value: string): Finding | undefined {
+  if (/^\$(6|5)\$(rounds=\d+\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{43,86}$/.test(value))
+    return undefined;
+  if (/^\$(y|gy|7|2[aby])\$[^\s:]+$/.test(value)) return undefined;
+  return bad(
+    'is not a crypt(3) password hash ($6$…, $5$…, $y$…)',
+    "give the plain password with --password (armada hashes it) or make a hash with 'openssl passwd -6'",
+  );
+}
+
+export function checkTimezone(
+  value: string,
+  zoneExists?: (tz: string) => boolean | undefined,
+): Finding | undefined {
+  const fix =
+    "use an Area/City name such as 'Europe/Berlin' or 'UTC' (see 'timedatectl list-timezones')";
+  const shape = /^(UTC|GMT|[A-Z][A-Za-z_+-]*(\/[A-Za-z0-9_+-]+){1,2})$/;
+  if (!shape.test(value) || value.includes('..'))
+    return bad(`timezone '${value}' is not an Area/City name`, fix);
+  if (zoneExists?.(value) === false) return bad(`timezone '${value}' is unknown`, fix);
+  return undefined;
+}
+
+export function checkLocale(value: string): Finding | undefined {
+  if (/^(C|POSIX|C\.UTF-8|C\.utf8)$/.test(value)) return undefined;
+  if (/^[a-z]{2,3}(_[A-Z]{2})?(\.(UTF-8|utf8|ISO-8859-\d+|[A-Za-z0-9-]+))?(@[a-z]+)?$/.test(value))
+    return undefined;
+  return bad(
+    `locale '${value}' is not a locale name`,
+    "use a name such as 'en_GB.UTF-8' or 'de_DE.UTF-8'",
+  );
+}
+
+export function checkKeymap(value: string): Finding | undefined {
+  if (/^[a-z]{2,}([-_][a-z0-9]+)*$/.test(value)) return undefined;
+  return bad(
+    `keyboard layout '${value}' is not a layout name`,
+    "use an XKB layout such as 'us', 'gb', 'de' or 'fr'",
+  );
+}
+
+/** Pure: upper-cased ISO 3166-1 alpha-2 code, or the problem. */
+export function checkCountry(value: string): Finding | undefined {
+  const upper = value.toUpperCase();
+  if (upper === 'UK')
+    return bad("Wi-Fi country 'UK' is not an ISO code", "use 'GB' for the United Kingdom");
+  if (!isoCountries.has(upper))
+    return bad(
+      `Wi-Fi country '${value}' is not an ISO 3166-1 alpha-2 code`,
+      "use the two-letter code of where the Pi runs, e.g. 'DE', 'GB', 'US'",
+    );
+  return undefined;
+}
+
+export function checkSsid(value: string): Finding | undefined {
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes === 0) return bad('the Wi-Fi SSID is empty', 'give the network name with --wifi-ssid');
+  if (bytes > 32)
+    return bad(
+      `the Wi-Fi SSID is ${bytes} bytes long; Wi-Fi allows at most 32`,
+      'check the network name',
+    );
+  const cc = controlCharacter(value);
+  if (cc) return bad(`the Wi-Fi SSID ${cc.message}`, cc.fix);
+  return undefined;
+}
+
+/** WPA2/3-Personal: 8–63 printable ASCII characters, or the 64-hex-digit PSK itself. */
+export function checkPassphrase(value: string): Finding | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return undefined;
+  if (value.length < 8 || value.length > 63)
+    return bad(
+      `the Wi-Fi passphrase is ${value.length} characters; WPA needs 8–63 (or a 64-hex-digit PSK)`,
+      'check the Wi-Fi password',
+    );
+  if (!/^[\x20-\x7e]+$/.test(value))
+    return bad(
+      'the Wi-Fi passphrase has characters outside printable ASCII',
+      'WPA passphrases are ASCII; check the Wi-Fi password',
+    );
+  return undefined;
+}
+
+export function checkShell(value: string): Finding | undefined {
+  if (/^\/[A-Za-z0-9_./-]+$/.test(value) && !value.includes('..')) return undefined;
+  return bad(`shell '${value}' is not an absolute path`, "use e.g. '/bin/bash'");
+}
+
+export function checkSudo(value: string): Finding | undefined {
+  const cc = controlCharacter(value);
+  if (cc) return bad(`sudo rule ${cc.message}`, 'give one rule, e.g. ALL=(ALL) NOPASSWD:ALL');
+  if (value !== '' && !/^[^=]+=/.test(value))
+    return bad(
+      `sudo rule '${value}' is not a sudoers rule`,
+      "use e.g. 'ALL=(ALL) NOPASSWD:ALL' or false for no sudo",
+    );
+  return undefined;
+}

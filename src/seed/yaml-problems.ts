@@ -1,0 +1,102 @@
+/**
+ * Collects user-data problems with the line they are on. Values are checked as plain JS (from
+ * `doc.toJS()`); the line is found afterwards by walking the YAML nodes along the same path.
+ */
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Problem } from './types.js';
+import type { Finding } from './validate.js';
+
+export type Path = readonly (string | number)[];
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out || '(document)';
+}
+
+export class ProblemList {
+  readonly problems: Problem[] = [];
+
+  constructor(
+    private readonly doc?: Document,
+    private readonly lines?: LineCounter,
+  ) {}
+
+  error(path: Path, message: string, fix: string): void {
+    this.add('error', path, message, fix);
+  }
+
+  warn(path: Path, message: string, fix: string): void {
+    this.add('warning', path, message, fix);
+  }
+
+  /** A validator's finding as an error at `path` (no-op when the value was fine). */
+  check(path: Path, finding: Finding | undefined): boolean {
+    if (finding) this.error(path, finding.message, finding.fix);
+    return !finding;
+  }
+
+  get hasErrors(): boolean {
+    return this.problems.some((p) => p.severity === 'error');
+  }
+
+  add(
+    severity: Problem['severity'],
+    path: Path,
+    message: string,
+    fix: string,
+    line?: number,
+  ): void {
+    const at = line ?? this.lineOf(path);
+    this.problems.push({
+      severity,
+      ...(at ? { line: at } : {}),
+      path: formatPath(path),
+      message,
+      fix,
+    });
+  }
+
+  /** 1-based line of the key (or item) at `path`; the nearest existing ancestor when it is missing. */
+  lineOf(path: Path): number | undefined {
+    if (!this.doc || !this.lines) return undefined;
+    let node: unknown = this.doc.contents;
+    let offset: number | undefined = (node as Node | null)?.range?.[0];
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg);
+        if (!pair) break;
+        offset = (pair.key as Node).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg] as Node | undefined;
+        if (!item) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else break;
+    }
+    return offset === undefined ? undefined : this.lines.linePos(offset).line;
+  }
+}
+
+/** "user-data.yaml:12: users[0].passwd: <message> — <fix>", the compiler-style form shown to users. */
+export function formatProblem(p: Problem, file?: string): string {
+  const where = file ? `${file}${p.line ? `:${p.line}` : ''}: ` : p.line ? `line ${p.line}: ` : '';
+  return `${where}${p.path}: ${p.message} — ${p.fix}`;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array)
+  );
+}
+
+/** A YAML value as the user wrote it, for messages. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined || typeof value !== 'object') return String(value);
+  return JSON.stringify(value);
+}

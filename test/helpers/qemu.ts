@@ -1,0 +1,243 @@
+/**
+ * Boots an armada image in QEMU (arm64 `virt` machine) for end-to-end tests: the serial console
+ * goes to a file that waitFor() polls, ports are forwarded to 127.0.0.1 only, and every wait is
+ * bounded and fails with what it waited for plus the console's last lines.
+ *
+ * The caller registers stop() with afterAll; QEMU is also killed when the test process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Command } from '../../src/exec.js';
+import { readFat, type FatVolume } from '../../src/image/fat.js';
+import { findBootPartition } from '../../src/image/partition-table.js';
+import { readPartitionTable } from '../../src/image/read-partition-table.js';
+
+export interface Forward {
+  host: number;
+  guest: number;
+}
+
+export interface BootOptions {
+  image: string;
+  kernel: string;
+  initrd: string;
+  /** Kernel command line, e.g. `console=ttyAMA0 root=PARTUUID=… rw rootwait`. */
+  append: string;
+  memMb?: number;
+  cpus?: number;
+  forwards: Forward[];
+  serialLog: string;
+  /** Default cortex-a72 (TCG); `host` with accel kvm on an arm64 host. */
+  cpu?: string;
+  accel?: 'tcg' | 'kvm';
+  /** Changes go to a temporary file instead of the image. Default false: first boot writes the card. */
+  snapshot?: boolean;
+  /** Exit instead of rebooting (a panic fails the test fast). Default true. */
+  noReboot?: boolean;
+  /** The QEMU binary (tests of the harness use a stand-in). */
+  qemu?: string;
+}
+
+export interface Vm {
+  /** Resolves with the first console line matching pattern; rejects on timeout or QEMU's exit. */
+  waitFor(pattern: RegExp, timeoutMs: number, what: string): Promise<string>;
+  stop(): Promise<void>;
+  /** The last lines of the serial console, control characters removed. */
+  logTail(lines?: number): string;
+  pid: number | undefined;
+}
+
+/** The QEMU command line, as data. */
+export function qemuCommand(opts: BootOptions): Command {
+  const accel = opts.accel ?? 'tcg';
+  const fwd = opts.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`).join('');
+  const args = [
+    '-M',
+    'virt',
+    '-accel',
+    accel === 'tcg' ? 'tcg,thread=multi' : 'kvm',
+    '-cpu',
+    opts.cpu ?? (accel === 'kvm' ? 'host' : 'cortex-a72'),
+    '-smp',
+    String(opts.cpus ?? 2),
+    '-m',
+    String(opts.memMb ?? 1024),
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    `file:${opts.serialLog}`,
+    '-kernel',
+    opts.kernel,
+    '-initrd',
+    opts.initrd,
+    '-append',
+    opts.append,
+    '-drive',
+    `file=${opts.image},format=raw,if=virtio${opts.snapshot ? ',snapshot=on' : ''}`,
+    '-netdev',
+    `user,id=n0${fwd}`,
+    '-device',
+    'virtio-net-pci,netdev=n0',
+    // Entropy at once: key generation on first boot must not wait for the guest's pool.
+    '-device',
+    'virtio-rng-pci',
+    ...((opts.noReboot ?? true) ? ['-no-reboot'] : []),
+  ];
+  return [opts.qemu ?? 'qemu-system-aarch64', args];
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for hostfwd). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port on 127.0.0.1'))));
+    });
+  });
+}
+
+// eslint-disable-next-line no-control-regex
+const controls = /\x1b\[[0-9;?]*[A-Za-z]|\r|[\x00-\x08\x0b-\x1f\x7f]/g;
+
+export function tailLines(text: string, lines: number): string {
+  return text.replace(controls, '').split('\n').slice(-lines).join('\n');
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function killAllOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
+export async function bootImage(opts: BootOptions): Promise<Vm> {
+  for (const [what, path] of [
+    ['image', opts.image],
+    ['kernel', opts.kernel],
+    ['initrd', opts.initrd],
+  ] as const) {
+    if (!existsSync(path))
+      throw new Error(
+        `bootImage: the ${what} ${path} does not exist (extractBootFiles gets vmlinuz and initrd.img from the image)`,
+      );
+  }
+  await writeFile(opts.serialLog, '');
+  const [file, args] = qemuCommand(opts);
+  const child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exit: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      exit =
+        e.code === 'ENOENT'
+          ? `${file} was not found (apt-get install qemu-system-arm, or scripts/setup-host.sh)`
+          : `could not start ${file}: ${e.message}`;
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      exit = signal ? `QEMU was killed by ${signal}` : `QEMU exited with code ${code}`;
+      resolve();
+    });
+  });
+  running.add(child);
+  killAllOnExit();
+  void exited.then(() => running.delete(child));
+
+  let log = '';
+  let offset = 0;
+  const handle = await open(opts.serialLog, 'r');
+  async function poll(): Promise<void> {
+    const buf = Buffer.alloc(1 << 16);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
+      if (bytesRead === 0) return;
+      offset += bytesRead;
+      log += buf.subarray(0, bytesRead).toString('utf8');
+    }
+  }
+
+  const logTail = (lines = 60) => tailLines(log, lines);
+  const failure = (reason: string) =>
+    new Error(
+      `${reason}\n${exit ?? 'QEMU is still running'}${stderr.trim() ? `; QEMU said: ${stderr.trim()}` : ''}\n` +
+        `--- last 60 lines of the serial console (${opts.serialLog}) ---\n${logTail(60)}`,
+    );
+
+  async function waitFor(pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    const flat = new RegExp(pattern.source, pattern.flags.replace('g', ''));
+    for (;;) {
+      await poll();
+      const clean = log.replace(controls, '');
+      const m = flat.exec(clean);
+      if (m) {
+        const start = clean.lastIndexOf('\n', m.index) + 1;
+        const end = clean.indexOf('\n', m.index + m[0].length);
+        return clean.slice(start, end < 0 ? undefined : end);
+      }
+      if (exit) throw failure(`QEMU stopped before ${what}`);
+      if (Date.now() > deadline)
+        throw failure(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}`);
+      await Promise.race([new Promise((r) => setTimeout(r, 250)), exited]);
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      if (!exit) {
+        child.kill('SIGTERM');
+        const killed = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
+        ]);
+        if (!killed) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      await handle.close().catch(() => undefined);
+    })();
+    return stopping;
+  }
+
+  return { waitFor, stop, logTail, pid: child.pid };
+}
+
+/**
+ * The kernel and initrd QEMU boots directly: `vmlinuz` and `initrd.img` from the image's FAT
+ * boot partition (the build puts them there under those names).
+ */
+export async function extractBootFiles(
+  image: string,
+  destDir: string,
+): Promise<{ kernel: string; initrd: string }> {
+  const table = await readPartitionTable(image);
+  const volume: FatVolume = { path: image, offsetBytes: findBootPartition(table).offsetBytes };
+  const out = { kernel: join(destDir, 'vmlinuz'), initrd: join(destDir, 'initrd.img') };
+  for (const [name, dest] of [
+    ['vmlinuz', out.kernel],
+    ['initrd.img', out.initrd],
+  ] as const) {
+    const content = await readFat(volume, `/${name}`);
+    if (!content?.length)
+      throw new Error(
+        `${image}: no ${name} on the boot partition; did the build put the kernel there?`,
+      );
+    await writeFile(dest, content);
+  }
+  return out;
+}

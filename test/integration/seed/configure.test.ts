@@ -1,0 +1,305 @@
+/**
+ * `armada configure` on real images: an MBR with a FAT32 p1 made by sfdisk + mkfs.vfat --offset,
+ * an ext4 p2 made by mke2fs -d (with or without armada's first-boot unit), and a loop device.
+ * After each run fsck.vfat must be clean and every file must read back.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { configureTarget } from '../../../src/commands/configure.js';
+import { listFat, readFat } from '../../../src/image/fat.js';
+import { parseSeedEnv } from '../../../src/seed/seed-env.js';
+import { verifySeed } from '../../../src/seed/write.js';
+import { isIssuedBy, describeCert } from '../../../src/tls/certs.js';
+import { CheckFailedError, UserError } from '../../../src/errors.js';
+import { makeCard } from '../../helpers/loop.js';
+import { rootOnlyReason, suiteTempDir } from '../../helpers/tmp.js';
+
+const sector = 512;
+const p1Start = 8192; // 4 MiB
+const p1Sectors = 81920; // 40 MiB: FAT32 needs ≥ 32 MiB-ish with 512-byte clusters
+const p2Start = p1Start + p1Sectors;
+const imageBytes = 96 * 1024 * 1024;
+
+// At module level: suiteTempDir's afterAll is ignored when registered from inside a hook.
+const dir = await suiteTempDir('armada-configure-');
+const savedEnv = { ...process.env };
+
+function sh(file: string, args: string[], input?: string): string {
+  return execFileSync(file, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+async function makeImage(path: string, opts: { armada: boolean; p1Type?: string }): Promise<void> {
+  await writeFile(path, Buffer.alloc(0));
+  sh('truncate', ['-s', String(imageBytes), path]);
+  sh(
+    'sfdisk',
+    ['-q', path],
+    `label: dos\nstart=${p1Start}, size=${p1Sectors}, type=${opts.p1Type ?? 'c'}\nstart=${p2Start}, type=83\n`,
+  );
+  sh('mkfs.vfat', [
+    '-F',
+    '32',
+    '-n',
+    'BOOTFS',
+    '--offset',
+    String(p1Start),
+    path,
+    String((p1Sectors * sector) / 1024),
+  ]);
+  const root = join(dir, `root-${Math.random().toString(36).slice(2)}`);
+  await mkdir(join(root, 'etc/systemd/system'), { recursive: true });
+  if (opts.armada)
+    await writeFile(
+      join(root, 'etc/systemd/system/armada-firstboot.service'),
+      '[Unit]\nDescription=armada first boot\n',
+    );
+  const p2Bytes = imageBytes - p2Start * sector;
+  sh('mke2fs', [
+    '-q',
+    '-F',
+    '-t',
+    'ext4',
+    '-d',
+    root,
+    '-E',
+    `offset=${p2Start * sector}`,
+    path,
+    `${p2Bytes / 1024}k`,
+  ]);
+}
+
+/** fsck.vfat has no offset option: check a copy of the partition. */
+function fsckP1(image: string): string {
+  const part = join(dir, 'p1.img');
+  sh('dd', [
+    `if=${image}`,
+    `of=${part}`,
+    `bs=${sector}`,
+    `skip=${p1Start}`,
+    `count=${p1Sectors}`,
+    'status=none',
+  ]);
+  // -n: check only; a non-zero exit (errors found) makes execFileSync throw.
+  return sh('fsck.vfat', ['-n', part]);
+}
+
+const fat = (path: string) => ({ path, offsetBytes: p1Start * sector });
+
+const skip = rootOnlyReason() ?? (process.platform !== 'linux' ? 'linux only' : undefined);
+
+describe.skipIf(skip)('armada configure on images and cards', () => {
+  let keyFile: string;
+  beforeAll(() => {
+    process.env.ARMADA_CONFIG_DIR = join(dir, 'config');
+    sh('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'test@laptop',
+      '-f',
+      join(dir, 'id_ed25519'),
+    ]);
+    keyFile = join(dir, 'id_ed25519.pub');
+  });
+  afterAll(() => {
+    process.env = savedEnv;
+  });
+
+  test('laptop-CA seed on an armada image: files read back, FAT clean, cert from the laptop CA', async () => {
+    const img = join(dir, 'armada.img');
+    await makeImage(img, { armada: true });
+    const userData = join(dir, 'user-data.yaml');
+    await writeFile(
+      userData,
+      '#cloud-config\nwrite_files:\n  - {path: /etc/motd, content: "hello\\n"}\nruncmd:\n  - [echo, "it\'s up"]\n',
+    );
+    const result = await configureTarget({
+      target: img,
+      seed: {
+        hostname: 'pi-{n}',
+        start: 4,
+        sshKey: [keyFile],
+        password: 'sekrit',
+        wifiSsid: "Café 'Net'",
+        wifiPassword: 'passphrase1',
+        wifiCountry: 'fr',
+        userData,
+        tls: 'laptop',
+      },
+    });
+    expect(result).toMatchObject({
+      hostname: 'pi-4',
+      username: 'armada',
+      tlsMode: 'laptop',
+      armadaImage: true,
+    });
+    expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
+
+    const listed = (await listFat(fat(img), '/armada'))
+      .filter((p) => !p.endsWith('/'))
+      .map((p) => p.slice(1))
+      .sort();
+    expect(listed).toEqual([...result.files].sort());
+    const env = parseSeedEnv((await readFat(fat(img), '/armada/seed.env'))!.toString());
+    expect(env).toMatchObject({
+      HOSTNAME: 'pi-4',
+      USERNAME: 'armada',
+      WIFI_SSID: "Café 'Net'",
+      WIFI_COUNTRY: 'FR',
+      TLS_MODE: 'laptop',
+    });
+    expect(env.PASSWORD_HASH).toMatch(/^\$6\$/);
+    expect(env.WIFI_PSK).toMatch(/^[0-9a-f]{64}$/);
+    expect((await readFat(fat(img), '/armada/authorized_keys'))!.toString()).toBe(
+      await readFile(keyFile, 'utf8'),
+    );
+    expect((await readFat(fat(img), '/armada/files/1'))!.toString()).toBe('hello\n');
+    expect((await readFat(fat(img), '/armada/runcmd.sh'))!.toString()).toContain(
+      "'echo' 'it'\\''s up'",
+    );
+
+    const ca = await readFile(join(dir, 'config/ca/ca.pem'), 'utf8');
+    const server = (await readFat(fat(img), '/armada/tls/server.pem'))!.toString();
+    expect((await readFat(fat(img), '/armada/tls/ca.pem'))!.toString()).toBe(ca);
+    expect(isIssuedBy(server, ca)).toBe(true);
+    expect(describeCert(server).subjectAltNames).toEqual([
+      'DNS:pi-4',
+      'DNS:pi-4.local',
+      'DNS:localhost',
+      'IP Address:127.0.0.1',
+    ]);
+    expect(
+      sh(
+        'openssl',
+        ['verify', '-CAfile', join(dir, 'config/ca/ca.pem'), '-purpose', 'sslserver'],
+        server,
+      ),
+    ).toMatch(/OK/);
+    // The CA key never goes to the card.
+    const all = await Promise.all(
+      result.files.map(async (f) => (await readFat(fat(img), `/${f}`))!.toString()),
+    );
+    expect(all.join('')).not.toContain(
+      (await readFile(join(dir, 'config/ca/ca-key.pem'), 'utf8')).split('\n')[1],
+    );
+    expect(all.join('')).not.toMatch(/sekrit|passphrase1/);
+
+    // A second configure replaces the seed: no TLS files, no runcmd left behind.
+    const again = await configureTarget({
+      target: img,
+      seed: { hostname: 'other', sshKey: [keyFile], tls: 'device' },
+    });
+    const after = (await listFat(fat(img), '/armada'))
+      .filter((p) => !p.endsWith('/'))
+      .map((p) => p.slice(1))
+      .sort();
+    expect(after).toEqual([...again.files].sort());
+    expect(after).toEqual(['armada/authorized_keys', 'armada/seed.env']);
+    expect(parseSeedEnv((await readFat(fat(img), '/armada/seed.env'))!.toString())).toMatchObject({
+      HOSTNAME: 'other',
+      TLS_MODE: 'device',
+    });
+    expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
+  });
+
+  test('an image not built by armada is seeded with a warning', async () => {
+    const img = join(dir, 'plain.img');
+    await makeImage(img, { armada: false });
+    const r = await configureTarget({
+      target: img,
+      seed: { hostname: 'debian', sshKey: [keyFile], tls: 'device' },
+    });
+    expect(r.armadaImage).toBe(false);
+    expect(await listFat(fat(img), '/armada')).toContain('/armada/seed.env');
+  });
+
+  test('bad settings: every problem listed, nothing written', async () => {
+    const img = join(dir, 'untouched.img');
+    await makeImage(img, { armada: true });
+    const before = await readFile(img);
+    const error = await configureTarget({
+      target: img,
+      seed: {
+        hostname: 'a.b',
+        wifiSsid: 'x',
+        wifiPassword: 'short',
+        sshKey: [join(dir, 'missing.pub')],
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(
+      /problems in the seed settings; nothing was written/,
+    );
+    expect((error as UserError).details.join('\n')).toMatch(
+      /--hostname[\s\S]*--wifi-password|--wifi-password[\s\S]*--hostname/,
+    );
+    expect((error as UserError).details.join('\n')).toMatch(/missing\.pub.*ENOENT/);
+    expect((await readFile(img)).equals(before)).toBe(true);
+  });
+
+  test('targets without a FAT partition 1 are refused', async () => {
+    const img = join(dir, 'linux-p1.img');
+    await makeImage(img, { armada: true, p1Type: '83' });
+    await expect(configureTarget({ target: img, seed: { tls: 'device' } })).rejects.toThrow(
+      /partition 1 .* is not FAT/,
+    );
+    const blank = join(dir, 'blank.img');
+    sh('truncate', ['-s', '8M', blank]);
+    await expect(configureTarget({ target: blank, seed: { tls: 'device' } })).rejects.toThrow(
+      /no partition table/,
+    );
+    await expect(configureTarget({ target: join(dir, 'nope.img'), seed: {} })).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+
+  test('a card (loop device) holding an image', async () => {
+    const img = join(dir, 'for-card.img');
+    await makeImage(img, { armada: true });
+    const card = await makeCard(join(dir, 'card.bin'), imageBytes);
+    // makeCard's own afterAll does not fire when it is called inside a test: detach here.
+    try {
+      sh('dd', [`if=${img}`, `of=${card.device}`, 'bs=4M', 'conv=fsync', 'status=none']);
+      const r = await configureTarget({
+        target: card.device,
+        seed: { hostname: 'card', sshKey: [keyFile] },
+      });
+      expect(r).toMatchObject({ hostname: 'card', armadaImage: true, tlsMode: 'laptop' });
+      expect(
+        parseSeedEnv((await readFat(fat(card.device), '/armada/seed.env'))!.toString()).HOSTNAME,
+      ).toBe('card');
+      const copy = join(dir, 'card-copy.img');
+      sh('dd', [`if=${card.device}`, `of=${copy}`, 'bs=4M', 'status=none']);
+      expect(fsckP1(copy)).not.toMatch(/differ|Free cluster summary wrong|Orphan/i);
+    } finally {
+      execFileSync('losetup', ['-d', card.device]);
+    }
+  });
+
+  test('read-back compares bytes and the listing: a mismatch is a CheckFailedError', async () => {
+    const img = join(dir, 'verify.img');
+    await makeImage(img, { armada: true });
+    const r = await configureTarget({
+      target: img,
+      seed: { hostname: 'v', sshKey: [keyFile], tls: 'device' },
+    });
+    const files = await Promise.all(
+      r.files.map(async (path) => ({
+        path,
+        content: (await readFat(fat(img), `/${path}`))!,
+        secret: false,
+      })),
+    );
+    await expect(verifySeed(fat(img), files)).resolves.toBeUndefined();
+    const changed = files.map((f) =>
+      f.path === 'armada/seed.env' ? { ...f, content: Buffer.from("HOSTNAME='x'\n") } : f,
+    );
+    await expect(verifySeed(fat(img), changed)).rejects.toThrow(CheckFailedError);
+    await expect(verifySeed(fat(img), files.slice(1))).rejects.toThrow(/unexpected/);
+  });
+});

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { mergeSettings, hostnameFor, type MergeInput } from '../../../src/seed/settings.js';
+import { parseUserData } from '../../../src/seed/user-data.js';
+
+const ed25519 =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICthKi5dhyo0I4rAbxZReVryOJuN6aYjfDsfzQBtx6FN pirate@laptop';
+const key = { source: 'id_ed25519.pub', line: ed25519 };
+
+function userData(name: string): MergeInput['userData'] {
+  const text = readFileSync(new URL(`../../fixtures/seed/${name}`, import.meta.url), 'utf8');
+  const r = parseUserData(text);
+  if (!r.ok) throw new Error('fixture should parse');
+  return { text, settings: r.settings };
+}
+
+function merged(input: Partial<MergeInput>) {
+  const r = mergeSettings({ flags: {}, sshKeys: [], count: 1, ...input });
+  if (!r.ok) throw new Error(r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  return r;
+}
+
+function errors(input: Partial<MergeInput>) {
+  const r = mergeSettings({ flags: {}, sshKeys: [], count: 1, ...input });
+  return r.ok ? [] : r.problems.filter((p) => p.severity === 'error');
+}
+
+describe('mergeSettings', () => {
+  test('flags override user-data, user-data fills the rest', () => {
+    const r = merged({
+      flags: {
+        hostname: 'deck-{n}',
+        timezone: 'Europe/Paris',
+        wifiPassword: 'new-passphrase',
+        user: 'captain',
+      },
+      userData: userData('hypriot-wifi.yaml'),
+    });
+    expect(r.settings).toMatchObject({
+      hostname: 'deck-{n}',
+      timezone: 'Europe/Paris',
+      tlsMode: 'laptop',
+      insecureTcp: false,
+    });
+    expect(r.settings.user).toMatchObject({
+      name: 'captain',
+      password: 'hypriot',
+      shell: '/bin/bash',
+    });
+    expect(r.settings.wifi).toEqual({
+      ssid: 'Jolly Roger',
+      passphrase: 'new-passphrase',
+      country: 'DE',
+    });
+    expect(r.settings.userDataText).toContain('#cloud-config');
+  });
+
+  test('--password replaces a user-data hash; --ssh-key keys are added once', () => {
+    const r = merged({
+      flags: { password: 'pw' },
+      sshKeys: [key, key],
+      userData: userData('rpi-imager.yaml'),
+    });
+    expect(r.settings.user.passwordHash).toBeUndefined();
+    expect(r.settings.user.password).toBe('pw');
+    expect(r.settings.user.sshKeys).toEqual([ed25519]);
+  });
+
+  test('several cards need {n} in the hostname', () => {
+    expect(errors({ flags: { hostname: 'pi' }, count: 3 })[0]).toMatchObject({
+      path: '--hostname',
+      fix: expect.stringContaining('pi-{n}'),
+    });
+    expect(merged({ flags: { hostname: 'pi-{n}', start: 7 }, count: 3 }).settings.hostname).toBe(
+      'pi-{n}',
+    );
+    expect(hostnameFor('pi-{n}', 9)).toBe('pi-9');
+  });
+
+  test('{n} is checked with the widest number of the run', () => {
+    const long = `${'x'.repeat(61)}-{n}`;
+    expect(errors({ flags: { hostname: long, start: 1 }, count: 9 })).toEqual([]);
+    expect(errors({ flags: { hostname: long, start: 1 }, count: 10 })[0].message).toMatch(
+      /64 characters/,
+    );
+  });
+
+  test('Wi-Fi must be complete: name, passphrase and country', () => {
+    expect(
+      errors({ flags: { wifiSsid: 'Home', wifiPassword: 'password1' } }).map((p) => p.path),
+    ).toEqual(['--wifi-country']);
+    expect(errors({ flags: { wifiSsid: 'Home', wifiCountry: 'DE' } }).map((p) => p.path)).toEqual([
+      '--wifi-password',
+    ]);
+    expect(
+      errors({ flags: { wifiPassword: 'password1', wifiCountry: 'DE' } }).map((p) => p.path),
+    ).toEqual(['--wifi-ssid']);
+    expect(merged({ flags: { wifiCountry: 'de' } }).settings).toMatchObject({ wifiCountry: 'DE' });
+    expect(merged({ flags: { wifiCountry: 'de' } }).settings.wifi).toBeUndefined();
+  });
+
+  test('every flag problem is listed at once', () => {
+    const ps = errors({
+      flags: {
+        hostname: 'a.b',
+        user: 'root',
+        timezone: 'Nowhere',
+        locale: 'x',
+        keymap: 'X',
+        wifiSsid: 'x'.repeat(33),
+        wifiPassword: 'short',
+        wifiCountry: 'ZZ',
+        tls: 'none' as never,
+        start: -1,
+      },
+      sshKeys: [{ source: 'bad.pub', line: 'ssh-ed25519 AAAA' }],
+    });
+    expect(ps.map((p) => p.path).sort()).toEqual(
+      [
+        '--hostname',
+        '--keymap',
+        '--locale',
+        '--ssh-key bad.pub',
+        '--start',
+        '--timezone',
+        '--tls',
+        '--user',
+        '--wifi-country',
+        '--wifi-password',
+        '--wifi-ssid',
+      ].sort(),
+    );
+  });
+
+  test('warnings: no login, --user without a login, --insecure-tcp', () => {
+    expect(merged({}).warnings.map((w) => w.path)).toEqual(['--ssh-key']);
+    expect(merged({ flags: { user: 'pi' } }).warnings.map((w) => w.path)).toEqual([
+      '--user',
+      '--ssh-key',
+    ]);
+    expect(merged({ flags: { insecureTcp: true }, sshKeys: [key] }).warnings[0].message).toMatch(
+      /WITHOUT TLS/,
+    );
+  });
+});
