@@ -8,6 +8,8 @@ import { checkHost } from './steps/check-host.js';
 import { bootstrapRootfs } from './steps/bootstrap-rootfs.js';
 import { copyRootfs } from './steps/copy-rootfs.js';
 import { verifyKernelConfig } from './steps/verify-kernel-config.js';
+import { configureDocker } from './steps/configure-docker.js';
+import { installFirstBoot } from './steps/install-firstboot.js';
 import { inventoryPackages } from './steps/inventory-packages.js';
 import { stripIdentity } from './steps/strip-identity.js';
 import { assembleImage } from './steps/assemble-image.js';
@@ -19,6 +21,8 @@ export function buildPipeline(o: BuildOptions, buildTime: Date): ListrTask<Build
     bootstrapRootfs(o),
     copyRootfs(o),
     verifyKernelConfig(o),
+    configureDocker(o, buildTime),
+    installFirstBoot(o, buildTime),
     inventoryPackages(),
     stripIdentity(),
     assembleImage(o, buildTime),

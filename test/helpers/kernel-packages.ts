@@ -202,3 +202,14 @@ export function fakeZImage(compressedImage: Buffer): Buffer {
   size.writeUInt32LE(compressedImage.length);
   return Buffer.concat([stub, compressedImage, size]);
 }
+
+/** Any Debian package for a foreign architecture (cached; fetched the first time). */
+export function debianPackage(arch: DebArch, name: string): string {
+  const dir = join(testKernelCache, arch);
+  mkdirSync(dir, { recursive: true });
+  const cached = readdirSync(dir)
+    .filter((f) => f.startsWith(`${name}_`) && f.endsWith(`_${arch}.deb`))
+    .sort();
+  if (cached.length) return join(dir, cached.at(-1)!);
+  return download(privateApt(arch), name, dir);
+}

@@ -159,9 +159,10 @@ export async function bootImage(opts: BootOptions): Promise<Vm> {
   let log = '';
   let offset = 0;
   const handle = await open(opts.serialLog, 'r');
+  let closed = false;
   async function poll(): Promise<void> {
     const buf = Buffer.alloc(1 << 16);
-    for (;;) {
+    while (!closed) {
       const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
       if (bytesRead === 0) return;
       offset += bytesRead;
@@ -176,7 +177,18 @@ export async function bootImage(opts: BootOptions): Promise<Vm> {
         `--- last 60 lines of the serial console (${opts.serialLog}) ---\n${logTail(60)}`,
     );
 
-  async function waitFor(pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
+  /**
+   * A wait started early and awaited later (e.g. "first boot failed" watched while other
+   * checks run) may reject before anyone awaits it; it is marked handled, so that is not an
+   * unhandled rejection. Whoever awaits it still gets the error.
+   */
+  function waitFor(pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
+    const wait = waitUntil(pattern, timeoutMs, what);
+    wait.catch(() => undefined);
+    return wait;
+  }
+
+  async function waitUntil(pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     const flat = new RegExp(pattern.source, pattern.flags.replace('g', ''));
     for (;;) {
@@ -209,6 +221,7 @@ export async function bootImage(opts: BootOptions): Promise<Vm> {
           await exited;
         }
       }
+      closed = true;
       await handle.close().catch(() => undefined);
     })();
     return stopping;

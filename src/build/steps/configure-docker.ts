@@ -1,0 +1,37 @@
+/**
+ * Docker: daemon.json (overlay2, TLS paths), the systemd drop-in that listens on 2376 with
+ * tlsverify, and — only with --insecure-tcp — the 2375 socket. Rendered by src/firstboot.
+ */
+import type { ListrTask } from 'listr2';
+import { timed } from '../../tasks.js';
+import type { BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import { applyFiles } from '../apply-files.js';
+import { planFirstBootFiles } from '../../firstboot/plan.js';
+
+export function isDockerPath(path: string): boolean {
+  return (
+    path.startsWith('/etc/docker/') ||
+    path.includes('/docker.service.d/') ||
+    path.includes('armada-docker-insecure')
+  );
+}
+
+export function configureDocker(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+  return {
+    title: `Configure Docker (TLS on 2376${o.insecureTcp ? ' AND plain TCP on 2375' : ''})`,
+    task: timed('configure-docker', async (ctx) => {
+      const plan = planFirstBootFiles({
+        armadaVersion: o.armadaVersion,
+        insecureTcp: o.insecureTcp,
+        builtAt: buildTime.toISOString(),
+      });
+      await applyFiles(
+        ctx.rootfsDir!,
+        plan.files.filter((f) => isDockerPath(f.path)),
+        plan.symlinks.filter((s) => isDockerPath(s.path) || isDockerPath(s.target)),
+        buildTime,
+      );
+    }),
+  };
+}

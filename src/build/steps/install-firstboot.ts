@@ -1,0 +1,30 @@
+/**
+ * The first-boot machinery (script, units, avahi service, networkd defaults); everything
+ * per-device is made on the device by it.
+ */
+import type { ListrTask } from 'listr2';
+import { timed } from '../../tasks.js';
+import type { BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import { applyFiles } from '../apply-files.js';
+import { planFirstBootFiles } from '../../firstboot/plan.js';
+import { isDockerPath } from './configure-docker.js';
+
+export function installFirstBoot(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+  return {
+    title: 'Install the first-boot machinery',
+    task: timed('install-firstboot', async (ctx) => {
+      const plan = planFirstBootFiles({
+        armadaVersion: o.armadaVersion,
+        insecureTcp: o.insecureTcp,
+        builtAt: buildTime.toISOString(),
+      });
+      await applyFiles(
+        ctx.rootfsDir!,
+        plan.files.filter((f) => !isDockerPath(f.path)),
+        plan.symlinks.filter((s) => !(isDockerPath(s.path) || isDockerPath(s.target))),
+        buildTime,
+      );
+    }),
+  };
+}

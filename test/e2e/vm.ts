@@ -1,0 +1,102 @@
+/**
+ * One booted copy of the built image, as the e2e tests use it: copied (optionally onto a bigger
+ * "card"), optionally seeded with `armada configure`, booted in QEMU with Docker's ports forwarded
+ * to loopback, and waited on until first boot has finished.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { bootImage, extractBootFiles, freePort, type Vm } from '../helpers/qemu.js';
+import { readFat } from '../../src/image/fat.js';
+import { findBootPartition } from '../../src/image/partition-table.js';
+import { readPartitionTable } from '../../src/image/read-partition-table.js';
+import { firstBootFailed, firstBootFinished } from '../../src/firstboot/plan.js';
+
+export interface Booted {
+  vm: Vm;
+  image: string;
+  ports: { docker: number; insecure: number };
+  bootMs: number;
+}
+
+export function armada(args: string[], env: Record<string, string>): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync('node', ['bin/armada.js', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function bootCopy(opts: {
+  source: string;
+  dir: string;
+  name: string;
+  growBytes?: number;
+  configure?: string[];
+  env: Record<string, string>;
+}): Promise<Booted> {
+  const image = join(opts.dir, `${opts.name}.img`);
+  execFileSync('cp', ['--sparse=always', opts.source, image]);
+  if (opts.growBytes) execFileSync('truncate', ['-s', `+${opts.growBytes}`, image]);
+  if (opts.configure) {
+    const r = armada(['configure', image, ...opts.configure], opts.env);
+    if (r.status !== 0) throw new Error(`armada configure failed (${r.status}): ${r.stderr}`);
+  }
+  const bootDir = join(opts.dir, `${opts.name}-boot`);
+  execFileSync('mkdir', ['-p', bootDir]);
+  const { kernel, initrd } = await extractBootFiles(image, bootDir);
+  const table = await readPartitionTable(image);
+  const cmdline = (await readFat({ path: image, offsetBytes: findBootPartition(table).offsetBytes }, '/cmdline.txt'))!.toString();
+  // The card's own command line, with QEMU virt's serial console instead of the Pi's UART.
+  const append = cmdline.trim().split(/\s+/).filter((a) => !a.startsWith('console=')).concat('console=ttyAMA0').join(' ');
+  const ports = { docker: await freePort(), insecure: await freePort() };
+  const started = Date.now();
+  const vm = await bootImage({
+    image,
+    kernel,
+    initrd,
+    append,
+    memMb: 1536,
+    cpus: 2,
+    serialLog: join(opts.dir, `${opts.name}-serial.log`),
+    forwards: [
+      { host: ports.docker, guest: 2376 },
+      { host: ports.insecure, guest: 2375 },
+    ],
+  });
+  afterAll(() => vm.stop());
+  const line = await Promise.race([
+    vm.waitFor(firstBootFinished, 600_000, 'first boot to finish'),
+    vm.waitFor(firstBootFailed, 600_000, 'first boot failure').then((l) => {
+      throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
+    }),
+  ]);
+  void line;
+  return { vm, image, ports, bootMs: Date.now() - started };
+}
+
+/** The docker CLI against a booted VM, with explicit TLS material and a private config dir. */
+export function docker(
+  port: number,
+  tls: { ca: string; cert: string; key: string } | 'none',
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 180_000,
+): { status: number; stdout: string; stderr: string } {
+  const conn =
+    tls === 'none'
+      ? ['-H', `tcp://127.0.0.1:${port}`]
+      : ['--tlsverify', '--tlscacert', tls.ca, '--tlscert', tls.cert, '--tlskey', tls.key, '-H', `tcp://127.0.0.1:${port}`];
+  const r = spawnSync('docker', [...conn, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs });
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+}
+
+/** Polls until Docker answers over TLS (dockerd starts after first boot, slowly under TCG). */
+export async function waitForDocker(vm: Vm, port: number, tls: { ca: string; cert: string; key: string }, env: Record<string, string>, timeoutMs = 300_000): Promise<number> {
+  const start = Date.now();
+  let last = '';
+  while (Date.now() - start < timeoutMs) {
+    const r = docker(port, tls, ['version', '--format', '{{.Server.Version}}'], env, 30_000);
+    if (r.status === 0) return Date.now() - start;
+    last = r.stderr;
+    await new Promise((res) => setTimeout(res, 3000));
+  }
+  throw new Error(`Docker did not answer over TLS within ${timeoutMs / 1000}s: ${last}\n${vm.logTail(60)}`);
+}

@@ -1,0 +1,277 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { firstBootPaths } from '../../../src/firstboot/plan.js';
+import { renderSeedEnv } from '../../../src/seed/seed-env.js';
+import { suiteTempDir } from '../../helpers/tmp.js';
+import { have, planned, q, runLib, shells, writeScript } from './run-sh.js';
+
+const dir = await suiteTempDir('armada-firstboot-steps-');
+const script = writeScript(dir);
+const read = (path: string) => readFileSync(path, 'utf8');
+let n = 0;
+/** A fresh seed dir, state dir and image.env for one test, as shell assignments. */
+function sandbox(seedEnv?: string, image = "ARMADA_VERSION='1.2.3'\nINSECURE_TCP='0'\n") {
+  const base = join(dir, `s${++n}`);
+  mkdirSync(join(base, 'seed'), { recursive: true });
+  mkdirSync(join(base, 'state'));
+  if (seedEnv !== undefined) writeFileSync(join(base, 'seed/seed.env'), seedEnv);
+  writeFileSync(join(base, 'image.env'), image);
+  const vars = `SEED_DIR=${q(join(base, 'seed'))}; STATE_DIR=${q(join(base, 'state'))}; IMAGE_ENV=${q(join(base, 'image.env'))}; TLS_DIR=${q(join(base, 'tls'))}; FIRST_RUN=1; FAILED='';`;
+  return { base, vars };
+}
+
+describe('shellcheck', () => {
+  const available = have('shellcheck');
+  test.skipIf(!available && !process.env.CI)(
+    'firstboot.sh and update-resolv-conf.sh are clean as POSIX sh',
+    () => {
+      expect(available, 'install shellcheck (apt-get install shellcheck)').toBe(true);
+      for (const [name, path] of [
+        ['firstboot.sh', firstBootPaths.script],
+        ['update-resolv-conf.sh', '/usr/local/lib/armada/update-resolv-conf.sh'],
+      ]) {
+        const file = join(dir, `check-${name}`);
+        writeFileSync(file, planned(path));
+        const r = spawnSync('shellcheck', ['-s', 'sh', '-S', 'style', file], { encoding: 'utf8' });
+        expect(r.stdout + r.stderr, name).toBe('');
+        expect(r.status).toBe(0);
+      }
+    },
+  );
+
+  test.each(shells)('%s parses the whole script', (shell) => {
+    expect(spawnSync(shell, ['-n', script]).status).toBe(0);
+  });
+});
+
+describe('load_settings', () => {
+  const show = 'load_settings >/dev/null; echo "$HOST|$LOGIN_USER|$TLS_MODE|$INSECURE"';
+
+  test('no seed at all: hostname armada, no login user, device CA, and it says so', () => {
+    const { base, vars } = sandbox();
+    const r = runLib(script, `${vars} SEED_DIR=${q(join(base, 'absent'))}; ${show}`);
+    expect(r.stdout).toBe('armada||device|0\n');
+    expect(r.stderr).toContain('no seed (armada/ on the boot partition)');
+  });
+
+  test('keys without USERNAME make the user armada; laptop TLS when the seed has certificates', () => {
+    const { base, vars } = sandbox(renderSeedEnv({ HOSTNAME: 'pi-1', TLS_MODE: 'laptop' }));
+    writeFileSync(join(base, 'seed/authorized_keys'), 'ssh-ed25519 AAAA test\n');
+    mkdirSync(join(base, 'seed/tls'));
+    writeFileSync(join(base, 'seed/tls/server.pem'), 'x');
+    expect(runLib(script, `${vars} ${show}`).stdout).toBe('pi-1|armada|laptop|0\n');
+  });
+
+  test('no keys and no password hash: no login user even with USERNAME (never a default password)', () => {
+    const { vars } = sandbox(renderSeedEnv({ USERNAME: 'pirate', TLS_MODE: 'device' }));
+    expect(runLib(script, `${vars} ${show}`).stdout).toBe('armada||device|0\n');
+  });
+
+  test('bad values are warnings and fall back: host name, user name, TLS mode', () => {
+    const { vars } = sandbox(
+      renderSeedEnv({
+        HOSTNAME: 'Bad_Name!',
+        USERNAME: 'root',
+        PASSWORD_HASH: '$6$x$y',
+        TLS_MODE: 'both',
+      }),
+    );
+    const r = runLib(script, `${vars} ${show}`);
+    expect(r.stdout).toBe('armada||device|0\n');
+    expect(r.stderr).toContain("HOSTNAME 'bad_name!' is not a valid host name");
+    expect(r.stderr).toContain("USERNAME 'root' is not usable");
+    expect(r.stderr).toContain("TLS_MODE 'both' is neither laptop nor device");
+  });
+
+  test('upper-case host names are lowered; INSECURE_TCP from the seed or the image', () => {
+    const seeded = sandbox(renderSeedEnv({ HOSTNAME: 'Pi-2', INSECURE_TCP: '1' }));
+    expect(runLib(script, `${seeded.vars} ${show}`).stdout).toBe('pi-2||device|1\n');
+    const image = sandbox(renderSeedEnv({}), "ARMADA_VERSION='1.2.3'\nINSECURE_TCP='1'\n");
+    expect(runLib(script, `${image.vars} ${show}`).stdout).toBe('armada||device|1\n');
+  });
+
+  test('a scrub cut off between its two renames is finished', () => {
+    const { base, vars } = sandbox();
+    writeFileSync(join(base, 'seed/seed.env.new'), renderSeedEnv({ HOSTNAME: 'pi-5' }));
+    expect(runLib(script, `${vars} ${show}`).stdout).toBe('pi-5||device|0\n');
+    expect(existsSync(join(base, 'seed/seed.env'))).toBe(true);
+  });
+});
+
+describe('scrub_seed', () => {
+  const seed = renderSeedEnv({
+    HOSTNAME: 'pi-1',
+    PASSWORD_HASH: '$6$salt$hash',
+    WIFI_SSID: 'net',
+    WIFI_PSK: 'a'.repeat(64),
+  });
+
+  test('removes the server key, PASSWORD_HASH and WIFI_PSK; keeps everything else', () => {
+    const { base, vars } = sandbox(seed);
+    mkdirSync(join(base, 'seed/tls'));
+    writeFileSync(join(base, 'seed/tls/server.pem'), 'cert');
+    writeFileSync(join(base, 'seed/tls/server-key.pem'), 'key');
+    expect(runLib(script, `${vars} scrub_seed >/dev/null; echo "rc=$?"`).stdout).toBe('rc=0\n');
+    expect(read(join(base, 'seed/seed.env'))).toBe(
+      renderSeedEnv({ HOSTNAME: 'pi-1', WIFI_SSID: 'net' }),
+    );
+    expect(existsSync(join(base, 'seed/tls/server-key.pem'))).toBe(false);
+    expect(read(join(base, 'seed/tls/server.pem'))).toBe('cert');
+    expect(existsSync(join(base, 'seed/seed.env.new'))).toBe(false);
+  });
+
+  test('a secret whose step failed stays for the retry', () => {
+    const { base, vars } = sandbox(seed);
+    mkdirSync(join(base, 'seed/tls'));
+    writeFileSync(join(base, 'seed/tls/server-key.pem'), 'key');
+    runLib(script, `${vars} FAILED=' user tls'; scrub_seed >/dev/null`);
+    expect(read(join(base, 'seed/seed.env'))).toContain('PASSWORD_HASH=');
+    expect(read(join(base, 'seed/seed.env'))).not.toContain('WIFI_PSK=');
+    expect(existsSync(join(base, 'seed/tls/server-key.pem'))).toBe(true);
+  });
+});
+
+describe('status.json', () => {
+  test('contract fields, ok and failed steps; valid JSON with odd characters', () => {
+    const ok = runLib(
+      script,
+      `status_json pi-1 tcp://pi-1.local:2376 laptop ab12 cd34 17 0 1.2.3 ''`,
+    ).stdout;
+    expect(JSON.parse(ok)).toEqual({
+      hostname: 'pi-1',
+      endpoint: 'tcp://pi-1.local:2376',
+      tlsMode: 'laptop',
+      serverCertSha256: 'ab12',
+      caCertSha256: 'cd34',
+      seconds: 17,
+      insecureTcp: false,
+      version: '1.2.3',
+      ok: true,
+      failedSteps: [],
+    });
+    const failed = runLib(script, `status_json 'a"b\\c' e none '' '' 3 1 v 'tls docker'`).stdout;
+    expect(JSON.parse(failed)).toMatchObject({
+      hostname: 'a"b\\c',
+      serverCertSha256: null,
+      insecureTcp: true,
+      ok: false,
+      failedSteps: ['tls', 'docker'],
+    });
+  });
+
+  test('the console and motd text tells how to connect', () => {
+    const text = runLib(
+      script,
+      `INSECURE=1; LOGIN_USER=pirate; connect_text pi-4 device ab12 cd34`,
+    ).stdout;
+    expect(text).toContain('DOCKER_HOST=tcp://pi-4.local:2376 DOCKER_TLS_VERIFY=1');
+    expect(text).toContain('armada connect pi-4');
+    expect(text).toContain('armada/client/ on the boot partition, ~pirate/.docker/');
+    expect(text).toContain('Server cert   SHA-256 ab12');
+    expect(text).toContain('tcp://pi-4.local:2375 is open WITHOUT TLS');
+  });
+});
+
+describe('Wi-Fi', () => {
+  test('wpa_supplicant.conf: country, the SSID hex-encoded (any bytes are safe), the PSK', () => {
+    const ssid = `Bob's "Net" \n}\tü`;
+    const conf = runLib(script, `wpa_conf DE ${q(ssid)} ${'ab'.repeat(32)}`).stdout;
+    const hex = /\tssid=([0-9a-f]+)\n/.exec(conf)?.[1];
+    expect(Buffer.from(hex!, 'hex').toString('utf8')).toBe(ssid);
+    expect(conf).toMatch(/^country=DE$/m);
+    expect(conf).toContain(`\tpsk=${'ab'.repeat(32)}\n`);
+    expect(conf.match(/[{}]/g)).toEqual(['{', '}']);
+    expect(runLib(script, `wpa_conf '' open ''`).stdout).toContain('\tkey_mgmt=NONE\n');
+  });
+});
+
+describe('write_files (files.tsv)', () => {
+  const me = `${execFileSync('id', ['-un'], { encoding: 'utf8' }).trim()}:${execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim()}`;
+
+  test('writes, appends and sets modes once per seed; bad lines are warnings', () => {
+    const { base, vars } = sandbox();
+    const target = join(base, 'root/etc/app');
+    mkdirSync(join(base, 'seed/files'));
+    writeFileSync(join(base, 'seed/files/1'), 'conf=1\n');
+    writeFileSync(join(base, 'seed/files/2'), 'appended\n');
+    mkdirSync(target, { recursive: true });
+    writeFileSync(join(target, 'log'), 'before\n');
+    const tsv = [
+      `${target}/new dir/app.conf\t0640\t${me}\t0\tfiles/1`,
+      `${target}/log\t0600\t${me}\t1\tfiles/2`,
+      `relative/path\t0644\t${me}\t0\tfiles/1`,
+      `${target}/x\t9999\t${me}\t0\tfiles/1`,
+      `${target}/y\t0644\t${me}\t0\t../../etc/shadow`,
+      `${target}/z\t0644\t${me}\t0\tfiles/7\r`,
+    ];
+    writeFileSync(join(base, 'seed/files.tsv'), tsv.join('\n') + '\n');
+    const r = runLib(script, `${vars} apply_write_files >/dev/null; echo "rc=$?"`);
+    expect(r.stdout).toBe('rc=0\n');
+    expect(read(join(target, 'new dir/app.conf'))).toBe('conf=1\n');
+    expect(statSync(join(target, 'new dir/app.conf')).mode & 0o777).toBe(0o640);
+    expect(read(join(target, 'log'))).toBe('before\nappended\n');
+    expect(statSync(join(target, 'log')).mode & 0o777).toBe(0o600);
+    expect(r.stderr).toContain("'relative/path' is not an absolute path");
+    expect(r.stderr).toContain("mode '9999'");
+    expect(r.stderr).toContain("'../../etc/shadow' for");
+    expect(r.stderr).toContain('armada/files/7 for');
+    expect(r.stderr).toContain('write_files: 2 file(s)');
+    expect(existsSync(join(target, 'x'))).toBe(false);
+    // A retry (another step failed) must not append again.
+    runLib(script, `${vars} apply_write_files >/dev/null`);
+    expect(read(join(target, 'log'))).toBe('before\nappended\n');
+  });
+});
+
+describe('runcmd', () => {
+  test('staged once per seed for armada-runcmd.service, CRs removed', () => {
+    const { base, vars } = sandbox();
+    writeFileSync(join(base, 'seed/runcmd.sh'), '#!/bin/sh\r\necho hi\r\n');
+    runLib(script, `${vars} stage_runcmd >/dev/null`);
+    expect(read(join(base, 'state/runcmd.sh'))).toBe('#!/bin/sh\necho hi\n');
+    expect(statSync(join(base, 'state/runcmd.sh')).mode & 0o777).toBe(0o700);
+    // Once it ran (armada-runcmd.service moves it away), the same seed does not stage it again.
+    execFileSync('mv', [join(base, 'state/runcmd.sh'), join(base, 'state/runcmd.done')]);
+    runLib(script, `${vars} stage_runcmd >/dev/null`);
+    expect(existsSync(join(base, 'state/runcmd.sh'))).toBe(false);
+  });
+});
+
+describe('update-resolv-conf.sh', () => {
+  const urc = join(dir, 'update-resolv-conf.sh');
+  writeFileSync(urc, planned('/usr/local/lib/armada/update-resolv-conf.sh'), { mode: 0o755 });
+  const links = (files: Record<string, string>) => {
+    const d = join(dir, `links${++n}`);
+    mkdirSync(d);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+    return d;
+  };
+  const run = (linksDir: string, out: string) =>
+    spawnSync('dash', [urc, linksDir, out], { encoding: 'utf8' });
+
+  test('nameservers from DHCP and static DNS=, deduplicated, at most three, plus search domains', () => {
+    const d = links({
+      '2': '# This is private data. Do not parse.\nADMIN_STATE=configured\nDNS=10.0.2.3 192.168.1.1:53 [fe80::1]:53\nDOMAINS=lan ~routing.only\n',
+      '3': 'DNS=10.0.2.3 fd00::1#dns.example 9.9.9.9\nDOMAINS=lan home.arpa\n',
+    });
+    const out = join(dir, 'resolv.conf');
+    writeFileSync(out, '# placeholder\n');
+    expect(run(d, out).status).toBe(0);
+    expect(read(out)).toBe(
+      "# Written by armada (update-resolv-conf.sh) from systemd-networkd's DNS servers.\nsearch lan home.arpa\nnameserver 10.0.2.3\nnameserver 192.168.1.1\nnameserver fd00::1\n",
+    );
+  });
+
+  test('no servers yet: the file stays; a symlink (another resolver) is never touched', () => {
+    const out = join(dir, 'resolv-keep.conf');
+    writeFileSync(out, 'nameserver 1.1.1.1\n');
+    expect(run(links({ '2': 'DNS=\n' }), out).stdout).toContain('unchanged');
+    expect(read(out)).toBe('nameserver 1.1.1.1\n');
+    const link = join(dir, 'resolv-link.conf');
+    symlinkSync(out, link);
+    expect(run(links({ '2': 'DNS=10.0.2.3\n' }), link).stdout).toContain('is a symlink');
+    expect(read(out)).toBe('nameserver 1.1.1.1\n');
+  });
+});
