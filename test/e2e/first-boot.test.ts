@@ -27,10 +27,25 @@ async function fat(image: string) {
 
 /** Machine-id and SSH host key, read through Docker from the host's root (bind mount). */
 function identity(port: number, tls: Tls): { machineId: string; hostKey: string } {
-  const r = docker(port, tls, ['run', '--rm', '-v', '/etc:/host-etc:ro', 'e2e-busybox', '/bin/busybox', 'sh', '-c', 'cat /host-etc/machine-id /host-etc/ssh/ssh_host_ed25519_key.pub'], env);
+  const r = docker(
+    port,
+    tls,
+    [
+      'run',
+      '--rm',
+      '-v',
+      '/etc:/host-etc:ro',
+      'e2e-busybox',
+      '/bin/busybox',
+      'sh',
+      '-c',
+      'cat /host-etc/machine-id /host-etc/ssh/ssh_host_ed25519_key.pub',
+    ],
+    env,
+  );
   expect(r.status, r.stderr).toBe(0);
   const [machineId, hostKey] = r.stdout.trim().split('\n');
-  return { machineId: machineId!, hostKey: hostKey! };
+  return { machineId: machineId, hostKey: hostKey };
 }
 
 type Tls = { ca: string; cert: string; key: string };
@@ -60,25 +75,57 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
 
   beforeAll(async () => {
     const { image } = builtImage();
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e', '-f', join(dir, 'id_ed25519')]);
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'e2e',
+      '-f',
+      join(dir, 'id_ed25519'),
+    ]);
     const init = armada(['ca', 'init'], env);
     expect(init.status, init.stderr).toBe(0);
-    sizeBefore = Number(JSON.parse(execFileSync('sfdisk', ['--json', image], { encoding: 'utf8' })).partitiontable.partitions[1].size) * 512;
+    sizeBefore =
+      Number(
+        JSON.parse(execFileSync('sfdisk', ['--json', image], { encoding: 'utf8' })).partitiontable
+          .partitions[1].size,
+      ) * 512;
     booted = await bootCopy({
       source: image,
       dir,
       name: 'laptop',
       growBytes: 2 * GiB,
-      configure: ['--hostname', 'e2e-pi', '--ssh-key', join(dir, 'id_ed25519.pub'), '--tls', 'laptop', '--timezone', 'Europe/Berlin'],
+      configure: [
+        '--hostname',
+        'e2e-pi',
+        '--ssh-key',
+        join(dir, 'id_ed25519.pub'),
+        '--tls',
+        'laptop',
+        '--timezone',
+        'Europe/Berlin',
+      ],
       env,
     });
     const client = join(env.ARMADA_CONFIG_DIR, 'client');
-    tls = { ca: join(client, 'ca.pem'), cert: join(client, 'cert.pem'), key: join(client, 'key.pem') };
+    tls = {
+      ca: join(client, 'ca.pem'),
+      cert: join(client, 'cert.pem'),
+      key: join(client, 'key.pem'),
+    };
     await waitForDocker(booted.vm, booted.ports.docker, tls, env);
   }, 1_500_000);
 
   it('answers docker version over TLS with the laptop certificate, and uses overlay2', () => {
-    const v = docker(booted.ports.docker, tls, ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'], env);
+    const v = docker(
+      booted.ports.docker,
+      tls,
+      ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'],
+      env,
+    );
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout.trim()).toBe('linux/arm64');
     const info = docker(booted.ports.docker, tls, ['info', '--format', '{{.Driver}}'], env);
@@ -87,7 +134,12 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
 
   it('runs a container', () => {
     importBusybox(booted.ports.docker, tls);
-    const r = docker(booted.ports.docker, tls, ['run', '--rm', 'e2e-busybox', '/bin/busybox', 'echo', 'hello from the pi'], env);
+    const r = docker(
+      booted.ports.docker,
+      tls,
+      ['run', '--rm', 'e2e-busybox', '/bin/busybox', 'echo', 'hello from the pi'],
+      env,
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('hello from the pi');
   });
@@ -99,7 +151,13 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
     expect(armada(['ca', 'init'], otherCfg).status).toBe(0);
     const o = join(otherCfg.ARMADA_CONFIG_DIR, 'client');
     // Trust the device's CA, but present a client certificate the device never signed.
-    const other = docker(booted.ports.docker, { ca: tls.ca, cert: join(o, 'cert.pem'), key: join(o, 'key.pem') }, ['version'], env, 60_000);
+    const other = docker(
+      booted.ports.docker,
+      { ca: tls.ca, cert: join(o, 'cert.pem'), key: join(o, 'key.pem') },
+      ['version'],
+      env,
+      60_000,
+    );
     expect(other.status).not.toBe(0);
     expect(other.stderr).toMatch(/certificate|tls|remote error/i);
     const plain = docker(booted.ports.insecure, 'none', ['version'], env, 60_000);
@@ -107,9 +165,21 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
   });
 
   it('armada connect makes a docker context that works', () => {
-    const c = armada(['connect', '127.0.0.1', '--port', String(booted.ports.docker), '--name', 'e2e-pi'], env);
+    const c = armada(
+      ['connect', '127.0.0.1', '--port', String(booted.ports.docker), '--name', 'e2e-pi'],
+      env,
+    );
     expect(c.status, c.stderr).toBe(0);
-    const r = spawnDocker(['--context', 'e2e-pi', 'run', '--rm', 'e2e-busybox', '/bin/busybox', 'uname', '-m']);
+    const r = spawnDocker([
+      '--context',
+      'e2e-pi',
+      'run',
+      '--rm',
+      'e2e-busybox',
+      '/bin/busybox',
+      'uname',
+      '-m',
+    ]);
     expect(r.trim()).toBe('aarch64');
   });
 
@@ -124,7 +194,12 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
   });
 
   it('grew the root filesystem to fill the bigger card', () => {
-    const r = docker(booted.ports.docker, tls, ['run', '--rm', '-v', '/:/host:ro', 'e2e-busybox', '/bin/busybox', 'df', '-k', '/host'], env);
+    const r = docker(
+      booted.ports.docker,
+      tls,
+      ['run', '--rm', '-v', '/:/host:ro', 'e2e-busybox', '/bin/busybox', 'df', '-k', '/host'],
+      env,
+    );
     expect(r.status, r.stderr).toBe(0);
     const sizeKiB = Number(r.stdout.trim().split('\n').at(-1)!.split(/\s+/)[1]);
     expect(sizeKiB * 1024).toBeGreaterThan(sizeBefore + 1.5 * GiB);
@@ -132,7 +207,11 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
   });
 
   function spawnDocker(args: string[]): string {
-    return execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 180_000 });
+    return execFileSync('docker', args, {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 180_000,
+    });
   }
 });
 
@@ -152,12 +231,18 @@ describe.skipIf(e2eSkip)('first boot, device-CA mode (no seed at all)', () => {
       expect(content, `armada/client/${f} on the boot partition`).toBeDefined();
       writeFileSync(join(bundle, f), content!);
     }
-    tls = { ca: join(bundle, 'ca.pem'), cert: join(bundle, 'cert.pem'), key: join(bundle, 'key.pem') };
+    tls = {
+      ca: join(bundle, 'ca.pem'),
+      cert: join(bundle, 'cert.pem'),
+      key: join(bundle, 'key.pem'),
+    };
     await waitForDocker(booted.vm, booted.ports.docker, tls, env);
   }, 1_500_000);
 
   it('comes up as "armada" with a TLS endpoint the card’s client bundle can use', async () => {
-    const status = JSON.parse((await readFat(await fat(booted.image), '/armada/status.json'))!.toString());
+    const status = JSON.parse(
+      (await readFat(await fat(booted.image), '/armada/status.json'))!.toString(),
+    );
     expect(status).toMatchObject({ hostname: 'armada', tlsMode: 'device' });
     const v = docker(booted.ports.docker, tls, ['version', '--format', '{{.Server.Version}}'], env);
     expect(v.status, v.stderr).toBe(0);
@@ -165,7 +250,19 @@ describe.skipIf(e2eSkip)('first boot, device-CA mode (no seed at all)', () => {
   });
 
   it('armada connect --from-card fetches the bundle and reports the host ready', () => {
-    const c = armada(['connect', '127.0.0.1', '--port', String(booted.ports.docker), '--name', 'e2e-device', '--from-card', booted.image], env);
+    const c = armada(
+      [
+        'connect',
+        '127.0.0.1',
+        '--port',
+        String(booted.ports.docker),
+        '--name',
+        'e2e-device',
+        '--from-card',
+        booted.image,
+      ],
+      env,
+    );
     expect(c.status, c.stderr).toBe(0);
   });
 
@@ -175,7 +272,7 @@ describe.skipIf(e2eSkip)('first boot, device-CA mode (no seed at all)', () => {
     expect(mine.machineId).toMatch(/^[0-9a-f]{32}$/);
     expect(mine.hostKey).toMatch(/^ssh-ed25519 /);
     expect(identities, 'the laptop-CA boot recorded its identity').toHaveLength(1);
-    expect(mine.machineId).not.toBe(identities[0]!.machineId);
-    expect(mine.hostKey).not.toBe(identities[0]!.hostKey);
+    expect(mine.machineId).not.toBe(identities[0].machineId);
+    expect(mine.hostKey).not.toBe(identities[0].hostKey);
   });
 });

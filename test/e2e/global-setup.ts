@@ -3,7 +3,7 @@
  * the package and stage caches warm from earlier runs. Progress goes to the CI log.
  */
 import { execFile } from 'node:child_process';
-import { rm, mkdir } from 'node:fs/promises';
+import { rm, mkdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import type { BuildResult } from '../../src/commands/build.js';
@@ -26,6 +26,16 @@ export default async function setup(project: TestProject): Promise<void> {
     project.provide('buildError', 'e2e tests need root (CI runs as root)');
     return;
   }
+  // For local iteration only: ARMADA_E2E_REUSE=1 tests the last build instead of building again.
+  if (process.env.ARMADA_E2E_REUSE === '1' && !process.env.CI) {
+    const { readFile } = await import('node:fs/promises');
+    const previous = await readFile(`${out}/../build.json`, 'utf8').catch(() => '');
+    if (previous) {
+      project.provide('build', JSON.parse(previous) as BuildResult);
+      project.provide('buildError', null);
+      return;
+    }
+  }
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const started = Date.now();
@@ -38,6 +48,7 @@ export default async function setup(project: TestProject): Promise<void> {
     const { stdout } = await child;
     project.provide('build', JSON.parse(stdout) as BuildResult);
     project.provide('buildError', null);
+    await writeFile(`${out}/../build.json`, stdout);
     process.stderr.write(`e2e: armada build took ${Math.round((Date.now() - started) / 1000)} s\n`);
   } catch (e) {
     const err = e as { stderr?: string; message: string };

@@ -19,8 +19,15 @@ export interface Booted {
   bootMs: number;
 }
 
-export function armada(args: string[], env: Record<string, string>): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync('node', ['bin/armada.js', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+export function armada(
+  args: string[],
+  env: Record<string, string>,
+): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync('node', ['bin/armada.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 300_000,
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -43,9 +50,17 @@ export async function bootCopy(opts: {
   execFileSync('mkdir', ['-p', bootDir]);
   const { kernel, initrd } = await extractBootFiles(image, bootDir);
   const table = await readPartitionTable(image);
-  const cmdline = (await readFat({ path: image, offsetBytes: findBootPartition(table).offsetBytes }, '/cmdline.txt'))!.toString();
+  const cmdline = (await readFat(
+    { path: image, offsetBytes: findBootPartition(table).offsetBytes },
+    '/cmdline.txt',
+  ))!.toString();
   // The card's own command line, with QEMU virt's serial console instead of the Pi's UART.
-  const append = cmdline.trim().split(/\s+/).filter((a) => !a.startsWith('console=')).concat('console=ttyAMA0').join(' ');
+  const append = cmdline
+    .trim()
+    .split(/\s+/)
+    .filter((a) => !a.startsWith('console='))
+    .concat('console=ttyAMA0')
+    .join(' ');
   const ports = { docker: await freePort(), insecure: await freePort() };
   const started = Date.now();
   const vm = await bootImage({
@@ -83,13 +98,37 @@ export function docker(
   const conn =
     tls === 'none'
       ? ['-H', `tcp://127.0.0.1:${port}`]
-      : ['--tlsverify', '--tlscacert', tls.ca, '--tlscert', tls.cert, '--tlskey', tls.key, '-H', `tcp://127.0.0.1:${port}`];
-  const r = spawnSync('docker', [...conn, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs });
-  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+      : [
+          '--tlsverify',
+          '--tlscacert',
+          tls.ca,
+          '--tlscert',
+          tls.cert,
+          '--tlskey',
+          tls.key,
+          '-H',
+          `tcp://127.0.0.1:${port}`,
+        ];
+  const r = spawnSync('docker', [...conn, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: timeoutMs,
+  });
+  return {
+    status: r.status ?? -1,
+    stdout: r.stdout ?? '',
+    stderr: (r.stderr ?? '') + (r.error ? String(r.error) : ''),
+  };
 }
 
 /** Polls until Docker answers over TLS (dockerd starts after first boot, slowly under TCG). */
-export async function waitForDocker(vm: Vm, port: number, tls: { ca: string; cert: string; key: string }, env: Record<string, string>, timeoutMs = 300_000): Promise<number> {
+export async function waitForDocker(
+  vm: Vm,
+  port: number,
+  tls: { ca: string; cert: string; key: string },
+  env: Record<string, string>,
+  timeoutMs = 300_000,
+): Promise<number> {
   const start = Date.now();
   let last = '';
   while (Date.now() - start < timeoutMs) {
@@ -98,5 +137,7 @@ export async function waitForDocker(vm: Vm, port: number, tls: { ca: string; cer
     last = r.stderr;
     await new Promise((res) => setTimeout(res, 3000));
   }
-  throw new Error(`Docker did not answer over TLS within ${timeoutMs / 1000}s: ${last}\n${vm.logTail(60)}`);
+  throw new Error(
+    `Docker did not answer over TLS within ${timeoutMs / 1000}s: ${last}\n${vm.logTail(60)}`,
+  );
 }

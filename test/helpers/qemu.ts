@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import type { Command } from '../../src/exec.js';
 import { readFat, type FatVolume } from '../../src/image/fat.js';
@@ -160,13 +161,21 @@ export async function bootImage(opts: BootOptions): Promise<Vm> {
   let offset = 0;
   const handle = await open(opts.serialLog, 'r');
   let closed = false;
-  async function poll(): Promise<void> {
+  // Several waits may poll at once; they share one read at a time, or two reads of the same
+  // offset would both advance it and the console text between them would be lost.
+  let reading: Promise<void> | undefined;
+  function poll(): Promise<void> {
+    reading ??= readNew().finally(() => (reading = undefined));
+    return reading;
+  }
+  const decoder = new StringDecoder('utf8');
+  async function readNew(): Promise<void> {
     const buf = Buffer.alloc(1 << 16);
     while (!closed) {
       const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
       if (bytesRead === 0) return;
       offset += bytesRead;
-      log += buf.subarray(0, bytesRead).toString('utf8');
+      log += decoder.write(buf.subarray(0, bytesRead));
     }
   }
 
