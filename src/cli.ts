@@ -15,11 +15,17 @@ const version = '0.1.0';
 let debug = process.argv.includes('--debug');
 if (debug) setLogLevel('debug');
 
-async function finish(code: number, error?: unknown): Promise<never> {
-  const failures = await runCleanup();
-  for (const f of failures) log.warn(`cleanup: ${f}`);
-  if (error !== undefined) process.stderr.write(formatError(error, debug) + '\n');
-  process.exit(code);
+let finishing: Promise<never> | undefined;
+
+/** Runs cleanup once; a second Ctrl-C while it runs must not cut it short. */
+function finish(code: number, error?: unknown): Promise<never> {
+  finishing ??= (async () => {
+    const failures = await runCleanup();
+    for (const f of failures) log.warn(`cleanup: ${f}`);
+    if (error !== undefined) process.stderr.write(formatError(error, debug) + '\n');
+    process.exit(code);
+  })();
+  return finishing;
 }
 
 setSignalListener((signal) => {
@@ -29,7 +35,9 @@ setSignalListener((signal) => {
 async function main(): Promise<void> {
   const parser = yargs(hideBin(process.argv))
     .scriptName('armada')
-    .usage('$0 <command> [options]\n\nTurn a Raspberry Pi SD card into a ready-to-use, TLS-protected Docker host.')
+    .usage(
+      '$0 <command> [options]\n\nTurn a Raspberry Pi SD card into a ready-to-use, TLS-protected Docker host.',
+    )
     .option('debug', { type: 'boolean', default: false, describe: 'Verbose logs and stack traces' })
     .middleware((argv) => {
       debug = Boolean(argv.debug);
@@ -40,7 +48,8 @@ async function main(): Promise<void> {
     .recommendCommands()
     .version(version)
     .help()
-    .wrap(Math.min(110, process.stderr.columns || 100))
+    // Unwrapped when piped: yargs' hard wrap splits words mid-way in narrow columns.
+    .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`armada: ${msg}\nRun 'armada --help' for usage.\n`);

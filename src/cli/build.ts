@@ -10,7 +10,7 @@ interface Args extends GlobalArgs {
   packages?: string[];
   out?: string;
   name?: string;
-  compress?: ('xz' | 'zst' | 'zip')[];
+  compress?: ('xz' | 'zst' | 'zip' | 'none')[];
   'insecure-tcp': boolean;
   'allow-missing-kernel-options': boolean;
   'require-kernel'?: string[];
@@ -22,34 +22,97 @@ interface Args extends GlobalArgs {
 }
 
 const list = (v: unknown): string[] | undefined =>
-  v === undefined ? undefined : ([] as unknown[]).concat(v).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+  v === undefined
+    ? undefined
+    : ([] as unknown[])
+        .concat(v)
+        .flatMap((s) => String(s).split(','))
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 export const buildCommand: CommandModule<GlobalArgs, Args> = {
   command: 'build',
-  describe: 'Build a bootable Raspberry Pi Docker-host image (.img, .img.xz, .bmap, SHA256SUMS, manifest.json)',
+  describe:
+    'Build a bootable Raspberry Pi Docker-host image (.img, .img.xz, .bmap, SHA256SUMS, manifest.json)',
   builder: (y) =>
     y
       .options({
-        arch: { choices: ['arm64', 'armhf'] as const, default: 'arm64' as const, describe: 'Target architecture' },
-        suite: { type: 'string', describe: 'Debian (or Raspbian) suite', defaultDescription: 'bookworm' },
-        mirror: { type: 'string', describe: "Mirror URL or full 'deb …' line(s); default: this machine's apt sources" },
+        arch: {
+          choices: ['arm64', 'armhf'] as const,
+          default: 'arm64' as const,
+          describe: 'Target architecture',
+        },
+        suite: {
+          type: 'string',
+          describe: 'Debian (or Raspbian) suite',
+          defaultDescription: 'bookworm',
+        },
+        mirror: {
+          type: 'string',
+          describe: "Mirror URL or full 'deb …' line(s); default: this machine's apt sources",
+        },
         keyring: { type: 'string', describe: 'Keyring for a non-Debian archive (e.g. Raspbian)' },
-        components: { type: 'array', string: true, describe: 'Archive components', defaultDescription: 'main non-free-firmware' },
+        components: {
+          type: 'array',
+          string: true,
+          describe: 'Archive components',
+          defaultDescription: 'main non-free-firmware',
+        },
         packages: { type: 'array', string: true, describe: 'Extra packages to install' },
         out: { type: 'string', describe: 'Output directory', defaultDescription: './out' },
-        name: { type: 'string', describe: 'Artifact base name', defaultDescription: 'armada-<suite>-<arch>' },
-        compress: { type: 'array', choices: ['xz', 'zst', 'zip'], describe: 'Compressed artifacts', defaultDescription: 'xz' },
-        'insecure-tcp': { type: 'boolean', default: false, describe: 'ALSO open Docker without TLS on 2375 (dangerous; warned)' },
-        'allow-missing-kernel-options': { type: 'boolean', default: false, describe: 'Build even if the kernel lacks required options (recorded)' },
-        'require-kernel': { type: 'array', string: true, describe: 'Extra kernel requirement groups, e.g. ovs' },
-        'work-dir': { type: 'string', describe: 'Scratch directory (needs ~3 GiB)', defaultDescription: '/var/tmp' },
-        refresh: { type: 'boolean', default: false, describe: 'Bootstrap again even if the stage cache matches' },
-        headroom: { type: 'number', describe: 'Free MiB in the root filesystem beyond its content', defaultDescription: '256' },
-        'boot-size': { type: 'number', describe: 'Boot partition MiB (256–512)', defaultDescription: '256' },
+        name: {
+          type: 'string',
+          describe: 'Artifact base name',
+          defaultDescription: 'armada-<suite>-<arch>',
+        },
+        compress: {
+          type: 'array',
+          choices: ['xz', 'zst', 'zip', 'none'],
+          describe: 'Compressed artifacts (none: only .img and .bmap)',
+          defaultDescription: 'xz',
+        },
+        'insecure-tcp': {
+          type: 'boolean',
+          default: false,
+          describe: 'ALSO open Docker without TLS on 2375 (dangerous; warned)',
+        },
+        'allow-missing-kernel-options': {
+          type: 'boolean',
+          default: false,
+          describe: 'Build even if the kernel lacks required options (recorded)',
+        },
+        'require-kernel': {
+          type: 'array',
+          string: true,
+          describe: 'Extra kernel requirement groups, e.g. ovs',
+        },
+        'work-dir': {
+          type: 'string',
+          describe: 'Scratch directory (needs ~3 GiB)',
+          defaultDescription: '/var/tmp',
+        },
+        refresh: {
+          type: 'boolean',
+          default: false,
+          describe: 'Bootstrap again even if the stage cache matches',
+        },
+        headroom: {
+          type: 'number',
+          describe: 'Free MiB in the root filesystem beyond its content',
+          defaultDescription: '256',
+        },
+        'boot-size': {
+          type: 'number',
+          describe: 'Boot partition MiB (256–512)',
+          defaultDescription: '256',
+        },
       })
       .options(jsonOption)
       .example('$0 build', 'Debian bookworm arm64 + Docker into ./out')
-      .example('$0 build --arch armhf --suite bookworm --mirror http://<raspbian-mirror>/raspbian --keyring raspbian.gpg --components main', 'A Raspbian armhf image') as unknown as Argv<Args>,
+      .example(
+        '$0 build --arch armhf --suite bookworm --mirror http://<raspbian-mirror>/raspbian --keyring raspbian.gpg --components main',
+        'A Raspbian armhf image',
+      ) as unknown as Argv<Args>,
   handler: async (argv) => {
     const { buildImage, formatBuildResult } = await import('../commands/build.js');
     const result = await buildImage({
@@ -61,7 +124,7 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       packages: list(argv.packages) ?? [],
       ...(argv.out ? { out: argv.out } : {}),
       ...(argv.name ? { name: argv.name } : {}),
-      ...(argv.compress ? { compress: argv.compress } : {}),
+      ...(argv.compress ? { compress: argv.compress.filter((c): c is 'xz' | 'zst' | 'zip' => c !== 'none') } : {}),
       insecureTcp: argv['insecure-tcp'],
       allowMissingKernelOptions: argv['allow-missing-kernel-options'],
       requireKernel: list(argv['require-kernel']) ?? [],

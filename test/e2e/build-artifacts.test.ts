@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtImage, e2eSkip } from './built-image.js';
 import { suiteTempDir } from '../helpers/tmp.js';
+import { reproducibleEpoch } from './global-setup.js';
 
 const sh = (file: string, args: string[], opts: { cwd?: string } = {}) =>
   spawnSync(file, args, {
@@ -151,5 +152,22 @@ describe.skipIf(e2eSkip)('armada build artifacts', () => {
     const r = sh('node', ['bin/armada.js', 'check-kernel', image, '--json']);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).ok).toBe(true);
+  });
+});
+
+describe.skipIf(e2eSkip)('reproducible builds', () => {
+  it('gives the same .img SHA-256 when rebuilt with the same SOURCE_DATE_EPOCH and packages', async () => {
+    const { build } = builtImage();
+    const first = build.artifacts.find((a) => a.kind === 'img')!;
+    const out = await suiteTempDir('armada-repro-');
+    const r = spawnSync('node', ['bin/armada.js', 'build', '--out', out, '--compress', 'none', '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      timeout: 30 * 60_000,
+      env: { ...process.env, SOURCE_DATE_EPOCH: reproducibleEpoch },
+    });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    const second = (JSON.parse(r.stdout) as typeof build).artifacts.find((a) => a.kind === 'img')!;
+    expect(second.sha256).toBe(first.sha256);
   });
 });

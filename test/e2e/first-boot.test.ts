@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { suiteTempDir } from '../helpers/tmp.js';
@@ -72,6 +72,7 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
   let booted: Booted;
   let tls: Tls;
   let sizeBefore = 0;
+  afterAll(() => booted?.vm.stop());
 
   beforeAll(async () => {
     const { image } = builtImage();
@@ -218,6 +219,7 @@ describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure
 describe.skipIf(e2eSkip)('first boot, device-CA mode (no seed at all)', () => {
   let booted: Booted;
   let tls: Tls;
+  afterAll(() => booted?.vm.stop());
 
   beforeAll(async () => {
     const { image } = builtImage();

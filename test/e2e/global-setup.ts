@@ -18,6 +18,8 @@ declare module 'vitest' {
 
 const run = promisify(execFile);
 
+export const reproducibleEpoch = '1767225600';
+
 export default async function setup(project: TestProject): Promise<void> {
   const out = process.env.ARMADA_E2E_OUT ?? '/var/tmp/armada-e2e/out';
   project.provide('e2eOut', out);
@@ -39,9 +41,11 @@ export default async function setup(project: TestProject): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const started = Date.now();
+  // A fixed SOURCE_DATE_EPOCH, so the reproducibility test can rebuild and compare.
   const child = run('node', ['bin/armada.js', 'build', '--out', out, '--json'], {
     maxBuffer: 64 << 20,
     timeout: 75 * 60_000,
+    env: { ...process.env, SOURCE_DATE_EPOCH: reproducibleEpoch },
   });
   child.child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
   try {

@@ -5,7 +5,6 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { bootImage, extractBootFiles, freePort, type Vm } from '../helpers/qemu.js';
 import { readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
@@ -76,13 +75,17 @@ export async function bootCopy(opts: {
       { host: ports.insecure, guest: 2375 },
     ],
   });
-  afterAll(() => vm.stop());
+  // The caller's afterAll stops it too; this covers a failure before bootCopy returns.
+  const stopOnFailure = async (e: unknown) => {
+    await vm.stop();
+    throw e;
+  };
   const line = await Promise.race([
     vm.waitFor(firstBootFinished, 600_000, 'first boot to finish'),
     vm.waitFor(firstBootFailed, 600_000, 'first boot failure').then((l) => {
       throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
     }),
-  ]);
+  ]).catch(stopOnFailure);
   void line;
   return { vm, image, ports, bootMs: Date.now() - started };
 }
