@@ -10,6 +10,7 @@ image: setup
 test: setup
 	npx tsc -p tsconfig.json --noEmit
 	npx eslint .
+	npx prettier --check . >/dev/null
 	# One tier at a time: integration and e2e both want the machine's two cores and disk.
 	npx vitest run --project unit
 	npx vitest run --project integration

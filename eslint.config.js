@@ -6,7 +6,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
@@ -18,7 +20,10 @@ export default tseslint.config(
     ignores: ['src/exec.ts'],
     rules: {
       'no-console': 'error',
-      'no-restricted-imports': ['error', { paths: [{ name: 'execa', message: 'Spawn through src/exec.ts only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'execa', message: 'Spawn through src/exec.ts only.' }] },
+      ],
     },
   },
   {

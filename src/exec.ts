@@ -67,7 +67,7 @@ function toOptions(opts: RunOptions): Options {
     stripFinalNewline: false,
     stderr: opts.inheritStderr ? 'inherit' : 'pipe',
     lines: false,
-  } as Options;
+  };
 }
 
 function translate(cmd: Command, error: unknown): never {
@@ -85,7 +85,12 @@ export async function run(cmd: Command, opts: RunOptions = {}): Promise<RunResul
     const sig = interruptedSignal();
     if (sig) throw new InterruptedError(sig);
     if (result.timedOut)
-      throw new CommandFailedError(cmd, undefined, String(result.stderr ?? ''), `timed out after ${opts.timeoutMs} ms`);
+      throw new CommandFailedError(
+        cmd,
+        undefined,
+        String(result.stderr ?? ''),
+        `timed out after ${opts.timeoutMs} ms`,
+      );
     translate(cmd, result.cause ?? result);
   }
   const out: RunResult = {
@@ -100,7 +105,10 @@ export async function run(cmd: Command, opts: RunOptions = {}): Promise<RunResul
 }
 
 /** Run and return stdout as bytes (binary output such as a file read by debugfs). */
-export async function runBuffer(cmd: Command, opts: Omit<RunOptions, 'onLine'> = {}): Promise<Buffer> {
+export async function runBuffer(
+  cmd: Command,
+  opts: Omit<RunOptions, 'onLine'> = {},
+): Promise<Buffer> {
   log.debug(`$ ${formatCommand(cmd)}`);
   const result = await execa(cmd[0], [...cmd[1]], {
     ...toOptions(opts),
@@ -108,18 +116,30 @@ export async function runBuffer(cmd: Command, opts: Omit<RunOptions, 'onLine'> =
   } as Options & { encoding: 'buffer' });
   if (result.failed && result.exitCode === undefined) translate(cmd, result.cause ?? result);
   if (result.exitCode !== 0 && !opts.allowFailure) {
-    throw new CommandFailedError(cmd, result.exitCode, Buffer.from(result.stderr as Uint8Array).toString());
+    throw new CommandFailedError(
+      cmd,
+      result.exitCode,
+      Buffer.from(result.stderr as Uint8Array).toString(),
+    );
   }
   return Buffer.from(result.stdout as Uint8Array);
 }
 
-export type Streaming = ResultPromise<{ buffer: false; stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe' }>;
+export type Streaming = ResultPromise<{
+  buffer: false;
+  stdin: 'pipe';
+  stdout: 'pipe';
+  stderr: 'pipe';
+}>;
 
 /**
  * Start a long-running process whose stdio the caller streams (decompressors, QEMU).
  * The caller owns it and must await or kill it.
  */
-export function spawnStreaming(cmd: Command, opts: Pick<RunOptions, 'cwd' | 'env'> = {}): Streaming {
+export function spawnStreaming(
+  cmd: Command,
+  opts: Pick<RunOptions, 'cwd' | 'env'> = {},
+): Streaming {
   log.debug(`$ ${formatCommand(cmd)} (streaming)`);
   const child = execa(cmd[0], [...cmd[1]], {
     cwd: opts.cwd,

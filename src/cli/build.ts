@@ -124,7 +124,9 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       packages: list(argv.packages) ?? [],
       ...(argv.out ? { out: argv.out } : {}),
       ...(argv.name ? { name: argv.name } : {}),
-      ...(argv.compress ? { compress: argv.compress.filter((c): c is 'xz' | 'zst' | 'zip' => c !== 'none') } : {}),
+      ...(argv.compress
+        ? { compress: argv.compress.filter((c): c is 'xz' | 'zst' | 'zip' => c !== 'none') }
+        : {}),
       insecureTcp: argv['insecure-tcp'],
       allowMissingKernelOptions: argv['allow-missing-kernel-options'],
       requireKernel: list(argv['require-kernel']) ?? [],

@@ -18,7 +18,8 @@ export function debugfsCommand(v: Ext4Volume, request: string, writable = false)
 
 export async function readExt4(v: Ext4Volume, path: string): Promise<Buffer | undefined> {
   const exists = await run(debugfsCommand(v, `stat "${path}"`), { allowFailure: true });
-  if (/File not found|not found by ext2_lookup/.test(exists.stderr) || exists.exitCode !== 0) return undefined;
+  if (/File not found|not found by ext2_lookup/.test(exists.stderr) || exists.exitCode !== 0)
+    return undefined;
   return runBuffer(debugfsCommand(v, `cat "${path}"`));
 }
 
@@ -31,7 +32,7 @@ export async function listExt4(v: Ext4Volume, dir: string): Promise<string[] | u
     .split('\n')
     .map((l) => l.split('/'))
     .filter((f) => f.length >= 6)
-    .map((f) => f[5]!)
+    .map((f) => f[5])
     .filter((n) => n && n !== '.' && n !== '..');
 }
 

@@ -160,12 +160,16 @@ describe.skipIf(e2eSkip)('reproducible builds', () => {
     const { build } = builtImage();
     const first = build.artifacts.find((a) => a.kind === 'img')!;
     const out = await suiteTempDir('armada-repro-');
-    const r = spawnSync('node', ['bin/armada.js', 'build', '--out', out, '--compress', 'none', '--json'], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-      timeout: 30 * 60_000,
-      env: { ...process.env, SOURCE_DATE_EPOCH: reproducibleEpoch },
-    });
+    const r = spawnSync(
+      'node',
+      ['bin/armada.js', 'build', '--out', out, '--compress', 'none', '--json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        timeout: 30 * 60_000,
+        env: { ...process.env, SOURCE_DATE_EPOCH: reproducibleEpoch },
+      },
+    );
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     const second = (JSON.parse(r.stdout) as typeof build).artifacts.find((a) => a.kind === 'img')!;
     expect(second.sha256).toBe(first.sha256);

@@ -87,6 +87,7 @@ export async function bootCopy(opts: {
     }),
   ]).catch(stopOnFailure);
   void line;
+  await vm.waitFor(/ login: /, 180_000, 'the login prompt').catch(stopOnFailure);
   return { vm, image, ports, bootMs: Date.now() - started };
 }
 
