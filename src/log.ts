@@ -16,7 +16,8 @@ export interface Logger {
 
 let threshold: Level = 'info';
 let sink: (line: string) => void = (line) => process.stderr.write(line + '\n');
-let out: (text: string) => void = (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+let out: (text: string) => void = (text) =>
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 
 export function setLogLevel(level: Level): void {
   threshold = level;

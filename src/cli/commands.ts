@@ -1,4 +1,24 @@
+import { buildCommand } from './build.js';
 import { doctorCommand } from './doctor.js';
+import { checkKernelCommand } from './check-kernel.js';
+import { flashCommand } from './flash.js';
+import { drivesCommand } from './drives.js';
+import { configureCommand } from './configure.js';
+import { caCommand } from './ca.js';
+import { connectCommand } from './connect.js';
+import { envCommand } from './env.js';
+import { discoverCommand } from './discover.js';
 
 /** Every command, in the order `armada --help` lists them. */
-export const commands = [doctorCommand] as const;
+export const commands = [
+  buildCommand,
+  doctorCommand,
+  checkKernelCommand,
+  flashCommand,
+  drivesCommand,
+  configureCommand,
+  caCommand,
+  connectCommand,
+  envCommand,
+  discoverCommand,
+] as const;

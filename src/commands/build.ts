@@ -7,7 +7,12 @@ import { log } from '../log.js';
 import { runTasks } from '../tasks.js';
 import type { BuildContext, Artifact } from '../build/context.js';
 import { buildPipeline } from '../build/pipeline.js';
-import { defaultBuildName, defaultSuite, validateBuildOptions, type BuildOptions } from '../build/options.js';
+import {
+  defaultBuildName,
+  defaultSuite,
+  validateBuildOptions,
+  type BuildOptions,
+} from '../build/options.js';
 import { armadaVersion } from '../version.js';
 
 export interface BuildResult {
@@ -19,7 +24,10 @@ export interface BuildResult {
 }
 
 export function cacheDir(): string {
-  return process.env.ARMADA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'armada');
+  return (
+    process.env.ARMADA_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'armada')
+  );
 }
 
 export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion'>> & { silent?: boolean };
@@ -44,7 +52,11 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
     cacheDir: r.cacheDir ?? cacheDir(),
     ...(r.workDir ? { workDir: resolve(r.workDir) } : {}),
     refresh: r.refresh ?? false,
-    ...(r.sourceDateEpoch !== undefined ? { sourceDateEpoch: r.sourceDateEpoch } : envEpoch ? { sourceDateEpoch: Number(envEpoch) } : {}),
+    ...(r.sourceDateEpoch !== undefined
+      ? { sourceDateEpoch: r.sourceDateEpoch }
+      : envEpoch
+        ? { sourceDateEpoch: Number(envEpoch) }
+        : {}),
     headroomMiB: r.headroomMiB ?? 256,
     bootSizeMiB: r.bootSizeMiB ?? 256,
     armadaVersion,
@@ -56,18 +68,33 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
 export async function buildImage(request: BuildRequest): Promise<BuildResult> {
   const o = resolveBuildOptions(request);
   if (o.insecureTcp) {
-    log.warn('--insecure-tcp: this image will ALSO expose Docker WITHOUT TLS on port 2375. Anyone on the network can take over the device. Use it only on an isolated lab network.');
+    log.warn(
+      '--insecure-tcp: this image will ALSO expose Docker WITHOUT TLS on port 2375. Anyone on the network can take over the device. Use it only on an isolated lab network.',
+    );
   }
   const buildTime = o.sourceDateEpoch ? new Date(o.sourceDateEpoch * 1000) : new Date();
   const ctx: BuildContext = { timings: {} };
   const started = performance.now();
   await runTasks(buildPipeline(o, buildTime), ctx, { silent: request.silent ?? false });
   ctx.timings.total = Math.round(performance.now() - started) / 1000;
-  return { ok: true, artifacts: ctx.artifacts ?? [], manifest: ctx.manifest ?? {}, stageCacheHit: ctx.stageCacheHit ?? false, timings: ctx.timings };
+  return {
+    ok: true,
+    artifacts: ctx.artifacts ?? [],
+    manifest: ctx.manifest ?? {},
+    stageCacheHit: ctx.stageCacheHit ?? false,
+    timings: ctx.timings,
+  };
 }
 
 export function formatBuildResult(r: BuildResult): string {
   const lines = r.artifacts.map((a) => `  ${a.path}  ${(a.bytes / 1024 ** 2).toFixed(1)} MiB`);
-  const t = Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
-  return ['Artifacts:', ...lines, `Timings: ${t}`, ...(r.stageCacheHit ? ['(root filesystem from the stage cache)'] : [])].join('\n');
+  const t = Object.entries(r.timings)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}s`)
+    .join(', ');
+  return [
+    'Artifacts:',
+    ...lines,
+    `Timings: ${t}`,
+    ...(r.stageCacheHit ? ['(root filesystem from the stage cache)'] : []),
+  ].join('\n');
 }

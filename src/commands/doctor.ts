@@ -40,7 +40,9 @@ async function binfmtStatus(): Promise<DoctorReport['binfmt']> {
   if (process.platform !== 'linux') return undefined;
   const { readFile } = await import('node:fs/promises');
   const enabled = async (name: string) =>
-    (await readFile(`/proc/sys/fs/binfmt_misc/${name}`, 'utf8').catch(() => '')).startsWith('enabled');
+    (await readFile(`/proc/sys/fs/binfmt_misc/${name}`, 'utf8').catch(() => '')).startsWith(
+      'enabled',
+    );
   return { arm64: await enabled('qemu-aarch64'), armhf: await enabled('qemu-arm') };
 }
 
@@ -75,8 +77,10 @@ export function formatDoctor(report: DoctorReport): string {
   }
   if (report.binfmt) {
     const b = report.binfmt;
-    lines.push(`${b.arm64 ? 'ok     ' : 'missing'}  binfmt arm64/armhf: ${b.arm64 ? 'on' : 'off'}/${b.armhf ? 'on' : 'off'}` +
-      (b.arm64 ? '' : '   (sudo scripts/setup-host.sh enables it)'));
+    lines.push(
+      `${b.arm64 ? 'ok     ' : 'missing'}  binfmt arm64/armhf: ${b.arm64 ? 'on' : 'off'}/${b.armhf ? 'on' : 'off'}` +
+        (b.arm64 ? '' : '   (sudo scripts/setup-host.sh enables it)'),
+    );
   }
   lines.push(`running as root: ${report.root ? 'yes' : 'no (build and flash need sudo)'}`);
   const missing = report.tools.filter((t) => !t.found);
@@ -85,7 +89,10 @@ export function formatDoctor(report: DoctorReport): string {
       ? missing.length
         ? `all required tools found; ${missing.length} optional missing (sudo scripts/setup-host.sh installs them)`
         : 'all tools found'
-      : `required tools missing: ${missing.filter((t) => t.required).map((t) => t.tool).join(', ')}; run sudo scripts/setup-host.sh`,
+      : `required tools missing: ${missing
+          .filter((t) => t.required)
+          .map((t) => t.tool)
+          .join(', ')}; run sudo scripts/setup-host.sh`,
   );
   return lines.join('\n');
 }

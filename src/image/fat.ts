@@ -34,7 +34,10 @@ export function mdirCommand(v: FatVolume, dir: string): Command {
 
 /** Paths (with leading '/') of everything below dir, recursively; [] when dir is missing. */
 export async function listFat(v: FatVolume, dir = '/'): Promise<string[]> {
-  const r = await run(['mdir', ['-/', '-b', '-i', drive(v), `::${dir}`]], { env, allowFailure: true });
+  const r = await run(['mdir', ['-/', '-b', '-i', drive(v), `::${dir}`]], {
+    env,
+    allowFailure: true,
+  });
   if (r.exitCode !== 0) return [];
   return r.stdout
     .split('\n')
@@ -64,7 +67,12 @@ export async function mkdirFat(v: FatVolume, dir: string): Promise<void> {
   }
 }
 
-export async function writeFat(v: FatVolume, path: string, content: string | Uint8Array, mtime?: Date): Promise<void> {
+export async function writeFat(
+  v: FatVolume,
+  path: string,
+  content: string | Uint8Array,
+  mtime?: Date,
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'armada-fat-'));
   try {
     const src = join(dir, 'file');

@@ -35,7 +35,14 @@ interface SfdiskJson {
     label?: string;
     id?: string;
     sectorsize?: number;
-    partitions?: { node: string; start: number; size: number; type: string; bootable?: boolean; uuid?: string }[];
+    partitions?: {
+      node: string;
+      start: number;
+      size: number;
+      type: string;
+      bootable?: boolean;
+      uuid?: string;
+    }[];
   };
 }
 
@@ -44,7 +51,9 @@ export function parseSfdiskJson(text: string): PartitionTable {
   try {
     parsed = JSON.parse(text) as SfdiskJson;
   } catch {
-    throw new UserError('no partition table found (sfdisk output was not JSON); is this a disk image?');
+    throw new UserError(
+      'no partition table found (sfdisk output was not JSON); is this a disk image?',
+    );
   }
   const pt = parsed.partitiontable;
   if (!pt || (pt.label !== 'dos' && pt.label !== 'gpt')) {
@@ -65,11 +74,27 @@ export function parseSfdiskJson(text: string): PartitionTable {
     };
   });
   const id = (pt.id ?? '').toLowerCase().replace(/^0x/, '');
-  return { label: pt.label, id: pt.label === 'dos' ? id.padStart(8, '0') : id, sectorSize, partitions };
+  return {
+    label: pt.label,
+    id: pt.label === 'dos' ? id.padStart(8, '0') : id,
+    sectorSize,
+    partitions,
+  };
 }
 
-const fatTypes = new Set(['b', 'c', 'e', 'ef', 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b']);
-const linuxTypes = new Set(['83', '0fc63daf-8483-4772-8e79-3d69d8477de4', 'b921b045-1df0-41c3-af44-4c6f280d3fae']);
+const fatTypes = new Set([
+  'b',
+  'c',
+  'e',
+  'ef',
+  'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7',
+  'c12a7328-f81f-11d2-ba4b-00a0c93ec93b',
+]);
+const linuxTypes = new Set([
+  '83',
+  '0fc63daf-8483-4772-8e79-3d69d8477de4',
+  'b921b045-1df0-41c3-af44-4c6f280d3fae',
+]);
 
 export function isFatPartition(p: Partition): boolean {
   return fatTypes.has(p.type);

@@ -1,0 +1,107 @@
+import type { CommandModule } from 'yargs';
+import { jsonOption, printResult, type GlobalArgs } from './context.js';
+import { seedFlagsFrom, seedOptions, type SeedArgs } from './seed-options.js';
+
+interface Args extends GlobalArgs, SeedArgs {
+  image: string;
+  devices: string[];
+  yes: boolean;
+  verify: boolean;
+  /** A path, or false for --no-bmap. */
+  bmap?: string | false;
+  seed: boolean;
+  // yargs fills the camel-case twins of dashed flags at run time; its types only know the dashed ones.
+  allowVirtual?: boolean;
+  allowLarge?: boolean;
+  json: boolean;
+}
+
+export const flashCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'flash <image> [devices..]',
+  describe:
+    'Write an image (file or URL; .img, .xz, .gz, .zst, .zip) to one or more SD cards, verify it, then seed it',
+  builder: (y) =>
+    y
+      .positional('image', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Image file or http(s) URL',
+      })
+      .positional('devices', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: "Cards to write (see 'armada drives'); none: choose interactively",
+      })
+      .options({
+        yes: {
+          alias: 'y',
+          type: 'boolean',
+          default: false,
+          describe: 'Erase the named cards without asking',
+        },
+        verify: {
+          type: 'boolean',
+          default: true,
+          describe: 'Read the card back and compare (--no-verify skips it)',
+        },
+        bmap: {
+          type: 'string',
+          describe:
+            'Block map to use (default: found next to the image or inside the zip); --no-bmap writes every byte',
+        },
+        seed: {
+          type: 'boolean',
+          default: true,
+          describe: 'Write the first-boot seed after the image (--no-seed writes the image only)',
+        },
+        'allow-virtual': {
+          type: 'boolean',
+          default: false,
+          describe: 'Allow loop, nbd and disk-image devices as targets (tests)',
+        },
+        'allow-large': {
+          type: 'boolean',
+          default: false,
+          describe: 'Do not ask before writing a drive larger than 128 GiB',
+        },
+        ...seedOptions,
+        ...jsonOption,
+      })
+      .example('sudo $0 flash armada.img.xz /dev/sdb --yes --hostname pi-1', '')
+      .example(
+        'sudo $0 flash https://example.org/armada.img.zst /dev/sdb /dev/sdc --yes --hostname pi-{n}',
+        '',
+      ),
+  handler: async (argv) => {
+    const { flashImage, formatFlashResult } = await import('../commands/flash.js');
+    const seed = argv.seed ? await seedHook(argv) : undefined;
+    const result = await flashImage({
+      image: argv.image,
+      devices: argv.devices.map(String),
+      yes: argv.yes,
+      verify: argv.verify,
+      bmap:
+        argv.bmap === false
+          ? { mode: 'none' }
+          : typeof argv.bmap === 'string'
+            ? { mode: 'file', path: argv.bmap }
+            : { mode: 'discover' },
+      allowVirtual: argv.allowVirtual ?? false,
+      allowLarge: argv.allowLarge ?? false,
+      ...(seed ? { seed } : {}),
+    });
+    printResult(argv, result, () => formatFlashResult(result));
+  },
+};
+
+async function seedHook(argv: SeedArgs) {
+  const { prepareSeeds, writeSeed } = await import('../seed/apply.js');
+  type Prepared = Awaited<ReturnType<typeof prepareSeeds>>[number];
+  const flags = seedFlagsFrom(argv);
+  return {
+    prepare: (count: number) => prepareSeeds(flags, count),
+    write: (device: string, _index: number, prepared: unknown) =>
+      writeSeed(device, prepared as Prepared),
+  };
+}

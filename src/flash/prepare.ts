@@ -1,0 +1,124 @@
+/**
+ * Everything decided before the first byte is written: the image (format, size, bmap), the
+ * drives, which of them are safe, and the user's answers. Any problem here leaves every card
+ * untouched.
+ */
+import { realpath } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { UsageError, UserError } from '../errors.js';
+import type { Drive } from './drive.js';
+import { findBmap, type BmapChoice, type FoundBmap } from './find-bmap.js';
+import { drivesHoldingPaths } from './holders.js';
+import type { Platform } from './platform/index.js';
+import { CancelledError, chooseDrives, confirm } from './prompt.js';
+import { isSafeTarget, type SafetyPolicy } from './safety.js';
+import { probeSource, type ProbedSource } from './source/probe.js';
+import { describeDrive, resolveTargets, type Target } from './targets.js';
+
+export interface PrepareOptions {
+  image: string;
+  devices: readonly string[];
+  yes: boolean;
+  bmap: BmapChoice;
+  allowVirtual: boolean;
+  allowLarge: boolean;
+  interactive: boolean;
+}
+
+export interface Prepared {
+  probe: ProbedSource;
+  bmap?: FoundBmap;
+  imageSize?: number;
+  targets: Drive[];
+}
+
+/** The image file, armada's own code and the node binary: the drives holding them are off limits. */
+async function protectedPaths(probe: ProbedSource): Promise<string[]> {
+  const paths = [probe.localPath, fileURLToPath(import.meta.url), process.execPath].filter(
+    (p): p is string => Boolean(p),
+  );
+  return Promise.all(paths.map((p) => realpath(p).catch(() => p)));
+}
+
+async function pickTargets(
+  opts: PrepareOptions,
+  drives: Drive[],
+  policy: SafetyPolicy,
+): Promise<Target[]> {
+  if (opts.devices.length) {
+    const resolved = resolveTargets(opts.devices, drives, policy);
+    if (!resolved.ok) {
+      const [first, ...rest] = resolved.problems;
+      throw new UserError(
+        rest.length
+          ? `${resolved.problems.length} of the named drives cannot be flashed; nothing was written`
+          : `${first}; nothing was written`,
+        rest.length ? resolved.problems : [],
+      );
+    }
+    return resolved.targets;
+  }
+  if (!opts.interactive) {
+    throw new UsageError(
+      "name the card to write, e.g. 'armada flash IMAGE /dev/sdX --yes' ('armada drives' lists them)",
+    );
+  }
+  const candidates = drives.filter((d) => isSafeTarget(d, policy).ok);
+  if (!candidates.length) {
+    throw new UserError(
+      "no drive armada may write was found; insert a card ('armada drives --all' says why each drive is refused)",
+    );
+  }
+  const chosen = await chooseDrives(candidates);
+  const resolved = resolveTargets(
+    chosen.map((d) => d.device),
+    drives,
+    policy,
+  );
+  if (!resolved.ok) throw new UserError(resolved.problems.join('; '));
+  return resolved.targets;
+}
+
+/** Ask what must be asked; refuse what cannot be asked. */
+async function confirmTargets(opts: PrepareOptions, targets: Target[]): Promise<void> {
+  for (const t of targets.filter((x) => x.confirm)) {
+    if (!opts.interactive) throw new UserError(t.confirm!);
+    if (!(await confirm(t.confirm!))) throw new CancelledError();
+  }
+  if (opts.yes) return;
+  if (!opts.interactive) {
+    throw new UsageError(
+      `pass --yes to confirm erasing ${targets.map((t) => t.drive.device).join(', ')} (no terminal to ask on)`,
+    );
+  }
+  const list = targets.map((t) => describeDrive(t.drive)).join(', ');
+  if (!(await confirm(`Everything on ${list} will be erased.`))) throw new CancelledError();
+}
+
+export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {
+  const probe = await probeSource(opts.image);
+  const bmap = await findBmap(probe, opts.bmap);
+  const imageSize = bmap?.map.imageSize ?? probe.imageSize;
+  const drives = await platform.listDrives();
+  const paths = await protectedPaths(probe);
+  const sourceDevices = [
+    ...new Set([
+      ...(await platform.holdersOf(paths, drives)),
+      ...drivesHoldingPaths(paths, drives),
+    ]),
+  ];
+  const policy: SafetyPolicy = {
+    ...(imageSize === undefined ? {} : { imageSizeBytes: imageSize }),
+    sourceDevices,
+    allowVirtual: opts.allowVirtual,
+    allowLarge: opts.allowLarge,
+  };
+  const targets = await pickTargets(opts, drives, policy);
+  await confirmTargets(opts, targets);
+  return {
+    probe,
+    ...(bmap ? { bmap } : {}),
+    ...(imageSize === undefined ? {} : { imageSize }),
+    targets: targets.map((t) => t.drive),
+  };
+}

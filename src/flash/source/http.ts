@@ -1,0 +1,102 @@
+/**
+ * Images and bmaps over http(s), streamed: nothing is saved to disk.
+ */
+import { Readable } from 'node:stream';
+import { UserError } from '../../errors.js';
+
+export interface HttpBody {
+  stream: Readable;
+  /** Size of the whole resource, when the server says (Content-Length or Content-Range). */
+  totalBytes?: number;
+  abort(): void;
+}
+
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ response: Response; abort: () => void }> {
+  const controller = new AbortController();
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new UserError(
+      `cannot download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}; check the URL and the network`,
+    );
+  }
+  return { response, abort: () => controller.abort() };
+}
+
+function totalOf(response: Response): number | undefined {
+  const range = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
+  if (range) return Number(range[1]);
+  const length = response.headers.get('content-length');
+  return response.status === 200 && length && /^\d+$/.test(length) ? Number(length) : undefined;
+}
+
+/** GET the resource as a stream; `firstBytes` asks only for a prefix (servers may send all). */
+export async function httpStream(url: string, firstBytes?: number): Promise<HttpBody> {
+  const { response, abort } = await get(
+    url,
+    firstBytes ? { range: `bytes=0-${firstBytes - 1}` } : {},
+  );
+  if (!response.ok || !response.body) {
+    abort();
+    throw new UserError(
+      `cannot download ${url}: HTTP ${response.status} ${response.statusText}; check the URL`,
+    );
+  }
+  const total = totalOf(response);
+  const stream = Readable.fromWeb(
+    response.body as import('node:stream/web').ReadableStream<Uint8Array>,
+    { highWaterMark: 4 << 20 },
+  );
+  // An aborted download surfaces as a stream error; the pump reports it.
+  return { stream, ...(total === undefined ? {} : { totalBytes: total }), abort };
+}
+
+/** The first `n` bytes of a resource (fewer when it is shorter). */
+export async function httpHead(
+  url: string,
+  n: number,
+): Promise<{ bytes: Buffer; totalBytes?: number }> {
+  const body = await httpStream(url, n);
+  const parts: Buffer[] = [];
+  let have = 0;
+  try {
+    for await (const piece of body.stream as AsyncIterable<Buffer>) {
+      parts.push(piece);
+      have += piece.length;
+      if (have >= n) break;
+    }
+  } finally {
+    body.abort();
+    body.stream.destroy();
+  }
+  return {
+    bytes: Buffer.concat(parts).subarray(0, n),
+    ...(body.totalBytes === undefined ? {} : { totalBytes: body.totalBytes }),
+  };
+}
+
+/** A small text resource (a bmap); undefined on 404/410 so callers can try the next name. */
+export async function httpText(url: string, maxBytes: number): Promise<string | undefined> {
+  const { response, abort } = await get(url);
+  if (response.status === 404 || response.status === 410 || response.status === 403) {
+    abort();
+    return undefined;
+  }
+  if (!response.ok) {
+    abort();
+    throw new UserError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > maxBytes) {
+    abort();
+    throw new UserError(
+      `${url} is ${length} bytes, too big for a bmap; pass one with --bmap or use --no-bmap`,
+    );
+  }
+  return response.text();
+}

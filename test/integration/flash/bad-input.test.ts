@@ -1,0 +1,208 @@
+/**
+ * Bad images, bad bmaps and bad cards: a clear one-line error, the right exit code, and the card
+ * untouched whenever the problem can be seen before writing (its bytes hash the same after).
+ * Problems only visible while writing must leave a card without a partition table.
+ */
+import { constants } from 'node:fs';
+import { copyFile, open, readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flashImage } from '../../../src/commands/flash.js';
+import { parseBmap } from '../../../src/bmap/parse.js';
+import { serializeBmap } from '../../../src/bmap/serialize.js';
+import { exitCodeOf, formatError } from '../../../src/errors.js';
+import { rootOnlyReason } from '../../helpers/tmp.js';
+import { testImage, type TestImage } from '../../helpers/test-image.js';
+import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
+import { flashOptions, flashSuite } from './suite.js';
+
+const MiB = 1 << 20;
+
+async function failure(promise: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return { code: exitCodeOf(error), message: formatError(error, false) };
+  }
+  throw new Error('flash succeeded but should have failed');
+}
+
+describe.skipIf(rootOnlyReason())('armada flash refuses and fails cleanly', () => {
+  const suite = flashSuite('armada-flash-bad-');
+  let dir: string;
+  let image: TestImage;
+
+  beforeAll(async () => {
+    dir = suite.dir();
+    image = await testImage(join(dir, 'image'));
+  });
+
+  /** Flash must fail with `code` and `pattern`, and the card must be exactly as before. */
+  async function expectUntouched(
+    file: string,
+    opts: Parameters<typeof flashOptions>[2],
+    code: number,
+    pattern: RegExp,
+    cardBytes = 136 * MiB,
+    readOnly = false,
+  ) {
+    const card = await suite.card(
+      `untouched-${Math.random().toString(36).slice(2)}.bin`,
+      cardBytes,
+      { readOnly },
+    );
+    const before = await sha256OfDevice(card.device);
+    const result = await failure(flashImage(flashOptions(file, [card.device], opts)));
+    expect(result.message).toMatch(pattern);
+    expect(result.message.split('\n')[0].length).toBeLessThan(400);
+    expect(result.code).toBe(code);
+    expect(await sha256OfDevice(card.device)).toBe(before);
+  }
+
+  it('a corrupt .zip (no central directory): exit 1, card untouched', async () => {
+    const zip = join(dir, 'broken.zip');
+    await copyFile(image.zip, zip);
+    const { size } = await open(zip, 'r').then(async (fh) => {
+      const s = await fh.stat();
+      await fh.close();
+      return s;
+    });
+    await truncate(zip, size - 300);
+    await expectUntouched(
+      zip,
+      {},
+      1,
+      /broken\.zip is not a readable zip archive.*download it again/,
+    );
+  });
+
+  it('a bmap whose file checksum does not match: exit 3, card untouched', async () => {
+    const img = join(dir, 'edited.img');
+    await copyFile(image.img, img);
+    const text = await readFile(image.bmap, 'utf8');
+    const first = /chksum="([0-9a-f]{64})"/.exec(text)![1];
+    await writeFile(
+      `${img}.bmap`,
+      text.replace(
+        first,
+        first.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      ),
+    );
+    await expectUntouched(img, {}, 3, /checksum mismatch for .*edited\.img\.bmap.*--no-bmap/);
+  });
+
+  it('an image bigger than the card: exit 1, card untouched', async () => {
+    await expectUntouched(
+      image.xz,
+      {},
+      1,
+      /smaller than the image \(67\.1 MB < 134\.2 MB\); use a bigger card/,
+      64 * MiB,
+    );
+  });
+
+  it('a read-only card (losetup -r): exit 1, card untouched', async () => {
+    await expectUntouched(image.img, {}, 1, /read-only/, 136 * MiB, true);
+  });
+
+  it('a loop device without --allow-virtual: exit 1, card untouched', async () => {
+    await expectUntouched(
+      image.img,
+      { allowVirtual: false },
+      1,
+      /virtual device \(loop\); pass --allow-virtual/,
+    );
+  });
+
+  it('no --yes without a terminal: exit 2, card untouched', async () => {
+    await expectUntouched(image.img, { yes: false }, 2, /pass --yes to confirm erasing/);
+  });
+
+  it('a busy card (claimed exclusively elsewhere): exit 1, card untouched', async () => {
+    const card = await suite.card('busy.bin', 136 * MiB);
+    const before = await sha256OfDevice(card.device);
+    const claim = await open(card.device, constants.O_RDONLY | constants.O_EXCL);
+    try {
+      const result = await failure(flashImage(flashOptions(image.img, [card.device])));
+      expect(result.message).toMatch(/is busy; unmount its partitions/);
+      expect(result.code).toBe(1);
+    } finally {
+      await claim.close();
+    }
+    expect(await sha256OfDevice(card.device)).toBe(before);
+  });
+
+  it('no card named and no terminal: exit 2', async () => {
+    const result = await failure(flashImage(flashOptions(image.img, [])));
+    expect(result).toMatchObject({
+      code: 2,
+      message: expect.stringMatching(/name the card to write/),
+    });
+  });
+
+  it('a drive that does not exist: exit 1', async () => {
+    const result = await failure(flashImage(flashOptions(image.img, ['/dev/nonexistent-card'])));
+    expect(result).toMatchObject({
+      code: 1,
+      message: expect.stringMatching(/no such drive; 'armada drives' lists/),
+    });
+  });
+
+  it('a truncated .xz: exit 1, and the half-written card has no partition table', async () => {
+    const xz = join(dir, 'cut.img.xz');
+    const data = await readFile(image.xz);
+    await writeFile(xz, data.subarray(0, Math.floor(data.length * 0.6)));
+    const card = await suite.card('cut.bin', 136 * MiB);
+    const result = await failure(flashImage(flashOptions(xz, [card.device])));
+    expect(result.message).toMatch(
+      /cannot decompress cut\.img\.xz: .*(nexpected end of input|truncated).*download it again/,
+    );
+    expect(result.code).toBe(1);
+    expect(await hasPartitionTable(card.device)).toBe(false);
+  });
+
+  it('image data that does not match the bmap range checksums: exit 3 before the partition table', async () => {
+    const img = join(dir, 'mismatch.img');
+    await copyFile(image.img, img);
+    const map = parseBmap(await readFile(image.bmap, 'utf8'));
+    const last = map.ranges.at(-1)!;
+    last.checksum = 'f'.repeat(64);
+    // A well-formed bmap (valid file checksum) whose last range does not match the image.
+    await writeFile(`${img}.bmap`, serializeBmap(map));
+    const card = await suite.card('mismatch.bin', 136 * MiB);
+    const result = await failure(flashImage(flashOptions(img, [card.device])));
+    expect(result.message).toMatch(
+      /checksum mismatch for blocks \d+-\d+ of the image .*download it again or use --no-bmap/,
+    );
+    expect(result.code).toBe(3);
+    expect(await hasPartitionTable(card.device)).toBe(false);
+  });
+
+  it('a stream that turns out bigger than the card (size unknown up front): exit 1, no partition table', async () => {
+    const card = await suite.card('small.bin', 64 * MiB);
+    const result = await failure(
+      flashImage(flashOptions(image.gz, [card.device], { bmap: { mode: 'none' } })),
+    );
+    expect(result.message).toMatch(/the image is bigger than \/dev\/loop\d+ \(67\.1 MB\)/);
+    expect(result.code).toBe(1);
+    expect(await hasPartitionTable(card.device)).toBe(false);
+  });
+
+  it('a card failing mid-write (I/O errors): exit 1 with a hint, no partition table', async () => {
+    const card = await suite.failingCard('failing.bin', 136 * MiB, 8 * MiB);
+    const result = await failure(flashImage(flashOptions(image.img, [card.device])));
+    expect(result.message).toMatch(
+      /I\/O error while trying to (write|flush) \/dev\/loop\d+.*f3 or h2testw/,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('one failing card does not stop the others', async () => {
+    const bad = await suite.failingCard('failing-2.bin', 136 * MiB, 8 * MiB);
+    const good = await suite.card('good.bin', 136 * MiB);
+    const result = await failure(flashImage(flashOptions(image.xz, [bad.device, good.device])));
+    expect(result.message).toMatch(new RegExp(`${bad.device}`));
+    expect(result.code).toBe(1);
+    await expectCardHoldsImage(good.device, image, dir);
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * `armada flash` and `armada drives` as people run them (node bin/armada.js after the build),
+ * images over http, and Ctrl-C in the middle of a write.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flashImage } from '../../../src/commands/flash.js';
+import { rootOnlyReason } from '../../helpers/tmp.js';
+import { testImage, type TestImage } from '../../helpers/test-image.js';
+import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
+import { flashOptions, flashSuite } from './suite.js';
+
+const exec = promisify(execFile);
+const MiB = 1 << 20;
+const root = new URL('../../../', import.meta.url).pathname;
+
+async function armada(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []) {
+  const [file, ...rest] = [...prefix, 'node', join(root, 'bin/armada.js'), ...args];
+  return exec(file, rest, {
+    env: { ...process.env, CI: '1', ...env },
+    maxBuffer: 32 << 20,
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
+  );
+}
+
+/** Serves files of `dir`; `stallAfter` bytes of *.stall.xz are sent, then the response hangs. */
+function serve(dir: string, stallAfter = 1 * MiB): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const name = decodeURIComponent((req.url ?? '/').slice(1).split('?')[0]);
+    const stall = name.endsWith('.stall.xz');
+    const file = join(dir, stall ? name.replace('.stall.xz', '.img.xz') : name);
+    const stream = createReadStream(file, stall ? { end: stallAfter - 1 } : {});
+    stream.on('error', () => {
+      res.statusCode = 404;
+      res.end();
+    });
+    stream.on('open', () => {
+      res.statusCode = 200;
+      stream.pipe(res, { end: !stall });
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }),
+    ),
+  );
+}
+
+describe.skipIf(rootOnlyReason())('armada flash from the command line and over http', () => {
+  const suite = flashSuite('armada-flash-cli-');
+  let image: TestImage;
+  let http: { url: string; server: Server };
+
+  beforeAll(async () => {
+    image = await testImage(join(suite.dir(), 'image'));
+    http = await serve(join(suite.dir(), 'image'));
+    // The CLI runs the compiled code; build it (type errors elsewhere do not stop the emit).
+    await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).catch(() => undefined);
+  });
+  afterAll(() => {
+    http?.server.closeAllConnections();
+    http?.server.close();
+  });
+
+  it('flash --yes --allow-virtual --no-seed --json writes the card and prints one JSON document', async () => {
+    const card = await suite.card('cli.bin', 136 * MiB);
+    const r = await armada([
+      'flash',
+      image.xz,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      bmap: string;
+      cards: { device: string; verified: boolean }[];
+    };
+    expect(doc.bmap).toBe(image.bmap);
+    expect(doc.cards).toMatchObject([{ device: card.device, verified: true }]);
+    await expectCardHoldsImage(card.device, image, suite.dir());
+  });
+
+  it('flash seeds the card by default (laptop CA, hostname, password)', async () => {
+    const card = await suite.card('cli-seed.bin', 136 * MiB);
+    const home = join(suite.dir(), 'home');
+    const r = await armada(
+      [
+        'flash',
+        image.img,
+        card.device,
+        '--yes',
+        '--allow-virtual',
+        '--hostname',
+        'pi-test',
+        '--password',
+        'correct horse',
+      ],
+      {
+        HOME: home,
+        ARMADA_CONFIG_DIR: join(home, 'config'),
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/verified, seeded/);
+    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    const seedEnv = execFileSync(
+      'mtype',
+      ['-i', `${card.device}@@${image.boot.offsetBytes}`, '::/armada/seed.env'],
+      { env, encoding: 'utf8' },
+    );
+    expect(seedEnv).toMatch(/HOSTNAME='pi-test'/);
+    expect(seedEnv).toMatch(/PASSWORD_HASH='\$6\$/);
+    await expectCardHoldsImage(card.device, image, suite.dir());
+  });
+
+  it('refusals are one line with exit 1; usage errors exit 2', async () => {
+    const card = await suite.card('cli-refused.bin', 64 * MiB);
+    const refused = await armada([
+      'flash',
+      image.img,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n').at(-1)).toMatch(
+      /^armada: \/dev\/loop\d+ refused: it is smaller than the image .*nothing was written$/,
+    );
+    const big = await suite.card('cli-usage.bin', 136 * MiB);
+    const usage = await armada(['flash', image.img, big.device, '--allow-virtual', '--no-seed'], {
+      CI: '1',
+    });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/pass --yes to confirm erasing/);
+  });
+
+  it('drives --all --json lists loop cards with the reason they are refused', async () => {
+    const card = await suite.card('cli-drives.bin', 32 * MiB);
+    const r = await armada(['drives', '--all', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      drives: { device: string; flashable: boolean; reasons: string[]; bus: string }[];
+    };
+    expect(doc.drives.find((d) => d.device === card.device)).toMatchObject({
+      flashable: false,
+      bus: 'virtual',
+      reasons: [expect.stringMatching(/--allow-virtual/)],
+    });
+    const human = await armada(['drives', '--all']);
+    expect(human.stdout).toMatch(new RegExp(`${card.device}\\s+33\\.6 MB\\s+virtual\\s+no`));
+  });
+
+  it.each(['img.xz', 'img', 'zip'])(
+    'streams pi.%s over http, with the bmap found next to it',
+    async (ext) => {
+      const card = await suite.card(`http-${ext}.bin`, 136 * MiB);
+      const result = await flashImage(flashOptions(`${http.url}/pi.${ext}`, [card.device]));
+      expect(result.bmap).toBe(`${http.url}/pi.img.bmap`);
+      await expectCardHoldsImage(card.device, image, suite.dir());
+    },
+  );
+
+  it('Ctrl-C during a write: exit 4, decompressor gone, no partition table', async () => {
+    const card = await suite.card('sigint.bin', 136 * MiB);
+    const child = spawn(
+      'node',
+      [
+        join(root, 'bin/armada.js'),
+        'flash',
+        `${http.url}/pi.stall.xz`,
+        card.device,
+        '--yes',
+        '--allow-virtual',
+        '--no-seed',
+        '--no-bmap',
+      ],
+      {
+        env: { ...process.env, CI: '1' },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    // Wait (bounded) until the decompressor runs, i.e. writing has started.
+    let xzPid: string | undefined;
+    for (let i = 0; i < 100 && !xzPid; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      xzPid =
+        execFileSync('sh', ['-c', `pgrep -P ${child.pid} xz || true`], {
+          encoding: 'utf8',
+        }).trim() || undefined;
+    }
+    expect(xzPid, `no xz started within 10 s; stderr:\n${stderr}`).toBeDefined();
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const code = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r('timeout'), 15_000)),
+    ]);
+    expect(code, `flash did not exit within 15 s of SIGINT; stderr:\n${stderr}`).toBe(4);
+    expect(stderr).toMatch(/interrupted by SIGINT/);
+    // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
+    const state = execFileSync('sh', ['-c', `ps -o stat= -p ${xzPid} || true`], {
+      encoding: 'utf8',
+    }).trim();
+    expect(state === '' || state.startsWith('Z'), `xz ${xzPid} still runs (state ${state})`).toBe(
+      true,
+    );
+    expect(await hasPartitionTable(card.device)).toBe(false);
+  });
+
+  it('without root: exit 1 and a hint to use sudo, card untouched', async () => {
+    const card = await suite.card('cli-user.bin', 136 * MiB);
+    const before = await sha256OfDevice(card.device);
+    // An image the unprivileged user can read; the card stays root's (brw-rw---- root disk).
+    const img = join(suite.dir(), 'public.img');
+    execFileSync('cp', [image.img, img]);
+    execFileSync('chmod', ['755', suite.dir()]);
+    execFileSync('chmod', ['644', img]);
+    const r = await armada(
+      ['flash', img, card.device, '--yes', '--allow-virtual', '--no-seed', '--no-bmap'],
+      {},
+      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /cannot open \/dev\/loop\d+: permission denied; run it again with sudo/,
+    );
+    expect(await sha256OfDevice(card.device)).toBe(before);
+  });
+});

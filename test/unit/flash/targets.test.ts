@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { Drive } from '../../../src/flash/drive.js';
+import { drivesHoldingPaths, devNumber, diskFromSysfsLink } from '../../../src/flash/holders.js';
+import { normalizeDevice, parseChoice, resolveTargets } from '../../../src/flash/targets.js';
+import { parseDfDevice } from '../../../src/flash/platform/darwin.js';
+import { deviceError } from '../../../src/flash/writer.js';
+
+const drive = (device: string, extra: Partial<Drive> = {}): Drive => ({
+  device,
+  rawDevice: device,
+  sizeBytes: 32e9,
+  description: 'card',
+  bus: 'usb',
+  kind: 'disk',
+  removable: true,
+  readOnly: false,
+  system: false,
+  mountpoints: [],
+  partitions: [`${device}1`, `${device}2`],
+  members: [],
+  ...extra,
+});
+
+const drives = [
+  drive('/dev/sda', { system: true, removable: false, mountpoints: ['/', '/home'] }),
+  drive('/dev/sdb', { mountpoints: ['/media/a/bootfs'] }),
+  drive('/dev/sdc', { sizeBytes: 512e9 }),
+  drive('/dev/disk4', { rawDevice: '/dev/rdisk4' }),
+];
+const policy = {
+  imageSizeBytes: 4e9,
+  sourceDevices: ['/dev/sda'],
+  allowVirtual: false,
+  allowLarge: false,
+};
+
+describe('resolveTargets', () => {
+  it('accepts safe drives, by path or bare name, once each', () => {
+    const r = resolveTargets(['sdb', '/dev/sdb', '/dev/rdisk4'], drives, policy);
+    expect(r).toEqual({ ok: true, targets: [{ drive: drives[1] }, { drive: drives[3] }] });
+  });
+
+  it('marks drives that need an extra yes', () => {
+    const r = resolveTargets(['/dev/sdc'], drives, policy);
+    expect(r.ok && r.targets[0].confirm).toMatch(/larger than any usual SD card/);
+  });
+
+  it('collects every problem: unknown drive, partition, refusal', () => {
+    const r = resolveTargets(['/dev/sdz', '/dev/sdb1', '/dev/sda', '/dev/sdb'], drives, policy);
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        "/dev/sdz: no such drive; 'armada drives' lists the drives armada sees",
+        '/dev/sdb1 is a partition; name the whole card, /dev/sdb',
+        expect.stringMatching(
+          /^\/dev\/sda refused: it is a system drive .*; it holds the image file or armada itself; it is in use by the running system \(mounted at \/, \/home\)$/,
+        ),
+      ],
+    });
+  });
+
+  it('normalizes device names', () => {
+    expect(normalizeDevice('mmcblk0')).toBe('/dev/mmcblk0');
+    expect(normalizeDevice('/dev/rdisk12')).toBe('/dev/disk12');
+  });
+});
+
+describe('parseChoice', () => {
+  it.each([
+    ['1', 3, [0]],
+    ['3 1', 3, [2, 0]],
+    ['1,2,2', 3, [0, 1]],
+    ['4', 3, undefined],
+    ['0', 3, undefined],
+    ['x', 3, undefined],
+    ['', 3, undefined],
+  ])('%j of %i → %j', (answer, count, expected) => {
+    expect(parseChoice(answer, count)).toEqual(expected);
+  });
+});
+
+describe('which drives hold the image or armada', () => {
+  it('takes the longest mount point that contains the path', () => {
+    const withMounts = [
+      drive('/dev/sda', { mountpoints: ['/', '/boot/efi'] }),
+      drive('/dev/sdb', { mountpoints: ['/media/alice/stick'] }),
+    ];
+    expect(drivesHoldingPaths(['/media/alice/stick/pi.img'], withMounts)).toEqual(['/dev/sdb']);
+    expect(drivesHoldingPaths(['/home/alice/pi.img', '/usr/bin/node'], withMounts)).toEqual([
+      '/dev/sda',
+    ]);
+    expect(drivesHoldingPaths(['/media/alice/sticker/pi.img'], withMounts)).toEqual(['/dev/sda']);
+    expect(drivesHoldingPaths(['/x'], [drive('/dev/sdb', { mountpoints: ['[SWAP]'] })])).toEqual(
+      [],
+    );
+  });
+
+  it('reads sysfs links and device numbers', () => {
+    expect(
+      diskFromSysfsLink(
+        '../../devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host4/target4:0:0/4:0:0:0/block/sdb/sdb1',
+      ),
+    ).toBe('sdb');
+    expect(diskFromSysfsLink('../../devices/virtual/block/dm-0')).toBe('dm-0');
+    expect(diskFromSysfsLink('../../devices/platform/mmc/mmc0:0001/block/mmcblk0/mmcblk0p2')).toBe(
+      'mmcblk0',
+    );
+    expect(devNumber(65024n)).toBe('254:0');
+    expect(devNumber(0x10302n)).toBe('259:2'); // nvme0n1p2-style major above 255
+    expect(devNumber(2065n)).toBe('8:17');
+    expect(devNumber(1114924n)).toBe('259:300'); // minor above 255
+  });
+
+  it('reads the device from df -P (macOS)', () => {
+    expect(
+      parseDfDevice(
+        'Filesystem 512-blocks Used Available Capacity Mounted on\n/dev/disk3s5 965595304 394232056 571363248 41% /System/Volumes/Data\n',
+      ),
+    ).toBe('/dev/disk3s5');
+    expect(
+      parseDfDevice(
+        'Filesystem 512-blocks Used Available Capacity Mounted on\nmap auto_home 0 0 0 100% /System/Volumes/Data/home\n',
+      ),
+    ).toBeUndefined();
+  });
+});
+
+describe('deviceError', () => {
+  it.each([
+    ['EACCES', /cannot write \/dev\/sdb: permission denied; run it again with sudo/],
+    ['EBUSY', /\/dev\/sdb is busy; unmount its partitions/],
+    ['EROFS', /read-only; check the card’s lock switch/],
+    ['ENXIO', /\/dev\/sdb disappeared at 1\.0 MB; was the card removed\?/],
+    ['EIO', /I\/O error while trying to write \/dev\/sdb at 1\.0 MB \(EIO\).*f3 or h2testw/],
+  ])('%s', (code, pattern) => {
+    expect(
+      deviceError('/dev/sdb', 'write', 1e6, Object.assign(new Error('x'), { code })).message,
+    ).toMatch(pattern);
+  });
+});
