@@ -134,6 +134,29 @@ export function mke2fsRootCommand(image: string, layout: Layout, rootDir: string
   ];
 }
 
+/**
+ * mke2fs -d copies each source file's ctime (the moment the build wrote it, which user space cannot
+ * set) and atime (moved by every read during the build); with SOURCE_DATE_EPOCH a debugfs script
+ * stamps both on every inode, so the same packages give the same bytes. Paths are relative to the
+ * filesystem root.
+ */
+export function clampTimesScript(paths: readonly string[], epoch: number): string {
+  return ['/', ...paths]
+    .map((p) => {
+      if (/[\n\r]/.test(p))
+        throw new Error(`a path with a line break cannot be stamped reproducibly: ${p}`);
+      // debugfs's parser reads "" inside a quoted argument as one quote.
+      const abs = p.startsWith('/') ? p : `/${p}`;
+      const quoted = `"${abs.replaceAll('"', '""')}"`;
+      return `set_inode_field ${quoted} ctime @${epoch}\nset_inode_field ${quoted} atime @${epoch}\n`;
+    })
+    .join('');
+}
+
+export function debugfsScriptCommand(image: string, offsetBytes: number, script: string): Command {
+  return ['debugfs', ['-w', '-f', script, `${image}?offset=${offsetBytes}`]];
+}
+
 export interface BootConfig {
   layout: Layout;
   arch: 'arm64' | 'armhf';

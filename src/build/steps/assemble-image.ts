@@ -3,8 +3,8 @@
  * sfdisk, FAT32 by mkfs.vfat --offset + mcopy, ext4 by mke2fs -d -E offset. Regions no
  * filesystem writes stay holes, which is what the .bmap maps out.
  */
-import { copyFile, mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, copyFile, mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type { ListrTask } from 'listr2';
 import { run } from '../../exec.js';
 import { UserError } from '../../errors.js';
@@ -12,8 +12,10 @@ import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
+  clampTimesScript,
   cmdlineTxt,
   configTxt,
+  debugfsScriptCommand,
   fstab,
   isBootFirmware,
   isPiDeviceTree,
@@ -45,6 +47,33 @@ async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: num
   const du = await run(['du', ['-sx', '--block-size=1', rootfs]]);
   const inodes = await run(['du', ['-sx', '--inodes', rootfs]]);
   return { bytes: Number(du.stdout.split(/\s/)[0]), inodes: Number(inodes.stdout.split(/\s/)[0]) };
+}
+
+/** Every path below `dir` (directories before their content), symlinks not followed. */
+async function walk(dir: string, root = dir, out: string[] = []): Promise<string[]> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    out.push(relative(root, path));
+    if (e.isDirectory()) await walk(path, root, out);
+  }
+  return out;
+}
+
+async function clampTimes(
+  image: string,
+  offsetBytes: number,
+  rootfs: string,
+  scriptPath: string,
+  epoch: number,
+): Promise<void> {
+  await writeFile(scriptPath, clampTimesScript((await walk(rootfs)).sort(), epoch));
+  // The fake time also stamps the superblock's write time when debugfs closes the filesystem.
+  const env = { E2FSPROGS_FAKE_TIME: String(epoch) };
+  const r = await run(debugfsScriptCommand(image, offsetBytes, scriptPath), { env });
+  // debugfs exits 0 even when a request fails; its errors are the stderr lines after the banner.
+  const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
+  if (errors.length)
+    throw new Error(`debugfs could not stamp inode times: ${errors.slice(0, 3).join('; ')}`);
 }
 
 async function prepareBootDir(
@@ -106,6 +135,9 @@ export function assembleImage(o: BuildOptions, buildTime: Date): ListrTask<Build
       await writeFile(join(rootfs, 'etc/fstab'), fstab(layout));
       await writeFile(join(rootfs, 'etc/hostname'), 'armada\n');
       await writeFile(join(rootfs, 'etc/hosts'), hostsFile('armada'));
+      // mmdebstrap copies these from the build host, mode and all.
+      await chmod(join(rootfs, 'etc/hostname'), 0o644);
+      await chmod(join(rootfs, 'etc/hosts'), 0o644);
       if (o.sourceDateEpoch) {
         // Clamp every mtime so the same packages give the same bytes.
         await run([
@@ -152,6 +184,14 @@ export function assembleImage(o: BuildOptions, buildTime: Date): ListrTask<Build
       await run(mcopyBootCommand(image, layout, bootFiles), { env });
       task.output = 'ext4 rootfs';
       await run(mke2fsRootCommand(image, layout, rootfs), { env });
+      if (o.sourceDateEpoch)
+        await clampTimes(
+          image,
+          layout.root.offsetBytes,
+          rootfs,
+          join(ctx.workDir!, 'times.debugfs'),
+          o.sourceDateEpoch,
+        );
       ctx.layout = layout;
       ctx.imagePath = image;
       task.title = `Assemble the image (${(layout.totalBytes / 1024 ** 3).toFixed(2)} GiB, kernel ${version})`;

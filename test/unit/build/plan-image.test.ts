@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   alignment,
+  clampTimesScript,
   cmdlineTxt,
   configTxt,
   deriveIds,
@@ -107,5 +108,25 @@ describe('boot files and commands', () => {
     expect(isPiDeviceTree('bcm2711-rpi-4-b.dtb')).toBe(true);
     expect(isPiDeviceTree('bcm2837-rpi-zero-2-w.dtb')).toBe(true);
     expect(isPiDeviceTree('bcm2835-rpi-b.dtb')).toBe(false);
+  });
+});
+
+describe('clampTimesScript', () => {
+  it('stamps ctime and atime of the root and every path, quoting for debugfs', () => {
+    const script = clampTimesScript(['etc', 'etc/a b', 'odd"name'], 1767225600);
+    expect(script.split('\n').filter(Boolean)).toEqual([
+      'set_inode_field "/" ctime @1767225600',
+      'set_inode_field "/" atime @1767225600',
+      'set_inode_field "/etc" ctime @1767225600',
+      'set_inode_field "/etc" atime @1767225600',
+      'set_inode_field "/etc/a b" ctime @1767225600',
+      'set_inode_field "/etc/a b" atime @1767225600',
+      'set_inode_field "/odd""name" ctime @1767225600',
+      'set_inode_field "/odd""name" atime @1767225600',
+    ]);
+  });
+
+  it('refuses a path with a line break rather than stamping the wrong file', () => {
+    expect(() => clampTimesScript(['bad\nname'], 1)).toThrow(/line break/);
   });
 });
