@@ -127,6 +127,42 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     await expectCardHoldsImage(card.device, image, suite.dir());
   });
 
+  it('a fleet flash gives each card its own hostname and server certificate', async () => {
+    const cards = await Promise.all([1, 2].map((n) => suite.card(`cli-fleet-${n}.bin`, 136 * MiB)));
+    const home = join(suite.dir(), 'fleet-home');
+    const r = await armada(
+      [
+        'flash',
+        image.xz,
+        ...cards.map((c) => c.device),
+        '--yes',
+        '--allow-virtual',
+        '--hostname',
+        'pi-{n}',
+        '--start',
+        '7',
+        '--password',
+        'correct horse',
+      ],
+      { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    const read = (device: string, file: string) =>
+      execFileSync('mtype', ['-i', `${device}@@${image.boot.offsetBytes}`, `::/armada/${file}`], {
+        env,
+        encoding: 'utf8',
+      });
+    const hostnames = cards.map((c) => /HOSTNAME='([^']*)'/.exec(read(c.device, 'seed.env'))?.[1]);
+    expect(hostnames.sort()).toEqual(['pi-7', 'pi-8']);
+    const certs = cards.map((c) => read(c.device, 'tls/server.pem'));
+    expect(certs[0]).toMatch(/BEGIN CERTIFICATE/);
+    expect(certs[1]).not.toBe(certs[0]);
+    const keys = cards.map((c) => read(c.device, 'tls/server-key.pem'));
+    expect(keys[1]).not.toBe(keys[0]);
+    for (const c of cards) await expectCardHoldsImage(c.device, image, suite.dir());
+  });
+
   it('refusals are one line with exit 1; usage errors exit 2', async () => {
     const card = await suite.card('cli-refused.bin', 64 * MiB);
     const refused = await armada([
