@@ -26,19 +26,20 @@ export async function fillRandom(path: string, sizeBytes: number): Promise<void>
   }
 }
 
+/** A loop device over `backingFile`; the caller detaches it. */
+export function attachLoop(backingFile: string, readOnly = false): string {
+  return execFileSync('losetup', ['--find', '--show', ...(readOnly ? ['-r'] : []), backingFile], {
+    encoding: 'utf8',
+  }).trim();
+}
+
 export async function makeCard(
   backingFile: string,
   sizeBytes: number,
   opts: { readOnly?: boolean } = {},
 ): Promise<Card> {
   await fillRandom(backingFile, sizeBytes);
-  const device = execFileSync(
-    'losetup',
-    ['--find', '--show', ...(opts.readOnly ? ['-r'] : []), backingFile],
-    {
-      encoding: 'utf8',
-    },
-  ).trim();
+  const device = attachLoop(backingFile, opts.readOnly);
   afterAll(() => {
     try {
       execFileSync('losetup', ['-d', device]);

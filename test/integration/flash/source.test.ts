@@ -17,6 +17,20 @@ import { flashSuite } from './suite.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** Every byte of the source's stream, read only after it has been running a while. */
+async function readLate(source: Awaited<ReturnType<typeof startSource>>): Promise<Buffer> {
+  try {
+    await sleep(200);
+    if (source.input.kind !== 'stream') throw new Error('expected a stream');
+    const parts: Buffer[] = [];
+    for await (const piece of source.input.stream as AsyncIterable<Buffer>) parts.push(piece);
+    await source.input.done;
+    return Buffer.concat(parts);
+  } finally {
+    await source.close();
+  }
+}
+
 describe('image sources', () => {
   const suite = flashSuite('armada-source-');
   let image: TestImage;
@@ -49,16 +63,7 @@ describe('image sources', () => {
       });
       if (format !== 'gz') expect(probe.imageSize).toBe(image.sizeBytes);
       const source = await startSource(probe);
-      try {
-        await sleep(200);
-        if (source.input.kind !== 'stream') throw new Error('expected a stream');
-        const parts: Buffer[] = [];
-        for await (const piece of source.input.stream as AsyncIterable<Buffer>) parts.push(piece);
-        await source.input.done;
-        expect(sha(Buffer.concat(parts))).toBe(expected);
-      } finally {
-        await source.close();
-      }
+      expect(sha(await readLate(source))).toBe(expected);
     },
   );
 
@@ -67,16 +72,7 @@ describe('image sources', () => {
     async (name) => {
       const probe = await probeSource(`${url}/${name}`);
       const source = await startSource(probe);
-      try {
-        await sleep(200);
-        if (source.input.kind !== 'stream') throw new Error('expected a stream');
-        const parts: Buffer[] = [];
-        for await (const piece of source.input.stream as AsyncIterable<Buffer>) parts.push(piece);
-        await source.input.done;
-        expect(sha(Buffer.concat(parts))).toBe(expected);
-      } finally {
-        await source.close();
-      }
+      expect(sha(await readLate(source))).toBe(expected);
     },
   );
 

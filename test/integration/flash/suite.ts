@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { fillRandom, type Card } from '../../helpers/loop.js';
+import { attachLoop, fillRandom, type Card } from '../../helpers/loop.js';
 import type { FlashOptions } from '../../../src/commands/flash.js';
 
 export interface FlashSuite {
@@ -48,11 +48,7 @@ export function flashSuite(prefix: string): FlashSuite {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
   const attach = (file: string, readOnly = false) => {
-    const device = execFileSync(
-      'losetup',
-      ['--find', '--show', ...(readOnly ? ['-r'] : []), file],
-      { encoding: 'utf8' },
-    ).trim();
+    const device = attachLoop(file, readOnly);
     devices.push(device);
     return device;
   };
