@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import type { Artifact, BuildContext } from './context.js';
 import type { BuildOptions } from './options.js';
-import { packageSet } from './packages.js';
+import { buildPackages, defaultKernelGroups } from './packages.js';
 
 export function buildManifest(
   o: BuildOptions,
@@ -24,13 +24,16 @@ export function buildManifest(
       components: o.components,
       ...(o.keyring ? { keyring: o.keyring } : {}),
       extraPackages: o.packages,
-      requestedPackages: packageSet(o.arch, o.packages),
+      requestedPackages: buildPackages(o),
       stageKey: ctx.stageKey,
     },
     options: {
       insecureTcp: o.insecureTcp,
       allowMissingKernelOptions: o.allowMissingKernelOptions,
       requireKernel: o.requireKernel,
+      with: o.with,
+      // An opted-out default kernel group is recorded by name, so nobody has to diff lists.
+      kernelGroupsNotRequired: defaultKernelGroups.filter((g) => !o.requireKernel.includes(g)),
     },
     kernel: ctx.kernel ?? null,
     layout: ctx.layout

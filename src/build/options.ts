@@ -2,6 +2,7 @@
  * What `armada build` takes, with defaults, validated purely (all problems at once).
  */
 import { UsageError } from '../errors.js';
+import { feature, featureNames } from './packages.js';
 
 export type Arch = 'arm64' | 'armhf';
 export type Compression = 'xz' | 'zst' | 'zip';
@@ -21,8 +22,10 @@ export interface BuildOptions {
   insecureTcp: boolean;
   /** Build even when the kernel lacks required options (recorded in the manifest). */
   allowMissingKernelOptions: boolean;
-  /** Kernel requirement groups beyond Docker's (e.g. 'ovs'). */
+  /** Kernel requirement groups beyond Docker's (default ['ovs']; [] opts out, recorded). */
   requireKernel: string[];
+  /** Optional parts of the image (features.json), e.g. 'ovs'. */
+  with: string[];
   cacheDir: string;
   workDir?: string;
   /** Re-bootstrap even when the stage cache holds a matching root filesystem. */
@@ -34,13 +37,17 @@ export interface BuildOptions {
   armadaVersion: string;
 }
 
-export const defaultSuite = 'bookworm';
+export { defaultSuite } from './packages.js';
 
 export function defaultBuildName(o: Pick<BuildOptions, 'suite' | 'arch'>): string {
   return `armada-${o.suite}-${o.arch}`;
 }
 
-export function validateBuildOptions(o: BuildOptions): void {
+/**
+ * @param requirable the kernel groups `--require-kernel` accepts (kernel-config/'s requiredWith
+ * values); read from disk by the caller so this stays pure.
+ */
+export function validateBuildOptions(o: BuildOptions, requirable?: readonly string[]): void {
   const problems: string[] = [];
   if (!['arm64', 'armhf'].includes(o.arch))
     problems.push(`--arch must be arm64 or armhf, not '${o.arch}'`);
@@ -52,6 +59,13 @@ export function validateBuildOptions(o: BuildOptions): void {
     if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$/.test(p))
       problems.push(`--packages: '${p}' is not a package name`);
   }
+  for (const f of o.with)
+    if (!feature(f)) problems.push(`--with: '${f}' is not one of ${featureNames().join(', ')}`);
+  for (const g of requirable ? o.requireKernel : [])
+    if (!requirable!.includes(g))
+      problems.push(
+        `--require-kernel: '${g}' is not one of ${[...requirable!, 'none'].join(', ')}`,
+      );
   for (const c of o.components)
     if (!/^[a-z0-9-]+$/.test(c)) problems.push(`--components: '${c}' is not a component`);
   if (o.bootSizeMiB < 256 || o.bootSizeMiB > 512)

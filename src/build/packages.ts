@@ -3,6 +3,28 @@
  * ship. Keep the reason next to each group.
  */
 import type { Arch } from './options.js';
+import suites from './suites.json' with { type: 'json' };
+import features from './features.json' with { type: 'json' };
+
+export interface SuiteInfo {
+  debian: string;
+  why: string;
+  /** Docker and its CLI plugins: the names differ between suites. */
+  docker: string[];
+  gives: Record<string, string>;
+}
+
+export const defaultSuite: string = suites.default;
+const known: Record<string, SuiteInfo> = suites.suites;
+
+/** The suite's entry, or undefined for a suite armada has no data for (it then uses the default's). */
+export function suiteInfo(suite: string): SuiteInfo | undefined {
+  return Object.hasOwn(known, suite) ? known[suite] : undefined;
+}
+
+export function knownSuites(): string[] {
+  return Object.keys(known);
+}
 
 const common = [
   // boot: firmware, kernel, early userspace
@@ -24,9 +46,8 @@ const common = [
   'wireless-regdb',
   'wpasupplicant',
   'iw',
-  // Docker; apparmor because Debian's kernel enables AppArmor and `docker run` needs apparmor_parser
-  'docker.io',
-  'containerd',
+  // Docker itself comes from suites.json; apparmor because Debian's kernel enables AppArmor and
+  // `docker run` needs apparmor_parser
   'apparmor',
   'iptables',
   // discovery and access
@@ -50,10 +71,42 @@ const kernels: Record<Arch, string> = {
   armhf: 'linux-image-armmp-lpae',
 };
 
-export function defaultPackages(arch: Arch): string[] {
-  return [kernels[arch], ...common];
+export function defaultPackages(arch: Arch, suite: string = defaultSuite): string[] {
+  const docker = (suiteInfo(suite) ?? known[defaultSuite]!).docker;
+  return [kernels[arch], ...common, ...docker];
 }
 
-export function packageSet(arch: Arch, extra: readonly string[]): string[] {
-  return [...new Set([...defaultPackages(arch), ...extra])].sort();
+export function packageSet(arch: Arch, suite: string, extra: readonly string[]): string[] {
+  return [...new Set([...defaultPackages(arch, suite), ...extra])].sort();
+}
+
+export interface Feature {
+  title: string;
+  why: string;
+  packages: string[];
+  kernelGroups: string[];
+}
+
+const knownFeatures: Record<string, Feature> = features.features;
+
+export function feature(name: string): Feature | undefined {
+  return Object.hasOwn(knownFeatures, name) ? knownFeatures[name] : undefined;
+}
+
+export function featureNames(): string[] {
+  return Object.keys(knownFeatures);
+}
+
+/** Kernel groups a build requires unless told otherwise (Docker's are always required). */
+export const defaultKernelGroups: readonly string[] = features.defaultKernelGroups;
+
+/** Everything a build installs: the suite's set, its features' packages and the extra ones. */
+export function buildPackages(o: {
+  arch: Arch;
+  suite: string;
+  with: readonly string[];
+  packages: readonly string[];
+}): string[] {
+  const fromFeatures = o.with.flatMap((f) => feature(f)?.packages ?? []);
+  return packageSet(o.arch, o.suite, [...fromFeatures, ...o.packages]);
 }

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
+import { defaultKernelGroups, defaultSuite, featureNames, knownSuites } from '../build/packages.js';
 
 interface Args extends GlobalArgs {
   arch: 'arm64' | 'armhf';
@@ -8,6 +9,7 @@ interface Args extends GlobalArgs {
   keyring?: string;
   components?: string[];
   packages?: string[];
+  with?: string[];
   out?: string;
   name?: string;
   compress?: ('xz' | 'zst' | 'zip' | 'none')[];
@@ -44,8 +46,8 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         },
         suite: {
           type: 'string',
-          describe: 'Debian (or Raspbian) suite',
-          defaultDescription: 'bookworm',
+          describe: `Debian (or Raspbian) suite; armada knows ${knownSuites().join(', ')}`,
+          defaultDescription: defaultSuite,
         },
         mirror: {
           type: 'string',
@@ -84,7 +86,14 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         'require-kernel': {
           type: 'array',
           string: true,
-          describe: 'Extra kernel requirement groups, e.g. ovs',
+          describe:
+            "Kernel requirement groups beyond Docker's; 'none' or --no-require-kernel requires only Docker's (recorded)",
+          defaultDescription: defaultKernelGroups.join(' '),
+        },
+        with: {
+          type: 'array',
+          string: true,
+          describe: `Optional parts of the image: ${featureNames().join(', ')} (e.g. --with ovs: Open vSwitch)`,
         },
         'work-dir': {
           type: 'string',
@@ -108,7 +117,8 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         },
       })
       .options(jsonOption)
-      .example('$0 build', 'Debian bookworm arm64 + Docker into ./out')
+      .example('$0 build', `Debian ${defaultSuite} arm64 + Docker into ./out`)
+      .example('$0 build --suite bookworm', 'Debian 12 (Docker 20.10) for fleets that run it')
       .example(
         '$0 build --arch armhf --suite bookworm --mirror http://<raspbian-mirror>/raspbian --keyring raspbian.gpg --components main',
         'A Raspbian armhf image',
@@ -129,7 +139,8 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         : {}),
       insecureTcp: argv['insecure-tcp'],
       allowMissingKernelOptions: argv['allow-missing-kernel-options'],
-      requireKernel: list(argv['require-kernel']) ?? [],
+      ...requireKernelOption(argv['require-kernel']),
+      with: list(argv.with) ?? [],
       ...(argv['work-dir'] ? { workDir: argv['work-dir'] } : {}),
       refresh: argv.refresh,
       ...(argv.headroom !== undefined ? { headroomMiB: argv.headroom } : {}),
@@ -138,3 +149,11 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
     printResult(argv, result, () => formatBuildResult(result));
   },
 };
+
+/** `--no-require-kernel` arrives from yargs as [false]: require nothing beyond Docker's groups. */
+function requireKernelOption(v: unknown): { requireKernel?: string[] } {
+  if (v === undefined) return {};
+  const values = (Array.isArray(v) ? v : [v]) as unknown[];
+  if (values.some((x) => x === false)) return { requireKernel: [] };
+  return { requireKernel: list(values.map(String)) ?? [] };
+}

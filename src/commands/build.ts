@@ -14,6 +14,8 @@ import {
   type BuildOptions,
 } from '../build/options.js';
 import { armadaVersion } from '../version.js';
+import { defaultKernelGroups, feature } from '../build/packages.js';
+import { loadRequirements, requirableFeatures } from '../kernel/requirements.js';
 
 export interface BuildResult {
   ok: true;
@@ -48,7 +50,10 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
     compress: r.compress ?? ['xz'],
     insecureTcp: r.insecureTcp ?? false,
     allowMissingKernelOptions: r.allowMissingKernelOptions ?? false,
-    requireKernel: r.requireKernel ?? [],
+    // A feature's kernel groups are required with it; 'none' (or --no-require-kernel) opts out of
+    // the default groups, which the manifest then records.
+    requireKernel: kernelRequirements(r.requireKernel, r.with ?? []),
+    with: [...new Set(r.with ?? [])],
     cacheDir: r.cacheDir ?? cacheDir(),
     ...(r.workDir ? { workDir: resolve(r.workDir) } : {}),
     refresh: r.refresh ?? false,
@@ -61,8 +66,18 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
     bootSizeMiB: r.bootSizeMiB ?? 256,
     armadaVersion,
   };
-  validateBuildOptions(o);
+  validateBuildOptions(o, requirableFeatures(loadRequirements()));
   return o;
+}
+
+function kernelRequirements(
+  requested: readonly string[] | undefined,
+  features: readonly string[],
+): string[] {
+  const base =
+    requested === undefined ? defaultKernelGroups : requested.filter((g) => g !== 'none');
+  const fromFeatures = features.flatMap((f) => feature(f)?.kernelGroups ?? []);
+  return [...new Set([...base, ...fromFeatures])];
 }
 
 export async function buildImage(request: BuildRequest): Promise<BuildResult> {

@@ -80,8 +80,9 @@ export function qemuCommand(opts: BootOptions): Command {
     opts.append,
     '-drive',
     `file=${opts.image},format=raw,if=virtio${opts.snapshot ? ',snapshot=on' : ''}`,
+    // restrict=on: the guest reaches nothing outside; hostfwd still works.
     '-netdev',
-    `user,id=n0${fwd}`,
+    `user,id=n0,restrict=on${fwd}`,
     '-device',
     'virtio-net-pci,netdev=n0',
     // Entropy at once: key generation on first boot must not wait for the guest's pool.
@@ -123,18 +124,31 @@ function killAllOnExit(): void {
 }
 
 export async function bootImage(opts: BootOptions): Promise<Vm> {
-  for (const [what, path] of [
-    ['image', opts.image],
-    ['kernel', opts.kernel],
-    ['initrd', opts.initrd],
-  ] as const) {
+  return startQemu(qemuCommand(opts), opts.serialLog, {
+    image: opts.image,
+    kernel: opts.kernel,
+    initrd: opts.initrd,
+  });
+}
+
+/**
+ * Starts a QEMU command whose console goes to serialLog (any machine: virt, raspi3b) and returns
+ * the handle that waits on it. Every file in `files` must exist first.
+ */
+export async function startQemu(
+  command: Command,
+  serialLog: string,
+  files: Record<string, string>,
+): Promise<Vm> {
+  for (const [what, path] of Object.entries(files)) {
     if (!existsSync(path))
       throw new Error(
         `bootImage: the ${what} ${path} does not exist (extractBootFiles gets vmlinuz and initrd.img from the image)`,
       );
   }
+  const opts = { serialLog };
   await writeFile(opts.serialLog, '');
-  const [file, args] = qemuCommand(opts);
+  const [file, args] = command;
   const child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -247,18 +261,25 @@ export async function extractBootFiles(
   image: string,
   destDir: string,
 ): Promise<{ kernel: string; initrd: string }> {
+  const [kernel, initrd] = await extractFatFiles(image, destDir, ['vmlinuz', 'initrd.img']);
+  return { kernel: kernel!, initrd: initrd! };
+}
+
+/** Files from the image's FAT boot partition, copied into destDir under their own names. */
+export async function extractFatFiles(
+  image: string,
+  destDir: string,
+  names: readonly string[],
+): Promise<string[]> {
   const table = await readPartitionTable(image);
   const volume: FatVolume = { path: image, offsetBytes: findBootPartition(table).offsetBytes };
-  const out = { kernel: join(destDir, 'vmlinuz'), initrd: join(destDir, 'initrd.img') };
-  for (const [name, dest] of [
-    ['vmlinuz', out.kernel],
-    ['initrd.img', out.initrd],
-  ] as const) {
+  const out: string[] = [];
+  for (const name of names) {
+    const dest = join(destDir, name);
+    out.push(dest);
     const content = await readFat(volume, `/${name}`);
     if (!content?.length)
-      throw new Error(
-        `${image}: no ${name} on the boot partition; did the build put the kernel there?`,
-      );
+      throw new Error(`${image}: no ${name} on the boot partition; did the build put it there?`);
     await writeFile(dest, content);
   }
   return out;

@@ -74,7 +74,7 @@ describe('qemuCommand', () => {
     expect(args[args.indexOf('-append') + 1]).toBe(base.append);
     expect(args[args.indexOf('-drive') + 1]).toBe(`file=${base.image},format=raw,if=virtio`);
     expect(args[args.indexOf('-netdev') + 1]).toBe(
-      'user,id=n0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:42376-:2376',
+      'user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:42376-:2376',
     );
     expect(joined).toContain('-device virtio-net-pci,netdev=n0');
     expect(joined).toContain('-device virtio-rng-pci');

@@ -12,7 +12,7 @@ import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { mmdebstrapCommand } from '../plan-bootstrap.js';
-import { packageSet } from '../packages.js';
+import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stagePaths } from '../stage-cache.js';
 import { safeRemoveTree } from '../safe-remove.js';
@@ -76,7 +76,7 @@ export function bootstrapRootfs(o: BuildOptions): ListrTask<BuildContext> {
         mirrorLines: ctx.mirrorLines ?? [],
         components: o.components,
         ...(o.keyring ? { keyring: o.keyring } : {}),
-        packages: packageSet(o.arch, o.packages),
+        packages: buildPackages(o),
         targetDir: join(p.partial, 'rootfs'),
         aptCacheDir: join(o.cacheDir, 'apt', o.arch),
         initramfsModules: initramfsModules(),

@@ -12,7 +12,7 @@ import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { inReleaseUrl, mirrorLinesFor, mirrorLinesFromOption } from '../apt-sources.js';
 import { readHostAptSources } from '../read-apt-sources.js';
-import { packageSet } from '../packages.js';
+import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stageKey, stagePaths } from '../stage-cache.js';
 import { timed } from '../../tasks.js';
@@ -91,7 +91,7 @@ export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
         mirrorLines: lines,
         components: o.components,
         ...(o.keyring ? { keyring: o.keyring } : {}),
-        packages: packageSet(o.arch, o.packages),
+        packages: buildPackages(o),
         initramfsModules: initramfsModules(),
         archiveState: state,
         ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),

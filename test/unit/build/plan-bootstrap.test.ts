@@ -13,7 +13,7 @@ const input = {
   suite: 'bookworm',
   mirrorLines: ['deb http://m.example/debian bookworm main'],
   components: ['main', 'non-free-firmware'],
-  packages: packageSet('arm64', []),
+  packages: packageSet('arm64', 'bookworm', []),
   targetDir: '/c/stages/k.partial/rootfs',
   aptCacheDir: '/c/apt/arm64',
   initramfsModules: ['ext4', 'virtio_blk'],
@@ -117,16 +117,16 @@ describe('package inventory', () => {
 });
 
 describe('build options', () => {
-  it('has safe defaults: arm64 bookworm, TLS only, xz', () => {
+  it('has safe defaults: arm64 trixie (Debian 13), TLS only, xz', () => {
     const o = resolveBuildOptions({ cacheDir: '/c' });
     expect(o).toMatchObject({
       arch: 'arm64',
-      suite: 'bookworm',
+      suite: 'trixie',
       insecureTcp: false,
       compress: ['xz'],
       components: ['main', 'non-free-firmware'],
     });
-    expect(o.name).toBe('armada-bookworm-arm64');
+    expect(o.name).toBe('armada-trixie-arm64');
   });
   it('lists every problem at once', () => {
     const o = resolveBuildOptions({ cacheDir: '/c' });

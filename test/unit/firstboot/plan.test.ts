@@ -118,9 +118,10 @@ describe('planFirstBootFiles', () => {
     expect(xml).toContain('<txt-record>armada=1.2.3</txt-record>');
   });
 
-  test('Ethernet DHCP matches Pi and QEMU interface names', () => {
+  test('Ethernet DHCP matches Pi, USB-adapter and QEMU interface names', () => {
     const net = file('/etc/systemd/network/90-armada-ethernet.network');
-    expect(net).toMatch(/^Name=en\* eth\*$/m);
+    // usb*: QEMU's usb-net (and some real adapters) come up as usb0 when cdc_subset binds first.
+    expect(net).toMatch(/^Name=en\* eth\* usb\*$/m);
     expect(net).toMatch(/^DHCP=yes$/m);
   });
 
