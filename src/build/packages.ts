@@ -72,7 +72,7 @@ const kernels: Record<Arch, string> = {
 };
 
 export function defaultPackages(arch: Arch, suite: string = defaultSuite): string[] {
-  const docker = (suiteInfo(suite) ?? known[defaultSuite]!).docker;
+  const docker = (suiteInfo(suite) ?? known[defaultSuite]).docker;
   return [kernels[arch], ...common, ...docker];
 }
 

@@ -88,12 +88,12 @@ export async function bootRaspi3b(opts: {
     raspi3bDtb,
     'cmdline.txt',
   ]);
-  const append = (await readFile(cmdline!, 'utf8')).trim();
+  const append = (await readFile(cmdline, 'utf8')).trim();
   const boot: RaspiBoot = {
     image: opts.image,
-    kernel: kernel!,
-    initrd: initrd!,
-    dtb: dtb!,
+    kernel: kernel,
+    initrd: initrd,
+    dtb: dtb,
     append,
     forwards: opts.forwards,
     serialLog: opts.serialLog,

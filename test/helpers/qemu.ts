@@ -262,7 +262,7 @@ export async function extractBootFiles(
   destDir: string,
 ): Promise<{ kernel: string; initrd: string }> {
   const [kernel, initrd] = await extractFatFiles(image, destDir, ['vmlinuz', 'initrd.img']);
-  return { kernel: kernel!, initrd: initrd! };
+  return { kernel: kernel, initrd: initrd };
 }
 
 /** Files from the image's FAT boot partition, copied into destDir under their own names. */
