@@ -4,13 +4,13 @@
  * client bundle is fetched from the card. Every wait is bounded and prints the console on failure.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { suiteTempDir } from '../helpers/tmp.js';
-import { debianPackage } from '../helpers/kernel-packages.js';
+import { importBusybox as importBusyboxImage, type Tls } from './containers.js';
 import { listFat, readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
@@ -48,24 +48,8 @@ function identity(port: number, tls: Tls): { machineId: string; hostKey: string 
   return { machineId: machineId, hostKey: hostKey };
 }
 
-type Tls = { ca: string; cert: string; key: string };
-
-/** A tiny arm64 root filesystem (Debian's busybox-static) for `docker import`. */
-function busyboxTar(): string {
-  const tar = join(dir, 'busybox.tar');
-  if (existsSync(tar)) return tar;
-  const x = join(dir, 'busybox-deb');
-  execFileSync('dpkg-deb', ['-x', debianPackage('arm64', 'busybox-static'), x]);
-  const root = join(dir, 'busybox-root');
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  execFileSync('cp', [join(x, 'bin/busybox'), join(root, 'bin/busybox')]);
-  execFileSync('tar', ['-C', root, '-cf', tar, '.']);
-  return tar;
-}
-
 function importBusybox(port: number, tls: Tls): void {
-  const r = docker(port, tls, ['import', busyboxTar(), 'e2e-busybox'], env, 300_000);
-  expect(r.status, r.stderr).toBe(0);
+  importBusyboxImage(port, tls, dir, env);
 }
 
 describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure)', () => {

@@ -3,7 +3,7 @@
  * "card"), optionally seeded with `armada configure`, booted in QEMU with Docker's ports forwarded
  * to loopback, and waited on until first boot has finished.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { bootImage, extractBootFiles, freePort, type Vm } from '../helpers/qemu.js';
 import { readFat } from '../../src/image/fat.js';
@@ -28,6 +28,35 @@ export function armada(
     timeout: 300_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** armada as a child process that does not block the test worker (builds take many minutes). */
+export function armadaAsync(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('node', ['bin/armada.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      process.stderr.write(d);
+    });
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${timeoutMs / 1000} s)`;
+      child.kill('SIGINT');
+    }, timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+  });
 }
 
 export async function bootCopy(opts: {

@@ -63,17 +63,49 @@ function sh(
   }
 }
 
-/** A private apt state for `arch` whose package lists come from the host's sources. */
-function privateApt(arch: string): string[] {
-  const state = join(testKernelCache, 'apt', arch);
+/**
+ * A private apt state for `arch` whose package lists come from the host's sources or, with
+ * `suite`, from the host's Debian archive URIs for that suite (a Debian 12 host fetching Debian 13
+ * packages): the mirror always comes from the host's apt configuration.
+ */
+function privateApt(arch: string, suite?: string): string[] {
+  const state = join(testKernelCache, 'apt', suite ? `${arch}-${suite}` : arch);
   mkdirSync(join(state, 'lists', 'partial'), { recursive: true });
   mkdirSync(join(state, 'cache', 'archives', 'partial'), { recursive: true });
   if (!existsSync(join(state, 'status'))) writeFileSync(join(state, 'status'), '');
   const options = aptOptions(arch, state);
+  if (suite) {
+    const list = join(state, 'sources.list');
+    writeFileSync(list, suiteSourcesList(suite));
+    options.push('-o', `Dir::Etc::SourceList=${list}`, '-o', 'Dir::Etc::SourceParts=/dev/null');
+  }
   // One failing source (a mirror mid-sync) makes update exit 100 although the others were read;
   // whether the package resolves afterwards is what counts.
   sh('apt-get', [...options, 'update'], { timeoutMs: 300_000, allowFailure: true });
   return options;
+}
+
+const debianKeyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+/** `deb` lines for suite on the host's Debian archive URIs, signed by Debian's archive keyring. */
+function suiteSourcesList(suite: string): string {
+  const text = sh('apt-get', ['indextargets', '--format', '$(REPO_URI) $(RELEASE) $(ORIGIN)'], {
+    timeoutMs: 30_000,
+  });
+  const lines = new Set<string>();
+  for (const line of text.split('\n')) {
+    const [uri, release, origin] = line.trim().split(' ');
+    // The host's own Debian suites (e.g. bookworm, bookworm-updates, bookworm-security) tell
+    // which URIs serve Debian; the wanted suite is read from the same URIs.
+    const m = /^[a-z]+(-updates|-security)?$/.exec(release ?? '');
+    if (!uri || !m || origin !== 'Debian') continue;
+    lines.add(`deb [signed-by=${debianKeyring}] ${uri} ${suite}${m[1] ?? ''} main`);
+  }
+  if (!lines.size)
+    throw new Error(
+      `the host's apt sources name no Debian archive to fetch ${suite} packages from`,
+    );
+  return [...lines].join('\n') + '\n';
 }
 
 /** apt-get download `pkg` into `dir`, atomically (a half-downloaded file never has the final name). */
@@ -92,16 +124,19 @@ function download(options: string[], pkg: string, dir: string): string {
   }
 }
 
-/** Debian's kernel package for arm64 or armhf (cached; fetched the first time). */
-export function debianKernelDeb(arch: DebArch): string {
-  const dir = join(testKernelCache, arch);
+/**
+ * Debian's kernel package for arm64 or armhf (cached; fetched the first time), of the host's
+ * suite or of `suite` (e.g. trixie) on the host's Debian archive.
+ */
+export function debianKernelDeb(arch: DebArch, suite?: string): string {
+  const dir = join(testKernelCache, suite ? `${arch}-${suite}` : arch);
   mkdirSync(dir, { recursive: true });
   const pattern = new RegExp(`^linux-image-\\d.*-${flavour[arch]}_.*_${arch}\\.deb$`);
   const cached = readdirSync(dir)
     .filter((f) => pattern.test(f))
     .sort();
   if (cached.length) return join(dir, cached.at(-1)!);
-  const options = privateApt(arch);
+  const options = privateApt(arch, suite);
   const depends = sh('apt-cache', [...options, 'depends', metaPackage[arch]], {
     timeoutMs: 60_000,
   });
@@ -203,13 +238,16 @@ export function fakeZImage(compressedImage: Buffer): Buffer {
   return Buffer.concat([stub, compressedImage, size]);
 }
 
-/** Any Debian package for a foreign architecture (cached; fetched the first time). */
-export function debianPackage(arch: DebArch, name: string): string {
-  const dir = join(testKernelCache, arch);
+/**
+ * Any Debian package (cached; fetched the first time), from the host's suite or from `suite`
+ * on the host's Debian archive (e.g. Debian 13's docker-compose for a Debian 12 host).
+ */
+export function debianPackage(arch: string, name: string, suite?: string): string {
+  const dir = join(testKernelCache, suite ? `${arch}-${suite}` : arch);
   mkdirSync(dir, { recursive: true });
   const cached = readdirSync(dir)
     .filter((f) => f.startsWith(`${name}_`) && f.endsWith(`_${arch}.deb`))
     .sort();
   if (cached.length) return join(dir, cached.at(-1)!);
-  return download(privateApt(arch), name, dir);
+  return download(privateApt(arch, suite), name, dir);
 }

@@ -51,6 +51,18 @@ describe('checkKernelConfig on Debian’s 6.1 arm64 config', () => {
     expect(r.groups.find((g) => g.id === 'docker-optional')!.missing).toEqual(['SECCOMP']);
   });
 
+  it('needs nf_tables for Debian’s iptables-nft (NFT_COMPAT carries Docker’s xt rules)', () => {
+    const r = check(disableOptions(text, ['NFT_COMPAT', 'NFT_NAT']));
+    expect(r.ok).toBe(false);
+    expect(r.missingRequired.map((m) => [m.option, m.group])).toEqual([
+      ['NFT_COMPAT', 'iptables-nft'],
+      ['NFT_NAT', 'iptables-nft'],
+    ]);
+    // NFT_NAT replaced NFT_CHAIN_NAT_IPV4/6 in 5.1: an older kernel is not asked for it.
+    const old = check(withVersion(disableOptions(text, ['NFT_NAT']), '4.19.0'));
+    expect(old.missingRequired.filter((m) => m.group === 'iptables-nft')).toEqual([]);
+  });
+
   it('makes Open vSwitch required only with require: [ovs]', () => {
     const noOvs = disableOptions(text, ['OPENVSWITCH_GENEVE']);
     expect(check(noOvs).ok).toBe(true);
