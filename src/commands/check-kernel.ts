@@ -6,6 +6,7 @@ import { UsageError, type CheckFailedError } from '../errors.js';
 import { log } from '../log.js';
 import { checkKernelConfig, type CheckResult } from '../kernel/check.js';
 import { checkFailedError, formatCheckResult } from '../kernel/format.js';
+import { defaultKernelGroups } from '../build/packages.js';
 import { readKernelConfig, type SourceKind } from '../kernel/read.js';
 import { loadRequirements, requirableFeatures } from '../kernel/requirements.js';
 
@@ -68,6 +69,11 @@ export function formatCheckKernel(report: CheckKernelReport): string {
   if (report.otherKernels.length)
     extra.push(`other kernels found (not checked): ${report.otherKernels.join(', ')}`);
   if (report.cmdlineFile) extra.push(`kernel command line checked: ${report.cmdlineFile}`);
+  const buildNeeds = defaultKernelGroups.filter((g) => !report.require.includes(g));
+  if (buildNeeds.length)
+    extra.push(
+      `a default 'armada build' also requires: ${buildNeeds.join(', ')} (check with --require ${buildNeeds.join(' --require ')})`,
+    );
   if (!extra.length) return text;
   // Keep the summary as the last line.
   const lines = text.split('\n');

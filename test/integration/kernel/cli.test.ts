@@ -65,6 +65,10 @@ describe('armada check-kernel (built CLI)', () => {
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
       /^ok: kernel 6\.\d+\.\d+ \(arm64\) has all \d+ required options/,
     );
+    // check-kernel alone does not require OVS, but says that a default build does.
+    expect(r.stdout).toMatch(
+      /^a default 'armada build' also requires: ovs \(check with --require ovs\)$/m,
+    );
   });
 
   it('exits 0 on the real .deb, naming the file inside', () => {
@@ -72,6 +76,7 @@ describe('armada check-kernel (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/config from boot\/config-\S+ in .*\.deb \(deb\)/);
     expect(r.stdout).toContain('Open vSwitch [required]');
+    expect(r.stdout).not.toContain("a default 'armada build' also requires");
   });
 
   it('exits 3 listing each missing required option and its group', () => {
