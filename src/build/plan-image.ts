@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Command } from '../exec.js';
+import { piModels } from '../image/pi-models.js';
 
 export const sectorSize = 512;
 const MiB = 1024 * 1024;
@@ -173,6 +174,11 @@ export function configTxt(c: BootConfig): string {
     'kernel=vmlinuz',
     'initramfs initrd.img followkernel',
     'disable_overscan=1',
+    // Models whose device tree the firmware does not pick by itself (pi-models.json).
+    ...piModels
+      .filter((m) => m.claimed && m.deviceTreeSetting)
+      .flatMap((m) => [`[${m.filters.at(-1)}]`, `device_tree=${m.dtb}`]),
+    '[all]',
     '',
   ].join('\n');
 }
