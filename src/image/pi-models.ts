@@ -173,9 +173,9 @@ export function claimedGaps(verdicts: readonly ModelVerdict[]): string[] {
     .map((v) => `${v.name}: missing ${v.missing.join('; ')}`);
 }
 
-/** The warning flash and inspect print for a model armada does not claim and the image cannot boot. */
+/** What flash and inspect warn about: each model the image cannot boot, and why. */
 export function cannotBootWarnings(verdicts: readonly ModelVerdict[]): string[] {
   return verdicts
-    .filter((v) => !v.claimed && !v.boots)
+    .filter((v) => !v.boots)
     .map((v) => `this image cannot boot a ${v.name}: ${v.missing.join('; ')}`);
 }

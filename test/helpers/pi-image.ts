@@ -144,6 +144,7 @@ export async function makePiImage(dir: string, opts: PiImageOptions = {}): Promi
       [`/boot/vmlinuz-${piImageKernel}`]: fakeArm64Image(config),
       '/etc/armada/image.env': "ARMADA_VERSION='0.1.0'\nINSECURE_TCP='false'\n",
       '/etc/hostname': 'armada\n',
+      '/etc/systemd/system/armada-firstboot.service': '[Unit]\nDescription=armada first boot\n',
       ...opts.root,
     };
     for (const [path, content] of Object.entries(rootFiles)) {

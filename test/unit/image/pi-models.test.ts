@@ -227,9 +227,17 @@ describe('checkPiModels', () => {
     expect(pi5.missing).toEqual([expect.stringMatching(/^a readable kernel config/)]);
   });
 
-  it('warns only about models armada does not claim', () => {
+  it('warns about every model the image cannot boot', () => {
     const warnings = cannotBootWarnings(checkPiModels(facts({ files: without('bootcode.bin') })));
-    expect(warnings).toEqual([expect.stringMatching(/^this image cannot boot a Raspberry Pi 5: /)]);
+    expect(warnings).toEqual([
+      'this image cannot boot a Raspberry Pi 3 Model B: bootcode.bin (firmware)',
+      'this image cannot boot a Raspberry Pi 3 Model B+: bootcode.bin (firmware)',
+      'this image cannot boot a Raspberry Pi 3 Model A+: bootcode.bin (firmware)',
+      'this image cannot boot a Raspberry Pi Zero 2 W: bootcode.bin (firmware)',
+      expect.stringMatching(
+        /^this image cannot boot a Raspberry Pi 5: kernel option CONFIG_MMC_SDHCI_BRCMSTB/,
+      ),
+    ]);
   });
 });
 
