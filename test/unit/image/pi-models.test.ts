@@ -59,6 +59,8 @@ const debian73 = new Map([
   ['MISC_RP1', 'm'],
   ['COMMON_CLK_RP1', 'm'],
   ['PINCTRL_RP1', 'm'],
+  ['BCM2712_MIP', 'm'],
+  ['PINCTRL_BCM2712', 'm'],
 ]);
 
 function facts(change: Partial<BootFacts> = {}): BootFacts {
@@ -98,6 +100,8 @@ describe('checkPiModels', () => {
       expect.stringContaining('CONFIG_MISC_RP1'),
       expect.stringContaining('CONFIG_COMMON_CLK_RP1'),
       expect.stringContaining('CONFIG_PINCTRL_RP1'),
+      expect.stringContaining('CONFIG_BCM2712_MIP'),
+      expect.stringContaining('CONFIG_PINCTRL_BCM2712'),
     ]);
     expect(pi5.unsupported).toMatch(/CONFIG_MMC_SDHCI_BRCMSTB/);
   });
