@@ -173,9 +173,20 @@ export function claimedGaps(verdicts: readonly ModelVerdict[]): string[] {
     .map((v) => `${v.name}: missing ${v.missing.join('; ')}`);
 }
 
-/** What flash and inspect warn about: each model the image cannot boot, and why. */
+/**
+ * What flash and inspect warn about: each model the image cannot boot, and why, in one line
+ * (kernel options by name only; the verdict's `missing` keeps what each one is for).
+ */
 export function cannotBootWarnings(verdicts: readonly ModelVerdict[]): string[] {
   return verdicts
     .filter((v) => !v.boots)
-    .map((v) => `this image cannot boot a ${v.name}: ${v.missing.join('; ')}`);
+    .map((v) => {
+      const options = v.missing.flatMap((m) => /^kernel option (CONFIG_\w+)/.exec(m)?.[1] ?? []);
+      const other = v.missing.filter((m) => !m.startsWith('kernel option '));
+      const why = [
+        ...other,
+        ...(options.length ? [`its kernel lacks ${options.join(', ')}`] : []),
+      ].join('; ');
+      return `this image cannot boot a ${v.name}: ${why}${v.unsupported ? ' (see docs/pi-models.md)' : ''}`;
+    });
 }
