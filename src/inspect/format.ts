@@ -86,18 +86,22 @@ export function formatInspect(r: InspectReport): string {
       s.passwordHashSet ? 'password hash set' : 'no password',
     ];
     lines.push(row('seed', who.join(', ')));
-    const tls = [
-      s.tlsMode === 'laptop'
-        ? 'laptop CA'
-        : s.tlsMode === 'device'
-          ? 'device CA (made on first boot)'
-          : (s.tlsMode ?? 'not set'),
-      ...(s.certificates.serverSha256
-        ? [`server certificate sha256 ${s.certificates.serverSha256}`]
-        : []),
-      ...(s.certificates.caSha256 ? [`CA sha256 ${s.certificates.caSha256}`] : []),
-    ];
-    lines.push(row('', `TLS ${tls.join('; ')}`));
+    lines.push(
+      row(
+        '',
+        `TLS ${
+          s.tlsMode === 'laptop'
+            ? 'laptop CA'
+            : s.tlsMode === 'device'
+              ? 'device CA (made on first boot)'
+              : (s.tlsMode ?? 'mode not set')
+        }`,
+      ),
+    );
+    if (s.certificates.serverSha256)
+      lines.push(row('', `server certificate sha256 ${s.certificates.serverSha256}`));
+    if (s.certificates.caSha256)
+      lines.push(row('', `CA certificate sha256 ${s.certificates.caSha256}`));
     if (s.wifiSsid || s.wifiCountry)
       lines.push(
         row(

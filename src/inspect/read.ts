@@ -188,11 +188,12 @@ export async function inspectTarget(target: string): Promise<InspectReport> {
       const real = byLower.get(p.toLowerCase());
       return real ? text(readFat(fat, real)) : Promise.resolve(undefined);
     };
-    const seedFiles = facts.files.filter((f) => f.toLowerCase().startsWith('/armada/'));
-    const status = await fatText('/armada/status.json');
-    const seedOnly = seedFiles.filter(
-      (f) => !/^\/armada\/(status\.json|client\/)/i.test(f) && !f.endsWith('/'),
+    // mdir lists directories too (with a trailing '/'); the seed is its files.
+    const seedFiles = facts.files.filter(
+      (f) => f.toLowerCase().startsWith('/armada/') && !f.endsWith('/'),
     );
+    const status = await fatText('/armada/status.json');
+    const seedOnly = seedFiles.filter((f) => !/^\/armada\/(status\.json|client\/)/i.test(f));
     if (seedOnly.length) {
       const read: Parameters<typeof summariseSeed>[1] = {};
       const env = await fatText('/armada/seed.env');

@@ -131,6 +131,14 @@ describe.skipIf(rootOnlyReason())('armada inspect', () => {
         caSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
     });
+    // Files only: mdir also lists the directories armada/ and armada/tls/.
+    expect(report.seed!.files.sort()).toEqual([
+      'authorized_keys',
+      'seed.env',
+      'tls/ca.pem',
+      'tls/server-key.pem',
+      'tls/server.pem',
+    ]);
     const both = r.stdout + r.stderr + armada('inspect', img).stdout;
     expect(both).not.toMatch(/PRIVATE KEY|\$6\$|hunter22|correct horse/);
     // The WPA PSK is 64 hex digits; none may appear, but fingerprints (also 64 hex) are fine.
