@@ -167,7 +167,7 @@ export interface BootConfig {
 
 export function configTxt(c: BootConfig): string {
   return [
-    '# Written by armada build. Raspberry Pi 3/4/400/Zero 2 W with Debian’s kernel.',
+    '# Written by armada build. Raspberry Pi 3/4/400/CM4/Zero 2 W with Debian’s kernel.',
     ...(c.arch === 'arm64' ? ['arm_64bit=1'] : []),
     'enable_uart=1',
     'upstream_kernel=1',
