@@ -2,6 +2,7 @@
  * What the build steps produce, each field written by exactly one step. Inputs are not here:
  * steps get the options through their factory (closures).
  */
+import type { ModelVerdict } from '../image/pi-models.js';
 import type { Layout } from './plan-image.js';
 
 export interface Artifact {
@@ -35,6 +36,8 @@ export interface BuildContext {
   /** assemble-image */
   layout?: Layout;
   imagePath?: string;
+  /** verify-boot-files */
+  piModels?: ModelVerdict[];
   /** write-artifacts */
   artifacts?: Artifact[];
   manifest?: Record<string, unknown>;

@@ -59,6 +59,13 @@ export function buildManifest(
           imageBytes: ctx.layout.totalBytes,
         }
       : null,
+    piModels: (ctx.piModels ?? []).map((v) => ({
+      model: v.id,
+      name: v.name,
+      claimed: v.claimed,
+      boots: v.boots,
+      missing: v.missing,
+    })),
     docker: { tcp: 2376, tlsverify: true, insecureTcp2375: o.insecureTcp },
     packages: ctx.packages ?? [],
     artifacts: artifacts.map((a) => ({

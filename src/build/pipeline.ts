@@ -13,6 +13,7 @@ import { installFirstBoot } from './steps/install-firstboot.js';
 import { inventoryPackages } from './steps/inventory-packages.js';
 import { stripIdentity } from './steps/strip-identity.js';
 import { assembleImage } from './steps/assemble-image.js';
+import { verifyBootFiles } from './steps/verify-boot-files.js';
 import { writeArtifacts } from './steps/write-artifacts.js';
 
 export function buildPipeline(o: BuildOptions, buildTime: Date): ListrTask<BuildContext>[] {
@@ -26,6 +27,7 @@ export function buildPipeline(o: BuildOptions, buildTime: Date): ListrTask<Build
     inventoryPackages(),
     stripIdentity(),
     assembleImage(o, buildTime),
+    verifyBootFiles(o),
     writeArtifacts(o, buildTime),
   ];
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Command } from '../exec.js';
+import { piModels } from '../image/pi-models.js';
 
 export const sectorSize = 512;
 const MiB = 1024 * 1024;
@@ -166,13 +167,18 @@ export interface BootConfig {
 
 export function configTxt(c: BootConfig): string {
   return [
-    '# Written by armada build. Raspberry Pi 3/4/400/Zero 2 W with Debian’s kernel.',
+    '# Written by armada build. Raspberry Pi 3/4/400/CM4/Zero 2 W with Debian’s kernel.',
     ...(c.arch === 'arm64' ? ['arm_64bit=1'] : []),
     'enable_uart=1',
     'upstream_kernel=1',
     'kernel=vmlinuz',
     'initramfs initrd.img followkernel',
     'disable_overscan=1',
+    // Models whose device tree the firmware does not pick by itself (pi-models.json).
+    ...piModels
+      .filter((m) => m.claimed && m.deviceTreeSetting)
+      .flatMap((m) => [`[${m.filters.at(-1)}]`, `device_tree=${m.dtb}`]),
+    '[all]',
     '',
   ].join('\n');
 }

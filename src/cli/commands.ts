@@ -8,6 +8,7 @@ import { caCommand } from './ca.js';
 import { connectCommand } from './connect.js';
 import { envCommand } from './env.js';
 import { discoverCommand } from './discover.js';
+import { inspectCommand } from './inspect.js';
 
 /** Every command, in the order `armada --help` lists them. */
 export const commands = [
@@ -17,6 +18,7 @@ export const commands = [
   flashCommand,
   drivesCommand,
   configureCommand,
+  inspectCommand,
   caCommand,
   connectCommand,
   envCommand,

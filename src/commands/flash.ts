@@ -7,6 +7,8 @@ import { CheckFailedError, UserError } from '../errors.js';
 import { onCleanup } from '../cleanup.js';
 import { runTasks } from '../tasks.js';
 import { log } from '../log.js';
+import { cannotBootWarnings } from '../image/pi-models.js';
+import { readPiModelVerdicts } from '../image/read-pi-models.js';
 import { finishCard, type CardJob, type CardResult, type SeedHook } from '../flash/card.js';
 import { copyImage, type CopyResult } from '../flash/copy.js';
 import { formatBytes } from '../flash/drive.js';
@@ -95,6 +97,19 @@ function cardTask(
     },
     rendererOptions: { persistentOutput: false },
   };
+}
+
+/**
+ * Read back from the first card which Pi models the image cannot boot (a Pi 5 with Debian's
+ * kernel): the card is the one place every source format (xz, zip, URL) ends up readable.
+ * Best effort: a card armada cannot read (no FAT, no sfdisk on macOS) gets no warning.
+ */
+async function warnUnbootableModels(device: string): Promise<void> {
+  try {
+    for (const w of cannotBootWarnings(await readPiModelVerdicts(device))) log.warn(w);
+  } catch (error) {
+    log.debug(`Pi model check skipped: ${(error as Error).message}`);
+  }
 }
 
 export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
@@ -194,6 +209,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
       const copied = await copy; // a source failure (corrupt image, bmap mismatch) wins over card errors
       mark('all cards done');
       if (errors.length) throw failureOf(errors);
+      await warnUnbootableModels(targets[0].device);
       return {
         image: probe.input,
         format: probe.format,
