@@ -45,14 +45,35 @@ describe.skipIf(e2eSkip)('armada build artifacts', () => {
   it('records inputs, kernel verdict, options and packages in manifest.json', () => {
     const { out } = builtImage();
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(m.inputs).toMatchObject({ arch: 'arm64', suite: 'bookworm' });
+    expect(m.inputs).toMatchObject({ arch: 'arm64', suite: 'trixie' });
     expect(m.kernel).toMatchObject({ ok: true, overridden: false });
     expect(m.options.insecureTcp).toBe(false);
     expect(m.docker).toEqual({ tcp: 2376, tlsverify: true, insecureTcp2375: false });
     const names = (m.packages as { name: string }[]).map((p) => p.name);
     expect(names).toEqual(
-      expect.arrayContaining(['docker.io', 'raspi-firmware', 'openssh-server', 'avahi-daemon']),
+      expect.arrayContaining([
+        'docker.io',
+        'docker-compose',
+        'docker-buildx',
+        'containerd',
+        'raspi-firmware',
+        'openssh-server',
+        'avahi-daemon',
+      ]),
     );
+    const version = (n: string) =>
+      (m.packages as { name: string; version: string }[]).find((p) => p.name === n)?.version;
+    // Debian 13: Docker 26 with the Compose v2 plugin.
+    expect(version('docker.io')).toMatch(/^2[6-9]\./);
+    expect(version('docker-compose')).toMatch(/^2\./);
+    // The default build requires the Open vSwitch kernel group; nothing was opted out.
+    expect(m.options.requireKernel).toContain('ovs');
+    expect(m.options.kernelGroupsNotRequired).toEqual([]);
+    // Every model armada claims boots from this card; the Pi 5 does not with Debian's kernel.
+    const models = m.piModels as { model: string; claimed: boolean; boots: boolean }[];
+    expect(models.filter((v) => v.claimed && !v.boots)).toEqual([]);
+    expect(models.find((v) => v.model === 'pi5')?.boots).toBe(false);
+    expect(models.filter((v) => v.claimed).length).toBeGreaterThanOrEqual(7);
   });
 
   it('compresses to block-mode xz that decompresses to the image', () => {
