@@ -39,8 +39,8 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
         ...jsonOption,
       }),
   handler: async (argv) => {
-    const { connectHost, formatConnect } = await import('../commands/connect.js');
-    const result = await connectHost({
+    const { connect, formatConnect } = await import('../commands/connect.js');
+    const result = await connect({
       host: argv.host,
       port: argv.port,
       ...(argv.name ? { name: argv.name } : {}),

@@ -4,7 +4,7 @@
 import { UserError } from '../errors.js';
 import { laptopPaths } from '../tls/store.js';
 import { bundleFor, checkHost } from '../tls/bundle.js';
-import { defaultPort } from './connect.js';
+import { defaultPort } from '../connect/connect.js';
 
 export type EnvShell = 'sh' | 'fish' | 'powershell';
 

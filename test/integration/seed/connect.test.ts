@@ -11,7 +11,7 @@ import { createServer as createHttps, type Server } from 'node:https';
 import { createServer as createTcp, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectHost } from '../../../src/commands/connect.js';
+import { connectHost } from '../../../src/connect/connect.js';
 import { dockerEnv, renderEnv } from '../../../src/commands/env.js';
 import {
   createCa,
