@@ -3,10 +3,11 @@ import { jsonOption, printResult, type GlobalArgs } from './context.js';
 
 interface Args extends GlobalArgs {
   host: string;
-  port: number;
+  port?: number;
   name?: string;
   fromCard?: string;
   ssh?: string;
+  force: boolean;
   timeout: number;
   json: boolean;
 }
@@ -22,7 +23,7 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
         describe: 'Device name or address, e.g. pi-1.local',
       })
       .options({
-        port: { type: 'number', default: 2376, describe: "Docker's TLS port" },
+        port: { type: 'number', describe: "Docker's TLS port (default 2376; or give host:port)" },
         name: {
           type: 'string',
           describe: 'docker context name (default: the host without .local)',
@@ -35,6 +36,11 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
           type: 'string',
           describe: 'Device-CA host: fetch ~/.docker/{ca,cert,key}.pem over SSH from user@host',
         },
+        force: {
+          type: 'boolean',
+          default: false,
+          describe: 'Replace a docker context of that name that armada did not make',
+        },
         timeout: { type: 'number', default: 5, describe: 'Seconds to wait for /_ping' },
         ...jsonOption,
       }),
@@ -42,14 +48,15 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
     const { connect, formatConnect } = await import('../commands/connect.js');
     const result = await connect({
       host: argv.host,
-      port: argv.port,
+      ...(argv.port !== undefined ? { port: argv.port } : {}),
+      force: argv.force,
       ...(argv.name ? { name: argv.name } : {}),
       ...(argv.fromCard ? { fromCard: argv.fromCard } : {}),
       ...(argv.ssh ? { ssh: argv.ssh } : {}),
       timeoutMs: argv.timeout * 1000,
     });
     printResult(argv, result, () => formatConnect(result));
-    // Not answering yet is a failed check (exit 3): scripts can retry; the context is kept.
+    // Not answering yet is a failed check (exit 3): scripts can retry.
     if (!result.ping.ready) process.exitCode = 3;
   },
 };

@@ -3,7 +3,7 @@ import { jsonOption, printResult, type GlobalArgs } from './context.js';
 
 interface Args extends GlobalArgs {
   host: string;
-  port: number;
+  port?: number;
   shell: 'sh' | 'fish' | 'powershell';
   json: boolean;
 }
@@ -20,7 +20,7 @@ export const envCommand: CommandModule<GlobalArgs, Args> = {
         describe: 'Device name or address, e.g. pi-1.local',
       })
       .options({
-        port: { type: 'number', default: 2376, describe: "Docker's TLS port" },
+        port: { type: 'number', describe: "Docker's TLS port (default 2376; or give host:port)" },
         shell: {
           choices: ['sh', 'fish', 'powershell'] as const,
           default: 'sh' as const,
@@ -30,7 +30,11 @@ export const envCommand: CommandModule<GlobalArgs, Args> = {
       }),
   handler: async (argv) => {
     const { dockerEnv, renderEnv } = await import('../commands/env.js');
-    const env = await dockerEnv({ host: argv.host, port: argv.port, shell: argv.shell });
+    const env = await dockerEnv({
+      host: argv.host,
+      ...(argv.port !== undefined ? { port: argv.port } : {}),
+      shell: argv.shell,
+    });
     printResult(argv, env, () => renderEnv(env, argv.shell, argv.host));
   },
 };

@@ -104,6 +104,13 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
   };
 }
 
+/** The connect command for a seeded card; the device console prints the same one. */
+export function connectAdvice(host: string, tlsMode: TlsMode, username?: string): string {
+  const base = `armada connect ${host}.local`;
+  if (tlsMode === 'laptop') return base;
+  return username ? `${base} --ssh ${username}@${host}.local` : `${base} --from-card <this card>`;
+}
+
 export function formatConfigure(r: ConfigureResult): string {
   const host = r.hostname ?? '<device>';
   const lines = [
@@ -112,7 +119,7 @@ export function formatConfigure(r: ConfigureResult): string {
     `  login      ${r.username ? `${r.username} (ssh ${r.username}@${host}.local)` : 'none (no SSH key or password given)'}`,
     `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'}` : 'device CA (made at first boot; fetch the client bundle with armada connect --from-card or --ssh)'}`,
     '',
-    `next: boot the Pi, then 'armada connect ${host}.local'`,
+    `next: boot the Pi, then '${connectAdvice(host, r.tlsMode, r.username)}'`,
   ];
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
  * Connecting to a device: find (or fetch) the client certificate for a host, make a docker
  * context for it, and check the endpoint answers `/_ping` over mutual TLS.
  */
-import { UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { laptopPaths } from '../tls/store.js';
 import {
@@ -16,13 +16,25 @@ import {
 } from '../tls/bundle.js';
 import { pingDocker, type PingResult } from '../tls/ping.js';
 import { bundleFromCard, bundleFromSsh } from './client-bundle.js';
-import { contextNameFor, dockerContext, type ContextOutcome } from './docker-context.js';
+import {
+  contextNameFor,
+  contextNamePattern,
+  dockerContext,
+  type ContextOutcome,
+} from './docker-context.js';
+import { dockerEndpoint, resolveHostPort } from './endpoint.js';
+import { hostToDial, type Lookup } from './resolve.js';
 
-export const defaultPort = 2376;
+export { defaultPort } from './endpoint.js';
 
 export interface ConnectOptions {
+  /** A name or address, optionally with `:port` (`[v6]:port` for IPv6). */
   host: string;
   port?: number;
+  /** Replace a docker context of that name that armada did not make. */
+  force?: boolean;
+  /** Name resolution (tests give their own; default: the system resolver). */
+  lookup?: Lookup;
   /** docker context name (default: the host without .local). */
   name?: string;
   /** Image or card whose FAT holds `armada/client/` (device-CA mode). */
@@ -43,16 +55,17 @@ export interface ConnectResult {
 }
 
 export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> {
-  checkHost(opts.host);
-  const port = opts.port ?? defaultPort;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UserError(`--port ${port} is not a TCP port; Docker's TLS port is 2376`);
-  if (opts.fromCard && opts.ssh) throw new UserError('give either --from-card or --ssh, not both');
-  const name = opts.name ?? contextNameFor(opts.host);
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name))
-    throw new UserError(
-      `--name '${name}' is not a docker context name; use letters, digits, '.', '_', '+', '-'`,
+  const target = resolveHostPort(opts.host, opts.port);
+  checkHost(target.host);
+  const port = target.port;
+  if (opts.fromCard && opts.ssh) throw new UsageError('give either --from-card or --ssh, not both');
+  const name = opts.name ?? contextNameFor(target.host);
+  if (!contextNamePattern.test(name))
+    throw new UsageError(
+      `--name '${name}' is not a docker context name; use two or more letters, digits, '.', '_', '+', '-'`,
     );
+  const host = await hostToDial(target.host, opts.lookup);
+  if (host !== target.host) log.info(`${target.host} does not resolve; using ${host} (mDNS)`);
 
   const paths = await laptopPaths();
   let certSource: ConnectResult['certSource'];
@@ -63,16 +76,16 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
     const problems = bundleProblems(bundle);
     if (problems.length)
       throw new UserError(`the fetched client bundle is not usable: ${problems.join('; ')}`);
-    certPath = hostDir(paths, opts.host);
+    certPath = hostDir(paths, host);
     await writeBundle(certPath, bundle);
     certSource = opts.fromCard ? 'card' : 'ssh';
-    log.info(`stored the client bundle for ${opts.host} in ${certPath}`);
+    log.info(`stored the client bundle for ${host} in ${certPath}`);
   } else {
-    const found = await bundleFor(paths, opts.host);
+    const found = await bundleFor(paths, host);
     if (!found)
       throw new UserError(
-        `no client certificate for ${opts.host}: cards seeded by 'armada flash/configure' trust this laptop's CA ('armada ca init' makes it); ` +
-          `for a device-CA card fetch its bundle with --from-card <card> or --ssh <user>@${opts.host}`,
+        `no client certificate for ${host}: cards seeded by 'armada flash/configure' trust this laptop's CA ('armada ca init' makes it); ` +
+          `for a device-CA card fetch its bundle with --from-card <card> or --ssh <user>@${host}`,
       );
     const problems = bundleProblems(found.bundle);
     if (problems.length)
@@ -82,13 +95,15 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
     ({ bundle, dir: certPath, source: certSource } = found);
   }
 
-  const endpoint = `tcp://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-  const context = await dockerContext(name, endpoint, certPath);
-  const ping = await pingDocker({
-    host: opts.host,
-    port,
-    ...bundle,
-    timeoutMs: opts.timeoutMs ?? 5000,
-  });
-  return { host: opts.host, port, endpoint, certSource, certPath, context, ping };
+  const endpoint = dockerEndpoint(host, port);
+  const ping = await pingDocker({ host, port, ...bundle, timeoutMs: opts.timeoutMs ?? 5000 });
+  // A context only for an endpoint that answered: no contexts left behind for typos.
+  const context: ContextOutcome = ping.ready
+    ? await dockerContext(name, endpoint, certPath, { force: Boolean(opts.force) })
+    : {
+        name,
+        created: false,
+        reason: `not made, because ${host}:${port} did not answer; run 'armada connect ${opts.host}' again once it does`,
+      };
+  return { host, port, endpoint, certSource, certPath, context, ping };
 }
