@@ -9,7 +9,7 @@ import { statExt4 } from '../image/ext4.js';
 import { findRootPartition } from '../image/partition-table.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import { prepareSeeds, writeSeed } from '../seed/apply.js';
-import { seedVolume } from '../seed/write.js';
+import { assertWritable, seedVolume } from '../seed/write.js';
 import type { SeedFlags, TlsMode } from '../seed/types.js';
 import { parseSeedEnv } from '../seed/seed-env.js';
 
@@ -80,15 +80,17 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
       `${opts.target} does not exist; give an image file or a card's device (see 'lsblk')`,
     );
   await refuseMounted(opts.target);
-  await seedVolume(opts.target); // no FAT partition 1: refuse before doing anything else
+  // Readable, partitioned, FAT partition 1, writable: all before a CA or a temp file is made.
+  await seedVolume(opts.target);
+  await assertWritable(opts.target);
   const [seed] = await prepareSeeds(opts.seed, 1);
   if (!seed) throw new UserError('nothing to configure');
   const armadaImage = await hasFirstBootUnit(opts.target);
+  await writeSeed(opts.target, seed);
   if (!armadaImage)
     log.warn(
       `${opts.target} does not look like an armada image (no armada-firstboot.service on its root partition); the seed is written, but only armada's first boot reads it`,
     );
-  await writeSeed(opts.target, seed);
 
   const envFile = seed.files.find((f) => f.path === 'armada/seed.env');
   const env = envFile ? parseSeedEnv(String(envFile.content)) : {};
