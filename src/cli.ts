@@ -4,15 +4,19 @@
  */
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExitCode, formatError, exitCodeOf, InterruptedError } from './errors.js';
+import { ExitCode, formatError, exitCodeOf, InterruptedError, UsageError } from './errors.js';
 import { runCleanup, setSignalListener } from './cleanup.js';
 import { log, setLogLevel } from './log.js';
 import { commands } from './cli/commands.js';
 import type { GlobalArgs } from './cli/context.js';
+import { jsonError, subcommandOf, usageMessage } from './cli/usage.js';
 
 const version = '0.1.0';
 
-let debug = process.argv.includes('--debug');
+const args = hideBin(process.argv);
+let debug = args.includes('--debug');
+// Decided from argv, not parsed flags: a run that fails parsing still owes its JSON document.
+const wantsJson = args.includes('--json');
 if (debug) setLogLevel('debug');
 
 let finishing: Promise<never> | undefined;
@@ -22,7 +26,14 @@ function finish(code: number, error?: unknown): Promise<never> {
   finishing ??= (async () => {
     const failures = await runCleanup();
     for (const f of failures) log.warn(`cleanup: ${f}`);
-    if (error !== undefined) process.stderr.write(formatError(error, debug) + '\n');
+    if (error !== undefined) {
+      process.stderr.write(formatError(error, debug) + '\n');
+      if (error instanceof UsageError) {
+        const sub = subcommandOf(args, commands);
+        process.stderr.write(`Run 'armada${sub ? ` ${sub}` : ''} --help' for usage.\n`);
+      }
+      if (wantsJson) log.result(jsonError(error));
+    }
     process.exit(code);
   })();
   return finishing;
@@ -33,7 +44,7 @@ setSignalListener((signal) => {
 });
 
 async function main(): Promise<void> {
-  const parser = yargs(hideBin(process.argv))
+  const parser = yargs(args)
     .scriptName('armada')
     .usage(
       '$0 <command> [options]\n\nTurn a Raspberry Pi SD card into a ready-to-use, TLS-protected Docker host.',
@@ -44,16 +55,16 @@ async function main(): Promise<void> {
       if (debug) setLogLevel('debug');
     })
     .strict()
-    .demandCommand(1, 'Name a command; see armada --help')
+    .demandCommand(1, 'name a command')
     .recommendCommands()
     .version(version)
     .help()
+    .alias('help', 'h')
     // Unwrapped when piped: yargs' hard wrap splits words mid-way in narrow columns.
     .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`armada: ${msg}\nRun 'armada --help' for usage.\n`);
-      process.exit(ExitCode.usage);
+      throw new UsageError(usageMessage(msg, args, commands).message);
     });
   for (const command of commands) parser.command(command as CommandModule<GlobalArgs, GlobalArgs>);
   await parser.parseAsync();

@@ -2,7 +2,7 @@
  * Device-CA mode: the client bundle the device's first boot made, read from the card's FAT or
  * fetched over SSH.
  */
-import { UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { run, type Command } from '../exec.js';
 import { readFat } from '../image/fat.js';
 import { seedVolume } from '../seed/write.js';
@@ -39,7 +39,7 @@ export function sshFetchCommand(userAtHost: string): Command {
 
 export async function bundleFromSsh(userAtHost: string): Promise<Bundle> {
   if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9.:-]+$/.test(userAtHost))
-    throw new UserError(`--ssh '${userAtHost}' is not user@host; give e.g. --ssh pi@pi-1.local`);
+    throw new UsageError(`--ssh '${userAtHost}' is not user@host; give e.g. --ssh pi@pi-1.local`);
   const r = await run(sshFetchCommand(userAtHost), { allowFailure: true, timeoutMs: 30_000 });
   if (r.exitCode !== 0)
     throw new UserError(

@@ -59,6 +59,11 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
   checkHost(target.host);
   const port = target.port;
   if (opts.fromCard && opts.ssh) throw new UsageError('give either --from-card or --ssh, not both');
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  if (!(timeoutMs > 0 && timeoutMs <= 600_000))
+    throw new UsageError(
+      `--timeout ${Number.isNaN(timeoutMs) ? 'is not a number' : `${timeoutMs / 1000} is out of range`}: give more than 0 and at most 600 seconds`,
+    );
   const name = opts.name ?? contextNameFor(target.host);
   if (!contextNamePattern.test(name))
     throw new UsageError(
@@ -96,7 +101,7 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
   }
 
   const endpoint = dockerEndpoint(host, port);
-  const ping = await pingDocker({ host, port, ...bundle, timeoutMs: opts.timeoutMs ?? 5000 });
+  const ping = await pingDocker({ host, port, ...bundle, timeoutMs });
   // A context only for an endpoint that answered: no contexts left behind for typos.
   const context: ContextOutcome = ping.ready
     ? await dockerContext(name, endpoint, certPath, { force: Boolean(opts.force) })

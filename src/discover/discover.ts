@@ -3,7 +3,7 @@
  * certificate it trusts.
  */
 import { access } from 'node:fs/promises';
-import { UserError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ConfigPaths } from '../config-dir.js';
 import { bundlePaths } from '../config-dir.js';
 import { certSha256Hex } from '../tls/certs.js';
@@ -35,7 +35,9 @@ export interface DiscoverOptions {
 export async function discover(opts: DiscoverOptions = {}): Promise<DiscoveredHost[]> {
   const timeoutMs = opts.timeoutMs ?? 3000;
   if (!(timeoutMs > 0 && timeoutMs <= 600_000))
-    throw new UserError('--timeout must be between 0 and 600 seconds');
+    throw new UsageError(
+      `--timeout ${Number.isNaN(timeoutMs) ? 'is not a number' : `${timeoutMs / 1000} is out of range`}: give more than 0 and at most 600 seconds`,
+    );
   const services = await browseDocker(timeoutMs);
   const candidates = services
     .flatMap((s) => [

@@ -34,6 +34,16 @@ export interface MergeInput {
 export type MergeResult =
   { ok: true; settings: SeedSettings; warnings: Problem[] } | { ok: false; problems: Problem[] };
 
+/** Pure: why a login password is weak, or undefined. */
+export function weakPassword(pw: string): string | undefined {
+  if (pw.length < 8) return `${pw.length} character${pw.length === 1 ? '' : 's'}`;
+  if (/^(.)\1*$/.test(pw)) return 'one character repeated';
+  if (/^\d+$/.test(pw) && pw.length < 12) return 'digits only';
+  if (/^(password|passw0rd|raspberry|armada|admin|letmein|qwerty|welcome)\d*$/i.test(pw))
+    return 'a well-known password';
+  return undefined;
+}
+
 export function hostnameFor(template: string, n: number): string {
   return template.replaceAll('{n}', String(n));
 }
@@ -50,12 +60,17 @@ export function mergeSettings(input: MergeInput): MergeResult {
     return !f;
   };
   const ud = input.userData?.settings;
-  const start = flags.start ?? 1;
-  if (!Number.isInteger(start) || start < 0)
+  const given = flags.start ?? 1;
+  const startOk = Number.isInteger(given) && given >= 0;
+  if (!startOk)
     flagProblem('--start', {
-      message: `--start ${start} is not a whole number ≥ 0`,
+      message: Number.isNaN(given)
+        ? '--start is not a number'
+        : `--start ${given} is not a whole number ≥ 0`,
       fix: 'use e.g. --start 1',
     });
+  // A bad --start is one problem: the host name check below goes on with the default.
+  const start = startOk ? given : 1;
   const widestN = start + Math.max(count, 1) - 1;
 
   const hostname = flags.hostname ?? ud?.hostname;
@@ -90,6 +105,13 @@ export function mergeSettings(input: MergeInput): MergeResult {
         message: 'the password is empty',
         fix: 'give a password or leave --password out',
       });
+    else if (weakPassword(flags.password))
+      problems.push({
+        severity: 'warning',
+        path: '--password',
+        message: `the password is weak (${weakPassword(flags.password)}); SSH accepts it from the whole network`,
+        fix: 'use 12 or more characters, or log in with --ssh-key only',
+      });
   }
   const canLogIn =
     user.sshKeys.length > 0 || user.password !== undefined || user.passwordHash !== undefined;
@@ -100,7 +122,8 @@ export function mergeSettings(input: MergeInput): MergeResult {
       message: `user '${user.name}' has no SSH key and no password, so no login user is created`,
       fix: 'add --ssh-key or --password',
     });
-  if (!canLogIn)
+  // A --ssh-key that failed is its own problem: no "nobody can log in" on top of it.
+  if (!canLogIn && !flags.sshKey?.length)
     problems.push({
       severity: 'warning',
       path: '--ssh-key',

@@ -143,3 +143,31 @@ describe('mergeSettings', () => {
     );
   });
 });
+
+describe('one problem per mistake', () => {
+  test('--start 1.5 and --start abc are one problem each, no NaN, no hostname follow-on', () => {
+    for (const start of [1.5, NaN, -2]) {
+      const ps = errors({ flags: { start, hostname: 'pi-{n}' }, count: 2 });
+      expect(ps.map((p) => p.path)).toEqual(['--start']);
+      expect(ps[0].message).not.toMatch(/NaN/);
+    }
+    expect(errors({ flags: { start: NaN } })[0].message).toBe('--start is not a number');
+  });
+
+  test('--locale and --keymap must name something that exists', () => {
+    expect(errors({ flags: { locale: 'en_GB.UTF-8', keymap: 'gb' } })).toEqual([]);
+    expect(errors({ flags: { locale: 'de_DE.utf8', keymap: 'us,de' } })).toEqual([]);
+    expect(errors({ flags: { locale: 'xx_YY.UTF-8' } })[0].message).toMatch(/unknown/);
+    expect(errors({ flags: { keymap: 'qq' } })[0].message).toBe("keyboard layout 'qq' is unknown");
+    expect(errors({ flags: { keymap: 'us,zz' } })[0].message).toMatch(/'zz' is unknown/);
+  });
+
+  test('a weak --password is accepted with a warning that says why', () => {
+    const w = (password: string) =>
+      merged({ flags: { password } }).warnings.find((p) => p.path === '--password')?.message;
+    expect(w('x')).toMatch(/weak \(1 character\)/);
+    expect(w('raspberry')).toMatch(/well-known/);
+    expect(w('12345678')).toMatch(/digits only/);
+    expect(w('correct horse battery')).toBeUndefined();
+  });
+});

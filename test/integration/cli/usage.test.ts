@@ -1,0 +1,94 @@
+/**
+ * The command line as people meet it: exit codes of bad input (2 for usage everywhere), one JSON
+ * document on stdout when --json fails, -h, and messages that never echo key material.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { armada } from '../../helpers/cli.js';
+import { suiteTempDir } from '../../helpers/tmp.js';
+
+const dir = await suiteTempDir('armada-cli-usage-');
+const env = { ARMADA_CONFIG_DIR: join(dir, 'config'), DOCKER_CONFIG: join(dir, 'docker') };
+
+/** A small image with a FAT partition 1, enough for configure to reach seed validation. */
+function image(name: string): string {
+  const img = join(dir, name);
+  execFileSync('truncate', ['-s', '40M', img]);
+  execFileSync('sfdisk', ['-q', img], { input: 'label: dos\nstart=2048, type=c\n' });
+  execFileSync('mkfs.vfat', ['--offset', '2048', img, String((40 * 1024 - 1024) / 1)], {
+    stdio: 'ignore',
+  });
+  return img;
+}
+
+describe('usage errors exit 2, with the subcommand help', () => {
+  test.each([
+    [['discover', '--timeout', '0'], /--timeout 0 is out of range: give more than 0/],
+    [['discover', '--timeout', 'abc'], /--timeout is not a number/],
+    [['connect', 'pi-1.local', '--port', '0'], /--port 0 is not a TCP port/],
+    [['connect', 'pi-1.local:abc'], /port 'abc' is not a TCP port/],
+    [['connect', 'pi-1.local', '--timeout', '-1'], /out of range/],
+    [['connect', 'pi-1.local', '--ssh=-oProxyCommand=x'], /not user@host/],
+    [['connect', 'pi-1.local', '-oProxyCommand=x'], /unknown option '-oProxyCommand=x'/],
+    [['env', 'tcp://a/b'], /is not a host name or address/],
+    [['configure'], /'armada configure' needs <target>/],
+  ])('%j', async (args, message) => {
+    const r = await armada(args, { env });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain(`Run 'armada ${args[0]} --help' for usage.`);
+    expect(r.stderr.match(/--help/g)).toHaveLength(1);
+  });
+
+  test('-h is help', async () => {
+    const r = await armada(['connect', '-h']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/armada connect <host>/);
+  });
+});
+
+describe('--json failures print one JSON error document on stdout', () => {
+  test.each([
+    [['discover', '--timeout', '0', '--json'], 'usage', 2],
+    [['connect', 'pi-9.local', '--json'], 'user-error', 1],
+    [['configure', '--json'], 'usage', 2],
+  ])('%j', async (args, code, exitCode) => {
+    const r = await armada(args, { env });
+    expect(r.code).toBe(exitCode);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; message: string } };
+    expect(doc).toMatchObject({ ok: false, error: { code, exitCode } });
+    expect(doc.error.message.length).toBeGreaterThan(10);
+  });
+});
+
+describe('seed flags', () => {
+  test('a private key as --ssh-key: one problem, no key bytes, exit 2', async () => {
+    const img = image('private.img');
+    const key = join(dir, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const r = await armada(['configure', img, '--hostname', 'pi-1', '--ssh-key', key], { env });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/1 problem in the seed settings/);
+    expect(r.stderr).toMatch(/PRIVATE key.*id_ed25519\.pub/);
+    for (const line of readFileSync(key, 'utf8').split('\n').slice(1, -2))
+      expect(r.stderr).not.toContain(line.slice(0, 16));
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(1);
+  });
+
+  test('problem counts match the bullets; --start abc is one problem', async () => {
+    const img = image('counts.img');
+    const empty = join(dir, 'empty.pub');
+    writeFileSync(empty, '');
+    const r = await armada(
+      ['configure', img, '--ssh-key', empty, '--start', 'abc', '--password', 'x'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    const bullets = r.stderr.split('\n').filter((l) => l.startsWith('  - '));
+    expect(r.stderr).toMatch(/2 problems and 1 warning in the seed settings/);
+    expect(bullets).toHaveLength(3);
+    expect(r.stderr).not.toMatch(/NaN|hostname/);
+  });
+});
