@@ -13,7 +13,17 @@ import { jsonError, subcommandOf, usageMessage } from './cli/usage.js';
 
 const version = '0.1.0';
 
-const args = hideBin(process.argv);
+/** yargs reads a lone '-' as a positional: `--password-file -` (stdin) becomes `--password-file=-`. */
+function joinStdinValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (/^--[a-z-]+-file$/.test(argv[i]) && argv[i + 1] === '-') out.push(`${argv[i++]}=-`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+const args = joinStdinValues(hideBin(process.argv));
 let debug = args.includes('--debug');
 // Decided from argv, not parsed flags: a run that fails parsing still owes its JSON document.
 const wantsJson = args.includes('--json');

@@ -4,6 +4,8 @@
  */
 import type { Options } from 'yargs';
 import type { SeedFlags, TlsMode } from '../seed/types.js';
+import { log } from '../log.js';
+import { defaultSecretIo, resolveSeedSecrets, type SecretIo } from './secrets.js';
 
 const group = 'Seed (first-boot settings):';
 
@@ -24,13 +26,25 @@ export const seedOptions = {
   password: {
     type: 'string',
     group,
-    describe: 'Login password (stored on the card only as a SHA-512 crypt hash)',
+    describe:
+      'Login password; alone, asks without echo (stored only as a SHA-512 crypt hash). Also ARMADA_PASSWORD',
+  },
+  'password-file': {
+    type: 'string',
+    group,
+    describe: 'Read the login password from the first line of a file (- for stdin)',
   },
   'wifi-ssid': { type: 'string', group, describe: 'Wi-Fi network name' },
   'wifi-password': {
     type: 'string',
     group,
-    describe: 'Wi-Fi passphrase (8–63 characters; only the derived PSK is stored)',
+    describe:
+      'Wi-Fi passphrase (8–63 characters; only the derived PSK is stored); alone, asks without echo. Also ARMADA_WIFI_PASSWORD',
+  },
+  'wifi-password-file': {
+    type: 'string',
+    group,
+    describe: 'Read the Wi-Fi passphrase from the first line of a file (- for stdin)',
   },
   'wifi-country': {
     type: 'string',
@@ -72,8 +86,10 @@ export interface SeedArgs {
   user?: string;
   sshKey?: string[];
   password?: string;
+  passwordFile?: string;
   wifiSsid?: string;
   wifiPassword?: string;
+  wifiPasswordFile?: string;
   wifiCountry?: string;
   timezone?: string;
   locale?: string;
@@ -107,4 +123,36 @@ export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
   copy('insecureTcp', argv.insecureTcp);
   copy('start', argv.start);
   return flags;
+}
+
+/** seedFlagsFrom, with the passwords taken from the prompt, a file, stdin or the environment. */
+export async function seedFlagsWithSecrets(
+  argv: SeedArgs,
+  io: SecretIo = defaultSecretIo((m) => log.warn(m)),
+): Promise<SeedFlags> {
+  const flags = seedFlagsFrom(argv);
+  delete flags.password;
+  delete flags.wifiPassword;
+  const secrets = await resolveSeedSecrets(
+    {
+      password: {
+        flag: '--password',
+        label: 'Login password',
+        value: argv.password,
+        file: argv.passwordFile,
+        envVar: 'ARMADA_PASSWORD',
+        confirm: true,
+      },
+      wifiPassword: {
+        flag: '--wifi-password',
+        label: 'Wi-Fi passphrase',
+        value: argv.wifiPassword,
+        file: argv.wifiPasswordFile,
+        envVar: 'ARMADA_WIFI_PASSWORD',
+        confirm: false,
+      },
+    },
+    io,
+  );
+  return { ...flags, ...secrets };
 }

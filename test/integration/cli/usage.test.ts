@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { armada } from '../../helpers/cli.js';
+import { sha512CryptWithSetting } from '../../../src/seed/sha512-crypt.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 
 const dir = await suiteTempDir('armada-cli-usage-');
@@ -90,5 +91,42 @@ describe('seed flags', () => {
     expect(r.stderr).toMatch(/2 problems and 1 warning in the seed settings/);
     expect(bullets).toHaveLength(3);
     expect(r.stderr).not.toMatch(/NaN|hostname/);
+  });
+});
+
+describe('passwords never need the command line', () => {
+  const hashOf = (img: string) =>
+    /PASSWORD_HASH='([^']+)'/.exec(
+      execFileSync('mtype', ['-i', `${img}@@${2048 * 512}`, '::/armada/seed.env'], {
+        encoding: 'utf8',
+        env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+      }),
+    )?.[1];
+  /** Whether a crypt hash was made from pw (same setting: salt and rounds). */
+  const matches = (hash: string, pw: string) =>
+    sha512CryptWithSetting(pw, hash.slice(0, hash.lastIndexOf('$'))) === hash;
+
+  test('--password-file - reads stdin; ARMADA_PASSWORD; argv warns', async () => {
+    const img = image('secret.img');
+    const base = ['configure', img, '--hostname', 'pi-1', '--tls', 'device'];
+    const viaStdin = await armada([...base, '--password-file', '-'], {
+      env,
+      input: 'stdin pw 1\n',
+    });
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
+    expect(viaStdin.stderr).not.toMatch(/visible to other users/);
+    expect(matches(hashOf(img)!, 'stdin pw 1')).toBe(true);
+
+    const viaEnv = await armada(base, { env: { ...env, ARMADA_PASSWORD: 'env pw 12' } });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    expect(matches(hashOf(img)!, 'env pw 12')).toBe(true);
+
+    const viaArgv = await armada([...base, '--password', 'argv pw 123'], { env });
+    expect(viaArgv.code, viaArgv.stderr).toBe(0);
+    expect(viaArgv.stderr).toMatch(/--password on the command line is visible to other users/);
+
+    const bare = await armada([...base, '--password'], { env });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/asks on a terminal, and there is none/);
   });
 });
