@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     .version(version)
     .help()
     .alias('help', 'h')
+
     // Unwrapped when piped: yargs' hard wrap splits words mid-way in narrow columns.
     .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
@@ -77,6 +78,14 @@ async function main(): Promise<void> {
       throw new UsageError(usageMessage(msg, args, commands).message);
     });
   for (const command of commands) parser.command(command as CommandModule<GlobalArgs, GlobalArgs>);
+  parser
+    .completion(
+      'completion',
+      'Print a bash/zsh completion script (armada completion >> ~/.bashrc, or ~/.zshrc)',
+    )
+    .example('sudo $0 flash armada.img.xz /dev/sdb --hostname pi-1', 'Write and seed a card')
+    .example('$0 connect pi-1.local', 'After first boot: a docker context over mutual TLS')
+    .example('$0 <command> --help', 'Options and examples of one command');
   await parser.parseAsync();
 }
 

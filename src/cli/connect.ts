@@ -20,7 +20,8 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
       .positional('host', {
         type: 'string',
         demandOption: true,
-        describe: 'Device name or address, e.g. pi-1.local',
+        describe:
+          'Device name or address, optionally with :port (pi-1.local, pi-1, 192.168.1.20:2376, [fe80::1]:2376)',
       })
       .options({
         port: { type: 'number', describe: "Docker's TLS port (default 2376; or give host:port)" },
@@ -43,7 +44,19 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
         },
         timeout: { type: 'number', default: 5, describe: 'Seconds to wait for /_ping' },
         ...jsonOption,
-      }),
+      })
+      .example(
+        '$0 connect pi-1.local',
+        'Laptop-CA card: make docker context pi-1 and check it answers',
+      )
+      .example(
+        '$0 connect pi-1.local --ssh armada@pi-1.local',
+        'Device-CA card: fetch its client certificate over SSH first',
+      )
+      .example(
+        '$0 connect 192.168.1.20:2376 --name lab',
+        'By address and port, with a context name',
+      ),
   handler: async (argv) => {
     const { connect, formatConnect } = await import('../commands/connect.js');
     const result = await connect({

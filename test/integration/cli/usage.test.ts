@@ -130,3 +130,52 @@ describe('passwords never need the command line', () => {
     expect(bare.stderr).toMatch(/asks on a terminal, and there is none/);
   });
 });
+
+describe('help, completion', () => {
+  test('every command help has an example', async () => {
+    for (const c of [
+      ['build'],
+      ['doctor'],
+      ['check-kernel'],
+      ['flash'],
+      ['drives'],
+      ['configure'],
+      ['ca', 'init'],
+      ['ca', 'show'],
+      ['connect'],
+      ['env'],
+      ['discover'],
+    ]) {
+      const r = await armada([...c, '--help']);
+      expect(r.code, c.join(' ')).toBe(0);
+      expect(r.stdout, c.join(' ')).toMatch(/\nExamples:\n {2}(sudo )?(eval "\$\()?armada /);
+    }
+  });
+
+  test('armada completion prints a script; completions name commands and options', async () => {
+    expect((await armada(['completion'])).stdout).toMatch(/armada completion >> ~\/\.bashrc/);
+    const words = (await armada(['--get-yargs-completions', 'armada', 'connect', '--f'])).stdout;
+    expect(words.split('\n')).toEqual(expect.arrayContaining(['--from-card', '--force']));
+  });
+});
+
+describe('ca', () => {
+  test('init --force confirms, keeps the old CA; one fingerprint format', async () => {
+    const caEnv = { ARMADA_CONFIG_DIR: join(dir, 'ca-config') };
+    expect((await armada(['ca', 'init'], { env: caEnv })).code).toBe(0);
+    const first = readFileSync(join(dir, 'ca-config/ca/ca.pem'), 'utf8');
+    const refused = await armada(['ca', 'init', '--force'], { env: caEnv });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/kept the laptop CA .*--yes/);
+    expect(readFileSync(join(dir, 'ca-config/ca/ca.pem'), 'utf8')).toBe(first);
+    const forced = await armada(['ca', 'init', '--force', '--yes'], { env: caEnv });
+    expect(forced.code, forced.stderr).toBe(0);
+    const old = /old CA is kept in (\S+):/.exec(forced.stdout)?.[1];
+    expect(readFileSync(join(old!, 'ca.pem'), 'utf8')).toBe(first);
+    expect(readFileSync(join(dir, 'ca-config/ca/ca.pem'), 'utf8')).not.toBe(first);
+    const show = JSON.parse((await armada(['ca', 'show', '--json'], { env: caEnv })).stdout) as {
+      ca: { sha256: string };
+    };
+    expect(show.ca.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
