@@ -3,7 +3,7 @@
  * from argv to SeedFlags. Values are validated later, all at once, by prepareSeeds.
  */
 import type { Options } from 'yargs';
-import type { SeedFlags, TlsMode } from '../seed/types.js';
+import type { SeedFlags, SudoMode, TlsMode } from '../seed/types.js';
 import { log } from '../log.js';
 import { defaultSecretIo, resolveSeedSecrets, type SecretIo } from './secrets.js';
 
@@ -46,6 +46,11 @@ export const seedOptions = {
     group,
     describe: 'Read the Wi-Fi passphrase from the first line of a file (- for stdin)',
   },
+  'wifi-open': {
+    type: 'boolean',
+    group,
+    describe: 'The Wi-Fi network has no passphrase (hidden networks need nothing extra)',
+  },
   'wifi-country': {
     type: 'string',
     group,
@@ -79,6 +84,11 @@ export const seedOptions = {
     describe: 'ALSO open Docker on port 2375 without TLS (isolated networks only)',
   },
   start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
+  sudo: {
+    choices: ['nopasswd', 'password', 'none'],
+    group,
+    describe: "The login user's sudo: without a password (default), asking for it, or none",
+  },
 } as const satisfies Record<string, Options>;
 
 export interface SeedArgs {
@@ -90,6 +100,7 @@ export interface SeedArgs {
   wifiSsid?: string;
   wifiPassword?: string;
   wifiPasswordFile?: string;
+  wifiOpen?: boolean;
   wifiCountry?: string;
   timezone?: string;
   locale?: string;
@@ -99,6 +110,7 @@ export interface SeedArgs {
   san?: string[];
   insecureTcp?: boolean;
   start?: number;
+  sudo?: string;
 }
 
 /** argv (yargs camel-cases the flags) → SeedFlags; absent flags stay absent so user-data can fill them. */
@@ -113,6 +125,7 @@ export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
   copy('password', argv.password);
   copy('wifiSsid', argv.wifiSsid);
   copy('wifiPassword', argv.wifiPassword);
+  copy('wifiOpen', argv.wifiOpen);
   copy('wifiCountry', argv.wifiCountry);
   copy('timezone', argv.timezone);
   copy('locale', argv.locale);
@@ -122,6 +135,7 @@ export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
   copy('san', argv.san?.map(String));
   copy('insecureTcp', argv.insecureTcp);
   copy('start', argv.start);
+  copy('sudo', argv.sudo as SudoMode | undefined);
   return flags;
 }
 

@@ -185,7 +185,7 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
       `no --hostname given: naming the device${count > 1 ? 's' : ''} '${hostnameFor(settings.hostname, flags.start ?? 1)}'${count > 1 ? ', …' : ''}`,
     );
   }
-  if (settings.wifi)
+  if (settings.wifi?.passphrase !== undefined)
     settings.wifi = {
       ...settings.wifi,
       passphrase: wpaPsk(settings.wifi.passphrase, settings.wifi.ssid),

@@ -2,7 +2,7 @@
  * Flags laid over user-data: one validated SeedSettings for the whole run, or every problem.
  * Pure: key files are read, and the zoneinfo lookup is done, by the caller (src/seed/apply.ts).
  */
-import type { Problem, SeedFlags, SeedSettings, WifiSettings } from './types.js';
+import type { Problem, SeedFlags, SeedSettings, SudoMode, WifiSettings } from './types.js';
 import type { UserDataSettings } from './user-data.js';
 import {
   checkCountry,
@@ -20,6 +20,13 @@ import {
 
 export const defaultUsername = 'armada';
 export const defaultSudo = 'ALL=(ALL) NOPASSWD:ALL';
+
+/** --sudo as the sudoers rule first boot writes ('' = no sudo at all). */
+export const sudoRules: Record<SudoMode, string> = {
+  nopasswd: defaultSudo,
+  password: 'ALL=(ALL) ALL',
+  none: '',
+};
 
 export interface MergeInput {
   flags: SeedFlags;
@@ -113,6 +120,14 @@ export function mergeSettings(input: MergeInput): MergeResult {
         fix: 'use 12 or more characters, or log in with --ssh-key only',
       });
   }
+  if (flags.sudo !== undefined) {
+    user.sudo = sudoRules[flags.sudo];
+    if (flags.sudo === 'password' && user.password === undefined && user.passwordHash === undefined)
+      flagProblem('--sudo', {
+        message: 'sudo with a password needs a login password, and none is set',
+        fix: 'add --password (or --password-file), or use --sudo nopasswd or --sudo none',
+      });
+  }
   const canLogIn =
     user.sshKeys.length > 0 || user.password !== undefined || user.passwordHash !== undefined;
   if (user.name && !canLogIn)
@@ -182,8 +197,14 @@ export function mergeSettings(input: MergeInput): MergeResult {
     ...(timezone !== undefined ? { timezone } : {}),
     ...(locale !== undefined ? { locale } : {}),
     ...(keymap !== undefined ? { keymap } : {}),
-    ...(wifi?.ssid !== undefined && wifi.passphrase !== undefined
-      ? { wifi: { ssid: wifi.ssid, passphrase: wifi.passphrase, country: wifi.country } }
+    ...(wifi?.ssid !== undefined
+      ? {
+          wifi: {
+            ssid: wifi.ssid,
+            ...(wifi.passphrase !== undefined ? { passphrase: wifi.passphrase } : {}),
+            country: wifi.country,
+          },
+        }
       : {}),
     ...(wifi?.country !== undefined ? { wifiCountry: wifi.country } : {}),
     ethernets: ud?.ethernets ?? [],
@@ -210,6 +231,16 @@ function mergeWifi(
   if (flags.wifiCountry !== undefined)
     flagProblem('--wifi-country', checkCountry(flags.wifiCountry));
   // A country alone still sets the radio's regulatory domain: kept, with nothing to join.
+  if (flags.wifiOpen && passphrase !== undefined)
+    flagProblem('--wifi-open', {
+      message: 'an open network has no password, but one was given',
+      fix: 'leave out --wifi-open or the Wi-Fi password',
+    });
+  if (flags.wifiOpen && ssid === undefined)
+    flagProblem('--wifi-open', {
+      message: 'no network name to join',
+      fix: 'add --wifi-ssid <name>',
+    });
   if (ssid === undefined && passphrase === undefined)
     return country === undefined ? undefined : { country: country.toUpperCase() };
   if (ssid === undefined)
@@ -217,16 +248,21 @@ function mergeWifi(
       message: 'a Wi-Fi password was given without a network name',
       fix: 'add --wifi-ssid <name>',
     });
-  if (passphrase === undefined)
+  if (passphrase === undefined && !flags.wifiOpen)
     flagProblem('--wifi-password', {
-      message: `Wi-Fi '${ssid}' has no password (open networks cannot be seeded)`,
-      fix: 'add --wifi-password <passphrase>',
+      message: `Wi-Fi '${ssid}' has no password`,
+      fix: 'add --wifi-password <passphrase>, or --wifi-open for a network without one',
     });
   if (country === undefined)
     flagProblem('--wifi-country', {
       message: "Wi-Fi needs the country it runs in (a Pi's radio stays off without it)",
       fix: 'add --wifi-country <ISO code>, e.g. DE or GB',
     });
-  if (ssid === undefined || passphrase === undefined || country === undefined) return undefined;
-  return { ssid, passphrase, country: country.toUpperCase() };
+  if (ssid === undefined || country === undefined) return undefined;
+  if (passphrase === undefined && !flags.wifiOpen) return undefined;
+  return {
+    ssid,
+    ...(passphrase !== undefined ? { passphrase } : {}),
+    country: country.toUpperCase(),
+  };
 }

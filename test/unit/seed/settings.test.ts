@@ -171,3 +171,44 @@ describe('one problem per mistake', () => {
     expect(w('correct horse battery')).toBeUndefined();
   });
 });
+
+describe('open Wi-Fi and --sudo', () => {
+  test('--wifi-open joins a network without a passphrase; contradictions are problems', async () => {
+    const { planSeed } = await import('../../../src/seed/plan.js');
+    const { parseSeedEnv } = await import('../../../src/seed/seed-env.js');
+    const s = merged({
+      flags: { wifiSsid: 'Cafe', wifiOpen: true, wifiCountry: 'de', tls: 'device' },
+    }).settings;
+    expect(s.wifi).toEqual({ ssid: 'Cafe', country: 'DE' });
+    const env = parseSeedEnv(String(planSeed(s, 1)[0].content));
+    expect(env).toMatchObject({ WIFI_SSID: 'Cafe', WIFI_COUNTRY: 'DE' });
+    expect(env.WIFI_PSK).toBeUndefined();
+    expect(
+      errors({
+        flags: { wifiSsid: 'Cafe', wifiOpen: true, wifiPassword: 'password1', wifiCountry: 'DE' },
+      }).map((p) => p.path),
+    ).toEqual(['--wifi-open']);
+    expect(errors({ flags: { wifiSsid: 'Cafe', wifiCountry: 'DE' } })[0].fix).toMatch(
+      /--wifi-open/,
+    );
+  });
+
+  test('--sudo nopasswd|password|none become the sudoers rule first boot writes', async () => {
+    const { planSeed } = await import('../../../src/seed/plan.js');
+    const { parseSeedEnv } = await import('../../../src/seed/seed-env.js');
+    const sudoOf = (sudo: 'nopasswd' | 'password' | 'none') => {
+      const s = merged({
+        flags: { sudo, password: 'long enough pw', tls: 'device' },
+      }).settings;
+      s.user = { ...s.user, passwordHash: '$6$salt$' + 'x'.repeat(86) };
+      delete s.user.password;
+      return parseSeedEnv(String(planSeed(s, 1)[0].content)).USER_SUDO;
+    };
+    expect(sudoOf('nopasswd')).toBe('ALL=(ALL) NOPASSWD:ALL');
+    expect(sudoOf('password')).toBe('ALL=(ALL) ALL');
+    expect(sudoOf('none')).toBe('');
+    expect(
+      errors({ flags: { sudo: 'password', sshKey: ['k'] }, sshKeys: [] }).map((p) => p.path),
+    ).toEqual(['--sudo']);
+  });
+});
