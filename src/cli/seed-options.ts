@@ -5,6 +5,8 @@
 import type { Options } from 'yargs';
 import type { SeedFlags, SudoMode, TlsMode } from '../seed/types.js';
 import { log } from '../log.js';
+import { configDir } from '../config-dir.js';
+import { effectiveDefaults, readDefaults, withDefaults } from '../config/defaults.js';
 import { defaultSecretIo, resolveSeedSecrets, type SecretIo } from './secrets.js';
 
 const group = 'Seed (first-boot settings):';
@@ -67,9 +69,9 @@ export const seedOptions = {
   },
   tls: {
     choices: ['laptop', 'device'],
-    default: 'laptop',
     group,
-    describe: "Who makes the TLS certificates: this laptop's CA, or the device at first boot",
+    describe:
+      "Who makes the TLS certificates: this laptop's CA (default), or the device at first boot",
   },
   san: {
     type: 'string',
@@ -144,7 +146,8 @@ export async function seedFlagsWithSecrets(
   argv: SeedArgs,
   io: SecretIo = defaultSecretIo((m) => log.warn(m)),
 ): Promise<SeedFlags> {
-  const flags = seedFlagsFrom(argv);
+  const defaults = effectiveDefaults(await readDefaults(await configDir()), process.env);
+  const flags = withDefaults(seedFlagsFrom(argv), defaults);
   delete flags.password;
   delete flags.wifiPassword;
   const secrets = await resolveSeedSecrets(

@@ -179,3 +179,36 @@ describe('ca', () => {
     expect(show.ca.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('config', () => {
+  test('configure takes defaults from config.json and ARMADA_*; flags win', async () => {
+    const cfgEnv = { ARMADA_CONFIG_DIR: join(dir, 'defaults-config') };
+    expect((await armada(['config', 'set', 'tls', 'device'], { env: cfgEnv })).code).toBe(0);
+    expect(
+      (await armada(['config', 'set', 'timezone', 'Europe/Berlin'], { env: cfgEnv })).code,
+    ).toBe(0);
+    const img = image('defaults.img');
+    const seedEnv = () =>
+      execFileSync('mtype', ['-i', `${img}@@${2048 * 512}`, '::/armada/seed.env'], {
+        encoding: 'utf8',
+        env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+      });
+    const base = ['configure', img, '--hostname', 'pi-1'];
+    expect((await armada(base, { env: cfgEnv })).code).toBe(0);
+    expect(seedEnv()).toContain("TIMEZONE='Europe/Berlin'");
+    expect(seedEnv()).toContain("TLS_MODE='device'");
+    expect((await armada(base, { env: { ...cfgEnv, ARMADA_TIMEZONE: 'UTC' } })).code).toBe(0);
+    expect(seedEnv()).toContain("TIMEZONE='UTC'");
+    expect(
+      (
+        await armada([...base, '--timezone', 'Asia/Tokyo'], {
+          env: { ...cfgEnv, ARMADA_TIMEZONE: 'UTC' },
+        })
+      ).code,
+    ).toBe(0);
+    expect(seedEnv()).toContain("TIMEZONE='Asia/Tokyo'");
+    const shown = await armada(['config'], { env: { ...cfgEnv, ARMADA_TIMEZONE: 'UTC' } });
+    expect(shown.stdout).toMatch(/tls +device +\(file; flag --tls\)/);
+    expect(shown.stdout).toMatch(/timezone +UTC +\(ARMADA_TIMEZONE; flag --timezone\)/);
+  });
+});
