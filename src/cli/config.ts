@@ -24,7 +24,7 @@ const set: CommandModule<GlobalArgs, Args> = {
   builder: (y) => y.options(jsonOption),
   handler: async (argv) => {
     const { setConfig, formatConfig } = await import('../commands/config.js');
-    const report = await setConfig(argv.key!, argv.value!);
+    const report = await setConfig(argv.key!, argv.value);
     printResult(argv, report, () => formatConfig(report));
   },
 };

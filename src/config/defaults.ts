@@ -55,7 +55,7 @@ export function parseDefaults(text: string, path: string): Defaults {
       (key === 'sshKey' && Array.isArray(value) && value.every((v) => typeof v === 'string'));
     if (!ok)
       problems.push(`'${key}' must be a string${key === 'sshKey' ? ' or a list of paths' : ''}`);
-    else out[key] = value as string | string[];
+    else out[key] = value;
   }
   if (problems.length) throw new UserError(`${path} has problems; fix them`, problems);
   return out;
