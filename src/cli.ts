@@ -8,7 +8,7 @@ import { ExitCode, formatError, exitCodeOf, InterruptedError, UsageError } from 
 import { runCleanup, setSignalListener } from './cleanup.js';
 import { log, setLogLevel } from './log.js';
 import { commands } from './cli/commands.js';
-import type { GlobalArgs } from './cli/context.js';
+import { resultPrinted, type GlobalArgs } from './cli/context.js';
 import { jsonError, subcommandOf, usageMessage } from './cli/usage.js';
 
 const version = '0.1.0';
@@ -42,7 +42,7 @@ function finish(code: number, error?: unknown): Promise<never> {
         const sub = subcommandOf(args, commands);
         process.stderr.write(`Run 'armada${sub ? ` ${sub}` : ''} --help' for usage.\n`);
       }
-      if (wantsJson) log.result(jsonError(error));
+      if (wantsJson && !resultPrinted()) log.result(jsonError(error));
     }
     process.exit(code);
   })();
