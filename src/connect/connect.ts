@@ -23,7 +23,7 @@ import {
   type ContextOutcome,
 } from './docker-context.js';
 import { dockerEndpoint, resolveHostPort } from './endpoint.js';
-import { hostToDial, type Lookup } from './resolve.js';
+import { dialCandidates, hostToDial, type Lookup } from './resolve.js';
 
 export { defaultPort } from './endpoint.js';
 
@@ -101,7 +101,13 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
   }
 
   const endpoint = dockerEndpoint(host, port);
-  const ping = await pingDocker({ host, port, ...bundle, timeoutMs });
+  let ping = await pingDocker({ host, port, ...bundle, timeoutMs });
+  const tried = dialCandidates(target.host);
+  if (!ping.ready && ping.reason === 'dns' && tried.length > 1)
+    ping = {
+      ...ping,
+      message: `cannot resolve ${tried.join(' nor ')} (.local names need mDNS: avahi + nss-mdns on Linux; or connect by address with --san on the card)`,
+    };
   // A context only for an endpoint that answered: no contexts left behind for typos.
   const context: ContextOutcome = ping.ready
     ? await dockerContext(name, endpoint, certPath, { force: Boolean(opts.force) })

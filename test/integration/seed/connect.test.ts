@@ -289,6 +289,18 @@ describe('armada connect and env, laptop-CA mode', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  test('a bare name that resolves neither as given nor with .local says both', async () => {
+    const r = await connectHost({
+      host: 'armada-nosuchhost',
+      port,
+      lookup: () => Promise.reject(new Error('ENOTFOUND')),
+      timeoutMs: 3000,
+    });
+    expect(r.ping).toMatchObject({ ready: false, reason: 'dns' });
+    if (!r.ping.ready)
+      expect(r.ping.message).toMatch(/armada-nosuchhost nor armada-nosuchhost\.local .*mDNS/);
+  });
+
   test('bad input is refused with the fix', async () => {
     await expect(connectHost({ host: 'pi/x' })).rejects.toThrow(UsageError);
     await expect(connectHost({ host: 'pi', port: 70000 })).rejects.toThrow(UsageError);
