@@ -4,15 +4,29 @@
  */
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExitCode, formatError, exitCodeOf, InterruptedError } from './errors.js';
+import { ExitCode, formatError, exitCodeOf, InterruptedError, UsageError } from './errors.js';
 import { runCleanup, setSignalListener } from './cleanup.js';
 import { log, setLogLevel } from './log.js';
 import { commands } from './cli/commands.js';
-import type { GlobalArgs } from './cli/context.js';
+import { resultPrinted, type GlobalArgs } from './cli/context.js';
+import { jsonError, subcommandOf, usageMessage } from './cli/usage.js';
 
 const version = '0.1.0';
 
-let debug = process.argv.includes('--debug');
+/** yargs reads a lone '-' as a positional: `--password-file -` (stdin) becomes `--password-file=-`. */
+function joinStdinValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (/^--[a-z-]+-file$/.test(argv[i]) && argv[i + 1] === '-') out.push(`${argv[i++]}=-`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+const args = joinStdinValues(hideBin(process.argv));
+let debug = args.includes('--debug');
+// Decided from argv, not parsed flags: a run that fails parsing still owes its JSON document.
+const wantsJson = args.includes('--json');
 if (debug) setLogLevel('debug');
 
 let finishing: Promise<never> | undefined;
@@ -22,7 +36,14 @@ function finish(code: number, error?: unknown): Promise<never> {
   finishing ??= (async () => {
     const failures = await runCleanup();
     for (const f of failures) log.warn(`cleanup: ${f}`);
-    if (error !== undefined) process.stderr.write(formatError(error, debug) + '\n');
+    if (error !== undefined) {
+      process.stderr.write(formatError(error, debug) + '\n');
+      if (error instanceof UsageError) {
+        const sub = subcommandOf(args, commands);
+        process.stderr.write(`Run 'armada${sub ? ` ${sub}` : ''} --help' for usage.\n`);
+      }
+      if (wantsJson && !resultPrinted()) log.result(jsonError(error));
+    }
     process.exit(code);
   })();
   return finishing;
@@ -33,7 +54,7 @@ setSignalListener((signal) => {
 });
 
 async function main(): Promise<void> {
-  const parser = yargs(hideBin(process.argv))
+  const parser = yargs(args)
     .scriptName('armada')
     .usage(
       '$0 <command> [options]\n\nTurn a Raspberry Pi SD card into a ready-to-use, TLS-protected Docker host.',
@@ -44,18 +65,27 @@ async function main(): Promise<void> {
       if (debug) setLogLevel('debug');
     })
     .strict()
-    .demandCommand(1, 'Name a command; see armada --help')
+    .demandCommand(1, 'name a command')
     .recommendCommands()
     .version(version)
     .help()
+    .alias('help', 'h')
+
     // Unwrapped when piped: yargs' hard wrap splits words mid-way in narrow columns.
     .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`armada: ${msg}\nRun 'armada --help' for usage.\n`);
-      process.exit(ExitCode.usage);
+      throw new UsageError(usageMessage(msg, args, commands).message);
     });
   for (const command of commands) parser.command(command as CommandModule<GlobalArgs, GlobalArgs>);
+  parser
+    .completion(
+      'completion',
+      'Print a bash/zsh completion script (armada completion >> ~/.bashrc, or ~/.zshrc)',
+    )
+    .example('sudo $0 flash armada.img.xz /dev/sdb --hostname pi-1', 'Write and seed a card')
+    .example('$0 connect pi-1.local', 'After first boot: a docker context over mutual TLS')
+    .example('$0 <command> --help', 'Options and examples of one command');
   await parser.parseAsync();
 }
 

@@ -7,9 +7,10 @@
  * handed back to that user: otherwise `sudo armada flash` would make a CA in /root that a later
  * `armada connect` (without sudo) never finds.
  */
-import { chown, mkdir, readFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, stat } from 'node:fs/promises';
+import { UserError } from './errors.js';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface ConfigDirInputs {
   env: Record<string, string | undefined>;
@@ -94,8 +95,40 @@ export async function configDir(): Promise<string> {
 
 /** mkdir -p with a mode, owned by the invoking user under sudo. */
 export async function makeUserDir(dir: string, mode = 0o700): Promise<void> {
-  const created = await mkdir(dir, { recursive: true, mode });
+  let created: string | undefined;
+  try {
+    created = await mkdir(dir, { recursive: true, mode });
+  } catch (error) {
+    throw (await unwritableConfigDir(dir, error)) ?? error;
+  }
   if (created) await giveToUser(created === dir ? [dir] : pathsBetween(created, dir));
+}
+
+/**
+ * A config dir this user cannot write (made by an earlier `sudo` run, or read-only): name the
+ * directory, its owner, and the fixes that work — sudo is not one, it would hide the problem.
+ */
+export async function unwritableConfigDir(
+  dir: string,
+  error: unknown,
+): Promise<UserError | undefined> {
+  const code = (error as { code?: string }).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return undefined;
+  let blocking = dir;
+  while (blocking !== dirname(blocking)) {
+    const s = await stat(blocking).catch(() => undefined);
+    if (s) {
+      const fix =
+        code === 'EROFS'
+          ? 'it is on a read-only file system'
+          : `owned by uid ${s.uid}, mode ${(s.mode & 0o777).toString(8)}; fix it with 'sudo chown -R ${process.getuid?.() ?? '$USER'} ${blocking}'`;
+      return new UserError(
+        `cannot write armada's config dir ${dir}: ${blocking} is not writable (${fix}), or set ARMADA_CONFIG_DIR to a directory you own`,
+      );
+    }
+    blocking = dirname(blocking);
+  }
+  return undefined;
 }
 
 function pathsBetween(first: string, last: string): string[] {

@@ -26,7 +26,9 @@ export const checkKernelCommand: CommandModule<GlobalArgs, Args> = {
           describe: 'Also require these features (ovs: Open vSwitch)',
         },
         ...jsonOption,
-      }),
+      })
+      .example('$0 check-kernel /proc/config.gz', 'The running kernel')
+      .example('$0 check-kernel out/armada.img --require ovs', 'A built image, with Open vSwitch'),
   handler: async (argv) => {
     const { checkKernel, checkKernelFailure, formatCheckKernel } =
       await import('../commands/check-kernel.js');

@@ -9,6 +9,7 @@ import { connectCommand } from './connect.js';
 import { envCommand } from './env.js';
 import { discoverCommand } from './discover.js';
 import { inspectCommand } from './inspect.js';
+import { configCommand } from './config.js';
 
 /** Every command, in the order `armada --help` lists them. */
 export const commands = [
@@ -23,4 +24,5 @@ export const commands = [
   connectCommand,
   envCommand,
   discoverCommand,
+  configCommand,
 ] as const;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
-import { seedFlagsFrom, seedOptions, type SeedArgs } from './seed-options.js';
+import { seedFlagsWithSecrets, seedOptions, type SeedArgs } from './seed-options.js';
 
 interface Args extends GlobalArgs, SeedArgs {
   target: string;
@@ -25,7 +25,10 @@ export const configureCommand: CommandModule<GlobalArgs, Args> = {
       .example('sudo $0 configure /dev/sdb --user-data user-data.yaml', ''),
   handler: async (argv) => {
     const { configureTarget, formatConfigure } = await import('../commands/configure.js');
-    const result = await configureTarget({ target: argv.target, seed: seedFlagsFrom(argv) });
+    const result = await configureTarget({
+      target: argv.target,
+      seed: await seedFlagsWithSecrets(argv),
+    });
     printResult(argv, result, () => formatConfigure(result));
   },
 };

@@ -3,10 +3,11 @@ import { jsonOption, printResult, type GlobalArgs } from './context.js';
 
 interface Args extends GlobalArgs {
   host: string;
-  port: number;
+  port?: number;
   name?: string;
   fromCard?: string;
   ssh?: string;
+  force: boolean;
   timeout: number;
   json: boolean;
 }
@@ -19,10 +20,11 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
       .positional('host', {
         type: 'string',
         demandOption: true,
-        describe: 'Device name or address, e.g. pi-1.local',
+        describe:
+          'Device name or address, optionally with :port (pi-1.local, pi-1, 192.168.1.20:2376, [fe80::1]:2376)',
       })
       .options({
-        port: { type: 'number', default: 2376, describe: "Docker's TLS port" },
+        port: { type: 'number', describe: "Docker's TLS port (default 2376; or give host:port)" },
         name: {
           type: 'string',
           describe: 'docker context name (default: the host without .local)',
@@ -35,21 +37,39 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
           type: 'string',
           describe: 'Device-CA host: fetch ~/.docker/{ca,cert,key}.pem over SSH from user@host',
         },
+        force: {
+          type: 'boolean',
+          default: false,
+          describe: 'Replace a docker context of that name that armada did not make',
+        },
         timeout: { type: 'number', default: 5, describe: 'Seconds to wait for /_ping' },
         ...jsonOption,
-      }),
+      })
+      .example(
+        '$0 connect pi-1.local',
+        'Laptop-CA card: make docker context pi-1 and check it answers',
+      )
+      .example(
+        '$0 connect pi-1.local --ssh armada@pi-1.local',
+        'Device-CA card: fetch its client certificate over SSH first',
+      )
+      .example(
+        '$0 connect 192.168.1.20:2376 --name lab',
+        'By address and port, with a context name',
+      ),
   handler: async (argv) => {
-    const { connectHost, formatConnect } = await import('../commands/connect.js');
-    const result = await connectHost({
+    const { connect, formatConnect } = await import('../commands/connect.js');
+    const result = await connect({
       host: argv.host,
-      port: argv.port,
+      ...(argv.port !== undefined ? { port: argv.port } : {}),
+      force: argv.force,
       ...(argv.name ? { name: argv.name } : {}),
       ...(argv.fromCard ? { fromCard: argv.fromCard } : {}),
       ...(argv.ssh ? { ssh: argv.ssh } : {}),
       timeoutMs: argv.timeout * 1000,
     });
     printResult(argv, result, () => formatConnect(result));
-    // Not answering yet is a failed check (exit 3): scripts can retry; the context is kept.
+    // Not answering yet is a failed check (exit 3): scripts can retry.
     if (!result.ping.ready) process.exitCode = 3;
   },
 };

@@ -11,10 +11,13 @@ export const discoverCommand: CommandModule<GlobalArgs, Args> = {
   describe:
     'Find Docker hosts on the local network (mDNS _docker._tcp) and whether this laptop can connect',
   builder: (y) =>
-    y.options({
-      timeout: { type: 'number', default: 3, describe: 'Seconds to listen' },
-      ...jsonOption,
-    }),
+    y
+      .options({
+        timeout: { type: 'number', default: 3, describe: 'Seconds to listen' },
+        ...jsonOption,
+      })
+      .example('$0 discover', 'Listen 3 s for Docker hosts and say which this laptop trusts')
+      .example('$0 discover --timeout 10 --json', 'Longer, as one JSON document'),
   handler: async (argv) => {
     const { discover, formatDiscover } = await import('../commands/discover.js');
     const timeoutMs = argv.timeout * 1000;

@@ -8,7 +8,10 @@ interface Args extends GlobalArgs {
 export const doctorCommand: CommandModule<GlobalArgs, Args> = {
   command: 'doctor',
   describe: 'Check the host tools armada uses: found or missing, version, how to install',
-  builder: (y) => y.options(jsonOption),
+  builder: (y) =>
+    y
+      .options(jsonOption)
+      .example('$0 doctor', 'Which tools are there; the apt command for what is missing'),
   handler: async (argv) => {
     const { runDoctor, formatDoctor } = await import('../commands/doctor.js');
     const report = await runDoctor();

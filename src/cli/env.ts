@@ -3,7 +3,7 @@ import { jsonOption, printResult, type GlobalArgs } from './context.js';
 
 interface Args extends GlobalArgs {
   host: string;
-  port: number;
+  port?: number;
   shell: 'sh' | 'fish' | 'powershell';
   json: boolean;
 }
@@ -17,20 +17,27 @@ export const envCommand: CommandModule<GlobalArgs, Args> = {
       .positional('host', {
         type: 'string',
         demandOption: true,
-        describe: 'Device name or address, e.g. pi-1.local',
+        describe:
+          'Device name or address, optionally with :port (pi-1.local, pi-1, 192.168.1.20:2376, [fe80::1]:2376)',
       })
       .options({
-        port: { type: 'number', default: 2376, describe: "Docker's TLS port" },
+        port: { type: 'number', describe: "Docker's TLS port (default 2376; or give host:port)" },
         shell: {
           choices: ['sh', 'fish', 'powershell'] as const,
           default: 'sh' as const,
           describe: 'Syntax of the output',
         },
         ...jsonOption,
-      }),
+      })
+      .example('eval "$($0 env pi-1.local)"', "Point this shell's docker at pi-1")
+      .example('$0 env pi-1.local --shell fish | source', 'The same in fish'),
   handler: async (argv) => {
     const { dockerEnv, renderEnv } = await import('../commands/env.js');
-    const env = await dockerEnv({ host: argv.host, port: argv.port, shell: argv.shell });
+    const env = await dockerEnv({
+      host: argv.host,
+      ...(argv.port !== undefined ? { port: argv.port } : {}),
+      shell: argv.shell,
+    });
     printResult(argv, env, () => renderEnv(env, argv.shell, argv.host));
   },
 };

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
-import { seedFlagsFrom, seedOptions, type SeedArgs } from './seed-options.js';
+import { seedFlagsWithSecrets, seedOptions, type SeedArgs } from './seed-options.js';
 
 interface Args extends GlobalArgs, SeedArgs {
   image: string;
@@ -98,7 +98,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
 async function seedHook(argv: SeedArgs) {
   const { prepareSeeds, writeSeed } = await import('../seed/apply.js');
   type Prepared = Awaited<ReturnType<typeof prepareSeeds>>[number];
-  const flags = seedFlagsFrom(argv);
+  const flags = await seedFlagsWithSecrets(argv);
   return {
     prepare: (count: number) => prepareSeeds(flags, count),
     write: (device: string, _index: number, prepared: unknown) =>

@@ -3,7 +3,11 @@
  * from argv to SeedFlags. Values are validated later, all at once, by prepareSeeds.
  */
 import type { Options } from 'yargs';
-import type { SeedFlags, TlsMode } from '../seed/types.js';
+import type { SeedFlags, SudoMode, TlsMode } from '../seed/types.js';
+import { log } from '../log.js';
+import { configDir } from '../config-dir.js';
+import { effectiveDefaults, readDefaults, withDefaults } from '../config/defaults.js';
+import { defaultSecretIo, resolveSeedSecrets, type SecretIo } from './secrets.js';
 
 const group = 'Seed (first-boot settings):';
 
@@ -24,13 +28,30 @@ export const seedOptions = {
   password: {
     type: 'string',
     group,
-    describe: 'Login password (stored on the card only as a SHA-512 crypt hash)',
+    describe:
+      'Login password; alone, asks without echo (stored only as a SHA-512 crypt hash). Also ARMADA_PASSWORD',
+  },
+  'password-file': {
+    type: 'string',
+    group,
+    describe: 'Read the login password from the first line of a file (- for stdin)',
   },
   'wifi-ssid': { type: 'string', group, describe: 'Wi-Fi network name' },
   'wifi-password': {
     type: 'string',
     group,
-    describe: 'Wi-Fi passphrase (8–63 characters; only the derived PSK is stored)',
+    describe:
+      'Wi-Fi passphrase (8–63 characters; only the derived PSK is stored); alone, asks without echo. Also ARMADA_WIFI_PASSWORD',
+  },
+  'wifi-password-file': {
+    type: 'string',
+    group,
+    describe: 'Read the Wi-Fi passphrase from the first line of a file (- for stdin)',
+  },
+  'wifi-open': {
+    type: 'boolean',
+    group,
+    describe: 'The Wi-Fi network has no passphrase (hidden networks need nothing extra)',
   },
   'wifi-country': {
     type: 'string',
@@ -48,9 +69,9 @@ export const seedOptions = {
   },
   tls: {
     choices: ['laptop', 'device'],
-    default: 'laptop',
     group,
-    describe: "Who makes the TLS certificates: this laptop's CA, or the device at first boot",
+    describe:
+      "Who makes the TLS certificates: this laptop's CA (default), or the device at first boot",
   },
   san: {
     type: 'string',
@@ -65,6 +86,11 @@ export const seedOptions = {
     describe: 'ALSO open Docker on port 2375 without TLS (isolated networks only)',
   },
   start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
+  sudo: {
+    choices: ['nopasswd', 'password', 'none'],
+    group,
+    describe: "The login user's sudo: without a password (default), asking for it, or none",
+  },
 } as const satisfies Record<string, Options>;
 
 export interface SeedArgs {
@@ -72,8 +98,11 @@ export interface SeedArgs {
   user?: string;
   sshKey?: string[];
   password?: string;
+  passwordFile?: string;
   wifiSsid?: string;
   wifiPassword?: string;
+  wifiPasswordFile?: string;
+  wifiOpen?: boolean;
   wifiCountry?: string;
   timezone?: string;
   locale?: string;
@@ -83,6 +112,7 @@ export interface SeedArgs {
   san?: string[];
   insecureTcp?: boolean;
   start?: number;
+  sudo?: string;
 }
 
 /** argv (yargs camel-cases the flags) → SeedFlags; absent flags stay absent so user-data can fill them. */
@@ -97,6 +127,7 @@ export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
   copy('password', argv.password);
   copy('wifiSsid', argv.wifiSsid);
   copy('wifiPassword', argv.wifiPassword);
+  copy('wifiOpen', argv.wifiOpen);
   copy('wifiCountry', argv.wifiCountry);
   copy('timezone', argv.timezone);
   copy('locale', argv.locale);
@@ -106,5 +137,39 @@ export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
   copy('san', argv.san?.map(String));
   copy('insecureTcp', argv.insecureTcp);
   copy('start', argv.start);
+  copy('sudo', argv.sudo as SudoMode | undefined);
   return flags;
+}
+
+/** seedFlagsFrom, with the passwords taken from the prompt, a file, stdin or the environment. */
+export async function seedFlagsWithSecrets(
+  argv: SeedArgs,
+  io: SecretIo = defaultSecretIo((m) => log.warn(m)),
+): Promise<SeedFlags> {
+  const defaults = effectiveDefaults(await readDefaults(await configDir()), process.env);
+  const flags = withDefaults(seedFlagsFrom(argv), defaults);
+  delete flags.password;
+  delete flags.wifiPassword;
+  const secrets = await resolveSeedSecrets(
+    {
+      password: {
+        flag: '--password',
+        label: 'Login password',
+        value: argv.password,
+        file: argv.passwordFile,
+        envVar: 'ARMADA_PASSWORD',
+        confirm: true,
+      },
+      wifiPassword: {
+        flag: '--wifi-password',
+        label: 'Wi-Fi passphrase',
+        value: argv.wifiPassword,
+        file: argv.wifiPasswordFile,
+        envVar: 'ARMADA_WIFI_PASSWORD',
+        confirm: false,
+      },
+    },
+    io,
+  );
+  return { ...flags, ...secrets };
 }

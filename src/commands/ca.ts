@@ -2,6 +2,7 @@
  * `armada ca init|show|path`: the laptop CA that signs every card's server certificate and this
  * laptop's client certificate.
  */
+import { rename } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { ConfigPaths } from '../config-dir.js';
 import { describeCert, type CertInfo } from '../tls/certs.js';
@@ -11,15 +12,45 @@ import { readBundle } from '../tls/bundle.js';
 export interface CaReport {
   created?: boolean;
   clientCreated?: boolean;
+  /** Where `ca init --force` moved the replaced CA. */
+  oldCaDir?: string;
   paths: ConfigPaths;
   ca: CertInfo;
   client?: CertInfo;
 }
 
-export async function caInit(opts: { force?: boolean }): Promise<CaReport> {
-  const result = await initCa({ force: Boolean(opts.force) });
+/**
+ * `--force` replaces the CA only once confirmed, and moves the old one aside (with its client
+ * certificate) instead of deleting it: cards seeded with it trust only that CA.
+ */
+export async function caInit(opts: {
+  force?: boolean;
+  confirm?: (question: string) => Promise<boolean>;
+}): Promise<CaReport> {
+  const paths = await laptopPaths();
+  let keptOld: string | undefined;
+  if (opts.force && (await readCa(paths))) {
+    const question = `Replace the laptop CA in ${paths.caDir}? Cards seeded with it will stop trusting this laptop (the old CA is kept beside it).`;
+    if (!opts.confirm || !(await opts.confirm(question)))
+      throw new UserError(
+        `kept the laptop CA in ${paths.caDir}; to replace it, answer 'yes' on a terminal or add --yes`,
+      );
+    keptOld = `${paths.caDir}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(paths.caDir, keptOld);
+    await rename(paths.clientDir, `${paths.clientDir}${keptOld.slice(paths.caDir.length)}`).catch(
+      (error: { code?: string }) => {
+        if (error.code !== 'ENOENT') throw error;
+      },
+    );
+  }
+  const result = await initCa({ paths });
   const report = await caShow(result.paths);
-  return { ...report, created: result.created, clientCreated: result.clientCreated };
+  return {
+    ...report,
+    created: result.created,
+    clientCreated: result.clientCreated,
+    ...(keptOld ? { oldCaDir: keptOld } : {}),
+  };
 }
 
 export async function caShow(paths?: ConfigPaths): Promise<CaReport> {
@@ -46,6 +77,10 @@ export function formatCa(r: CaReport): string {
         ? `created the laptop CA in ${r.paths.caDir}; back up ca-key.pem: cards seeded with it trust only this CA`
         : `the laptop CA in ${r.paths.caDir} already exists (kept; 'armada ca init --force' replaces it, and cards seeded with the old one stop trusting this laptop)`,
     );
+    if (r.oldCaDir)
+      lines.push(
+        `the old CA is kept in ${r.oldCaDir}: cards seeded with it can be re-seeded with 'armada configure'`,
+      );
     if (r.clientCreated)
       lines.push(`made this laptop's client certificate in ${r.paths.clientDir}`);
     lines.push('');
@@ -54,7 +89,6 @@ export function formatCa(r: CaReport): string {
     `${title}: ${c.subject}`,
     `  valid    ${c.notBefore} … ${c.notAfter}`,
     `  sha256   ${c.sha256}`,
-    `  sha1     ${c.sha1}`,
     `  file     ${path}`,
   ];
   lines.push(

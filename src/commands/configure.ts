@@ -9,7 +9,7 @@ import { statExt4 } from '../image/ext4.js';
 import { findRootPartition } from '../image/partition-table.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import { prepareSeeds, writeSeed } from '../seed/apply.js';
-import { seedVolume } from '../seed/write.js';
+import { assertWritable, seedVolume } from '../seed/write.js';
 import type { SeedFlags, TlsMode } from '../seed/types.js';
 import { parseSeedEnv } from '../seed/seed-env.js';
 
@@ -80,15 +80,17 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
       `${opts.target} does not exist; give an image file or a card's device (see 'lsblk')`,
     );
   await refuseMounted(opts.target);
-  await seedVolume(opts.target); // no FAT partition 1: refuse before doing anything else
+  // Readable, partitioned, FAT partition 1, writable: all before a CA or a temp file is made.
+  await seedVolume(opts.target);
+  await assertWritable(opts.target);
   const [seed] = await prepareSeeds(opts.seed, 1);
   if (!seed) throw new UserError('nothing to configure');
   const armadaImage = await hasFirstBootUnit(opts.target);
+  await writeSeed(opts.target, seed);
   if (!armadaImage)
     log.warn(
       `${opts.target} does not look like an armada image (no armada-firstboot.service on its root partition); the seed is written, but only armada's first boot reads it`,
     );
-  await writeSeed(opts.target, seed);
 
   const envFile = seed.files.find((f) => f.path === 'armada/seed.env');
   const env = envFile ? parseSeedEnv(String(envFile.content)) : {};
@@ -104,15 +106,22 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
   };
 }
 
+/** The connect command for a seeded card; the device console prints the same one. */
+export function connectAdvice(host: string, tlsMode: TlsMode, username?: string): string {
+  const base = `armada connect ${host}.local`;
+  if (tlsMode === 'laptop') return base;
+  return username ? `${base} --ssh ${username}@${host}.local` : `${base} --from-card <this card>`;
+}
+
 export function formatConfigure(r: ConfigureResult): string {
   const host = r.hostname ?? '<device>';
   const lines = [
     `seeded ${r.target}: ${r.files.length} files in armada/ (read back and verified)`,
     `  hostname   ${r.hostname ?? '(image default)'}`,
     `  login      ${r.username ? `${r.username} (ssh ${r.username}@${host}.local)` : 'none (no SSH key or password given)'}`,
-    `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'}` : 'device CA (made at first boot; fetch the client bundle with armada connect --from-card or --ssh)'}`,
+    `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'} (valid for ${host} and ${host}.local; --san <address> adds an IP)` : 'device CA (made at first boot; fetch the client bundle with armada connect --from-card or --ssh)'}`,
     '',
-    `next: boot the Pi, then 'armada connect ${host}.local'`,
+    `next: boot the Pi, then '${connectAdvice(host, r.tlsMode, r.username)}'`,
   ];
   return lines.join('\n');
 }

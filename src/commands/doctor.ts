@@ -13,7 +13,18 @@ export interface ToolStatus {
   aptPackage: string;
   install: string;
   required: boolean;
+  /** required: the core commands need it; optional: one command does; test: only armada's tests. */
+  kind: ToolKind;
   usedFor: string;
+}
+
+export type ToolKind = 'required' | 'optional' | 'test';
+
+/** Pure: a tool whose every use is a test or a benchmark is not the user's concern. */
+export function toolKind(t: { required: boolean; for: string }): ToolKind {
+  if (t.required) return 'required';
+  const uses = t.for.split(',').map((u) => u.trim());
+  return uses.every((u) => /^(boot |e2e )?tests?\b|^bench/.test(u)) ? 'test' : 'optional';
 }
 
 export interface DoctorReport {
@@ -59,6 +70,7 @@ export async function runDoctor(): Promise<DoctorReport> {
         aptPackage: t.apt,
         install: `sudo apt-get install ${t.apt}`,
         required: t.required,
+        kind: toolKind(t),
         usedFor: t.for,
       };
     }),
@@ -67,32 +79,51 @@ export async function runDoctor(): Promise<DoctorReport> {
   return { ok, root: process.getuid?.() === 0, binfmt: await binfmtStatus(), tools };
 }
 
+const sections: [ToolKind, string][] = [
+  ['required', 'Required (configure, flash, connect, check-kernel on images):'],
+  ['optional', 'Optional (each needed by the command named):'],
+  ['test', "Only for armada's own tests and benchmarks:"],
+];
+
+/** One apt-get line for the missing tools' packages (each package once). */
+function installLine(tools: readonly ToolStatus[]): string {
+  return `sudo apt-get install ${[...new Set(tools.map((t) => t.aptPackage))].join(' ')}`;
+}
+
 export function formatDoctor(report: DoctorReport): string {
   const lines: string[] = [];
   const width = Math.max(...report.tools.map((t) => t.tool.length));
-  for (const t of report.tools) {
-    const mark = t.found ? 'ok     ' : t.required ? 'MISSING' : 'missing';
-    const detail = t.found ? (t.version ?? t.path ?? '') : `${t.install}   (for ${t.usedFor})`;
-    lines.push(`${mark}  ${t.tool.padEnd(width)}  ${detail}`);
+  for (const [kind, title] of sections) {
+    const tools = report.tools.filter((t) => t.kind === kind);
+    if (!tools.length) continue;
+    lines.push(title);
+    for (const t of tools) {
+      const mark = t.found ? 'ok     ' : kind === 'required' ? 'MISSING' : 'missing';
+      const detail = t.found ? (t.version ?? t.path ?? '') : `${t.install}   (for ${t.usedFor})`;
+      lines.push(`  ${mark}  ${t.tool.padEnd(width)}  ${detail}`);
+    }
   }
   if (report.binfmt) {
     const b = report.binfmt;
     lines.push(
-      `${b.arm64 ? 'ok     ' : 'missing'}  binfmt arm64/armhf: ${b.arm64 ? 'on' : 'off'}/${b.armhf ? 'on' : 'off'}` +
-        (b.arm64 ? '' : '   (sudo scripts/setup-host.sh enables it)'),
+      `binfmt (build for arm64/armhf on this machine): ${b.arm64 ? 'on' : 'off'}/${b.armhf ? 'on' : 'off'}` +
+        (b.arm64
+          ? ''
+          : "   (sudo apt-get install qemu-user-static binfmt-support; then 'sudo update-binfmts --enable')"),
     );
   }
   lines.push(`running as root: ${report.root ? 'yes' : 'no (build and flash need sudo)'}`);
   const missing = report.tools.filter((t) => !t.found);
-  lines.push(
-    report.ok
-      ? missing.length
-        ? `all required tools found; ${missing.length} optional missing (sudo scripts/setup-host.sh installs them)`
-        : 'all tools found'
-      : `required tools missing: ${missing
-          .filter((t) => t.required)
-          .map((t) => t.tool)
-          .join(', ')}; run sudo scripts/setup-host.sh`,
-  );
+  const required = missing.filter((t) => t.kind === 'required');
+  const optional = missing.filter((t) => t.kind === 'optional');
+  if (required.length)
+    lines.push(
+      `required tools missing: ${required.map((t) => t.tool).join(', ')}; install them: ${installLine(required)}`,
+    );
+  else lines.push('all required tools found');
+  if (optional.length)
+    lines.push(
+      `${optional.length} optional tool${optional.length === 1 ? '' : 's'} missing (only the commands named need them): ${installLine(optional)}`,
+    );
   return lines.join('\n');
 }

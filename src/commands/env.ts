@@ -4,7 +4,8 @@
 import { UserError } from '../errors.js';
 import { laptopPaths } from '../tls/store.js';
 import { bundleFor, checkHost } from '../tls/bundle.js';
-import { defaultPort } from './connect.js';
+import { dockerEndpoint, resolveHostPort } from '../connect/endpoint.js';
+import { hostToDial, type Lookup } from '../connect/resolve.js';
 
 export type EnvShell = 'sh' | 'fish' | 'powershell';
 
@@ -12,6 +13,7 @@ export interface EnvOptions {
   host: string;
   port?: number;
   shell?: EnvShell;
+  lookup?: Lookup;
 }
 
 export interface DockerEnv {
@@ -49,18 +51,16 @@ export function renderEnv(env: DockerEnv, shell: EnvShell, host: string): string
 }
 
 export async function dockerEnv(opts: EnvOptions): Promise<DockerEnv> {
-  checkHost(opts.host);
-  const port = opts.port ?? defaultPort;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UserError(`--port ${port} is not a TCP port`);
-  const found = await bundleFor(await laptopPaths(), opts.host);
+  const target = resolveHostPort(opts.host, opts.port);
+  checkHost(target.host);
+  const host = await hostToDial(target.host, opts.lookup);
+  const found = await bundleFor(await laptopPaths(), host);
   if (!found)
     throw new UserError(
-      `no client certificate for ${opts.host}; run 'armada connect ${opts.host}' (with --from-card or --ssh for device-CA cards) or 'armada ca init'`,
+      `no client certificate for ${host}; run 'armada connect ${host}' (with --from-card or --ssh for device-CA cards) or 'armada ca init'`,
     );
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    DOCKER_HOST: `tcp://${host}:${port}`,
+    DOCKER_HOST: dockerEndpoint(host, target.port),
     DOCKER_TLS_VERIFY: '1',
     DOCKER_CERT_PATH: found.dir,
   };

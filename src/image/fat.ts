@@ -47,6 +47,32 @@ export async function listFat(v: FatVolume, dir = '/'): Promise<string[]> {
     .map((l) => (l.startsWith('/') ? l : `/${l}`));
 }
 
+/** Pure: free bytes and cluster size from `minfo` and `mdir` output. */
+export function parseFatSpace(
+  minfo: string,
+  mdir: string,
+): { freeBytes: number; clusterBytes: number } | undefined {
+  const sector = /sector size: (\d+) bytes/.exec(minfo)?.[1];
+  const cluster = /cluster size: (\d+) sectors/.exec(minfo)?.[1];
+  // mdir groups digits with spaces ("1 028 096 bytes free").
+  const free = /([\d ]+) bytes free/.exec(mdir)?.[1];
+  if (!sector || !cluster || !free) return undefined;
+  return {
+    freeBytes: Number(free.replace(/ /g, '')),
+    clusterBytes: Number(sector) * Number(cluster),
+  };
+}
+
+/** Free space of the volume, or undefined when mtools cannot say. */
+export async function fatSpace(
+  v: FatVolume,
+): Promise<{ freeBytes: number; clusterBytes: number } | undefined> {
+  const info = await run(['minfo', ['-i', drive(v), '::']], { env, allowFailure: true });
+  const dir = await run(['mdir', ['-i', drive(v), '::/']], { env, allowFailure: true });
+  if (info.exitCode !== 0 || dir.exitCode !== 0) return undefined;
+  return parseFatSpace(info.stdout, dir.stdout);
+}
+
 export async function readFat(v: FatVolume, path: string): Promise<Buffer | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'armada-fat-'));
   try {

@@ -69,9 +69,12 @@ export async function pickNewest(candidates: readonly Candidate[], where: string
       [...warnings, ...unnamedProblems],
     );
   }
-  return {
-    ...best,
-    others: ordered.filter((c) => c !== best.candidate).map((c) => c.label),
-    warnings,
+  // Files of the checked kernel (its config beside its vmlinuz) are not other kernels.
+  const sameKernel = (c: Candidate) => {
+    if (c.version !== undefined) return c.version === best.candidate.version;
+    const read = found.find((t) => t.candidate === c);
+    return read !== undefined && versionOf(read) === versionOf(best);
   };
+  const others = ordered.filter((c) => c !== best.candidate && !sameKernel(c));
+  return { ...best, others: others.map((c) => c.label), warnings };
 }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { userHome } from '../config-dir.js';
 import { certSha256Hex, issueServerCert } from '../tls/certs.js';
@@ -72,7 +72,18 @@ async function readKeys(
   const keys: { source: string; line: string }[] = [];
   for (const file of files) {
     try {
-      const lines = keyLines(await readFile(file, 'utf8'));
+      const text = await readFile(file, 'utf8');
+      // A private key: one problem, and none of its bytes in any message.
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+        problems.push({
+          severity: 'error',
+          path: `--ssh-key ${file}`,
+          message: 'this is a PRIVATE key; it must never go to a card',
+          fix: `give the public key: ${file.endsWith('.pub') ? 'its .pub file' : `${file}.pub`} (or make it with 'ssh-keygen -y -f ${file}')`,
+        });
+        continue;
+      }
+      const lines = keyLines(text);
       if (!lines.length)
         problems.push({
           severity: 'error',
@@ -141,12 +152,17 @@ export async function resolveSettings(
     ({ problem, file }) =>
       `${problem.severity === 'warning' ? 'warning: ' : ''}${formatProblem(problem, file)}`,
   );
-  const errors = found.filter((f) => f.problem.severity === 'error').length;
+  const errorsFound = found.filter((f) => f.problem.severity === 'error');
+  const errors = errorsFound.length;
   if (errors || !merged.ok) {
-    throw new UserError(
-      `${errors} problem${errors === 1 ? '' : 's'} in the seed settings; nothing was written`,
-      lines,
-    );
+    const warnings = found.length - errors;
+    const message =
+      `${errors} problem${errors === 1 ? '' : 's'}` +
+      (warnings ? ` and ${warnings} warning${warnings === 1 ? '' : 's'}` : '') +
+      ' in the seed settings; nothing was written';
+    // Bad flag values are usage errors (exit 2); a bad user-data file is a user error (exit 1).
+    const fromFlags = errorsFound.every((f) => !f.file && f.problem.path.startsWith('--'));
+    throw fromFlags ? new UsageError(message, lines) : new UserError(message, lines);
   }
   return {
     settings: merged.settings,
@@ -169,7 +185,7 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
       `no --hostname given: naming the device${count > 1 ? 's' : ''} '${hostnameFor(settings.hostname, flags.start ?? 1)}'${count > 1 ? ', …' : ''}`,
     );
   }
-  if (settings.wifi)
+  if (settings.wifi?.passphrase !== undefined)
     settings.wifi = {
       ...settings.wifi,
       passphrase: wpaPsk(settings.wifi.passphrase, settings.wifi.ssid),

@@ -23,7 +23,7 @@ export function planSeed(settings: SeedSettings, index: number, certs?: CardCert
   const u = settings.user;
   if (u.password !== undefined)
     throw new InternalError('planSeed got a plain-text password; prepareSeeds hashes it first');
-  if (settings.wifi && !/^[0-9a-f]{64}$/.test(settings.wifi.passphrase))
+  if (settings.wifi?.passphrase !== undefined && !/^[0-9a-f]{64}$/.test(settings.wifi.passphrase))
     throw new InternalError('planSeed got a Wi-Fi passphrase; prepareSeeds derives the PSK first');
   if (settings.tlsMode === 'laptop' && !certs)
     throw new InternalError('laptop-CA mode needs the card’s certificates');

@@ -2,7 +2,7 @@
  * Flags laid over user-data: one validated SeedSettings for the whole run, or every problem.
  * Pure: key files are read, and the zoneinfo lookup is done, by the caller (src/seed/apply.ts).
  */
-import type { Problem, SeedFlags, SeedSettings, WifiSettings } from './types.js';
+import type { Problem, SeedFlags, SeedSettings, SudoMode, WifiSettings } from './types.js';
 import type { UserDataSettings } from './user-data.js';
 import {
   checkCountry,
@@ -21,6 +21,13 @@ import {
 export const defaultUsername = 'armada';
 export const defaultSudo = 'ALL=(ALL) NOPASSWD:ALL';
 
+/** --sudo as the sudoers rule first boot writes ('' = no sudo at all). */
+export const sudoRules: Record<SudoMode, string> = {
+  nopasswd: defaultSudo,
+  password: 'ALL=(ALL) ALL',
+  none: '',
+};
+
 export interface MergeInput {
   flags: SeedFlags;
   /** Lines of the --ssh-key files (or the picked default key), with where they came from. */
@@ -33,6 +40,16 @@ export interface MergeInput {
 
 export type MergeResult =
   { ok: true; settings: SeedSettings; warnings: Problem[] } | { ok: false; problems: Problem[] };
+
+/** Pure: why a login password is weak, or undefined. */
+export function weakPassword(pw: string): string | undefined {
+  if (pw.length < 8) return `${pw.length} character${pw.length === 1 ? '' : 's'}`;
+  if (/^(.)\1*$/.test(pw)) return 'one character repeated';
+  if (/^\d+$/.test(pw) && pw.length < 12) return 'digits only';
+  if (/^(password|passw0rd|raspberry|armada|admin|letmein|qwerty|welcome)\d*$/i.test(pw))
+    return 'a well-known password';
+  return undefined;
+}
 
 export function hostnameFor(template: string, n: number): string {
   return template.replaceAll('{n}', String(n));
@@ -50,12 +67,17 @@ export function mergeSettings(input: MergeInput): MergeResult {
     return !f;
   };
   const ud = input.userData?.settings;
-  const start = flags.start ?? 1;
-  if (!Number.isInteger(start) || start < 0)
+  const given = flags.start ?? 1;
+  const startOk = Number.isInteger(given) && given >= 0;
+  if (!startOk)
     flagProblem('--start', {
-      message: `--start ${start} is not a whole number ≥ 0`,
+      message: Number.isNaN(given)
+        ? '--start is not a number'
+        : `--start ${given} is not a whole number ≥ 0`,
       fix: 'use e.g. --start 1',
     });
+  // A bad --start is one problem: the host name check below goes on with the default.
+  const start = startOk ? given : 1;
   const widestN = start + Math.max(count, 1) - 1;
 
   const hostname = flags.hostname ?? ud?.hostname;
@@ -90,6 +112,21 @@ export function mergeSettings(input: MergeInput): MergeResult {
         message: 'the password is empty',
         fix: 'give a password or leave --password out',
       });
+    else if (weakPassword(flags.password))
+      problems.push({
+        severity: 'warning',
+        path: '--password',
+        message: `the password is weak (${weakPassword(flags.password)}); SSH accepts it from the whole network`,
+        fix: 'use 12 or more characters, or log in with --ssh-key only',
+      });
+  }
+  if (flags.sudo !== undefined) {
+    user.sudo = sudoRules[flags.sudo];
+    if (flags.sudo === 'password' && user.password === undefined && user.passwordHash === undefined)
+      flagProblem('--sudo', {
+        message: 'sudo with a password needs a login password, and none is set',
+        fix: 'add --password (or --password-file), or use --sudo nopasswd or --sudo none',
+      });
   }
   const canLogIn =
     user.sshKeys.length > 0 || user.password !== undefined || user.passwordHash !== undefined;
@@ -100,7 +137,8 @@ export function mergeSettings(input: MergeInput): MergeResult {
       message: `user '${user.name}' has no SSH key and no password, so no login user is created`,
       fix: 'add --ssh-key or --password',
     });
-  if (!canLogIn)
+  // A --ssh-key that failed is its own problem: no "nobody can log in" on top of it.
+  if (!canLogIn && !flags.sshKey?.length)
     problems.push({
       severity: 'warning',
       path: '--ssh-key',
@@ -159,8 +197,14 @@ export function mergeSettings(input: MergeInput): MergeResult {
     ...(timezone !== undefined ? { timezone } : {}),
     ...(locale !== undefined ? { locale } : {}),
     ...(keymap !== undefined ? { keymap } : {}),
-    ...(wifi?.ssid !== undefined && wifi.passphrase !== undefined
-      ? { wifi: { ssid: wifi.ssid, passphrase: wifi.passphrase, country: wifi.country } }
+    ...(wifi?.ssid !== undefined
+      ? {
+          wifi: {
+            ssid: wifi.ssid,
+            ...(wifi.passphrase !== undefined ? { passphrase: wifi.passphrase } : {}),
+            country: wifi.country,
+          },
+        }
       : {}),
     ...(wifi?.country !== undefined ? { wifiCountry: wifi.country } : {}),
     ethernets: ud?.ethernets ?? [],
@@ -187,6 +231,16 @@ function mergeWifi(
   if (flags.wifiCountry !== undefined)
     flagProblem('--wifi-country', checkCountry(flags.wifiCountry));
   // A country alone still sets the radio's regulatory domain: kept, with nothing to join.
+  if (flags.wifiOpen && passphrase !== undefined)
+    flagProblem('--wifi-open', {
+      message: 'an open network has no password, but one was given',
+      fix: 'leave out --wifi-open or the Wi-Fi password',
+    });
+  if (flags.wifiOpen && ssid === undefined)
+    flagProblem('--wifi-open', {
+      message: 'no network name to join',
+      fix: 'add --wifi-ssid <name>',
+    });
   if (ssid === undefined && passphrase === undefined)
     return country === undefined ? undefined : { country: country.toUpperCase() };
   if (ssid === undefined)
@@ -194,16 +248,21 @@ function mergeWifi(
       message: 'a Wi-Fi password was given without a network name',
       fix: 'add --wifi-ssid <name>',
     });
-  if (passphrase === undefined)
+  if (passphrase === undefined && !flags.wifiOpen)
     flagProblem('--wifi-password', {
-      message: `Wi-Fi '${ssid}' has no password (open networks cannot be seeded)`,
-      fix: 'add --wifi-password <passphrase>',
+      message: `Wi-Fi '${ssid}' has no password`,
+      fix: 'add --wifi-password <passphrase>, or --wifi-open for a network without one',
     });
   if (country === undefined)
     flagProblem('--wifi-country', {
       message: "Wi-Fi needs the country it runs in (a Pi's radio stays off without it)",
       fix: 'add --wifi-country <ISO code>, e.g. DE or GB',
     });
-  if (ssid === undefined || passphrase === undefined || country === undefined) return undefined;
-  return { ssid, passphrase, country: country.toUpperCase() };
+  if (ssid === undefined || country === undefined) return undefined;
+  if (passphrase === undefined && !flags.wifiOpen) return undefined;
+  return {
+    ssid,
+    ...(passphrase !== undefined ? { passphrase } : {}),
+    country: country.toUpperCase(),
+  };
 }

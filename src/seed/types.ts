@@ -12,6 +12,8 @@ export interface SeedFlags {
   password?: string;
   wifiSsid?: string;
   wifiPassword?: string;
+  /** The network has no passphrase (no WPA). */
+  wifiOpen?: boolean;
   wifiCountry?: string;
   timezone?: string;
   locale?: string;
@@ -22,11 +24,15 @@ export interface SeedFlags {
   insecureTcp?: boolean;
   /** First value of `{n}` in the hostname template. */
   start?: number;
+  /** The login user's sudo: without password, with it, or none. */
+  sudo?: SudoMode;
   /** Extra subject alternative names for each card's server certificate. */
   san?: string[];
 }
 
 export type TlsMode = 'laptop' | 'device';
+
+export type SudoMode = 'nopasswd' | 'password' | 'none';
 
 /** One validation finding, with where it is and how to fix it. */
 export interface Problem {
@@ -50,8 +56,8 @@ export interface WriteFile {
 
 export interface WifiSettings {
   ssid: string;
-  /** A WPA passphrase (8–63 chars) or an already-derived 64-hex-digit PSK. */
-  passphrase: string;
+  /** A WPA passphrase (8–63 chars) or an already-derived 64-hex-digit PSK; absent: open network. */
+  passphrase?: string;
   country?: string;
 }
 

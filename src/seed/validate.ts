@@ -3,6 +3,7 @@
  * wrong and the fix. Pure: the zoneinfo lookup is passed in.
  */
 import { isoCountries } from './iso-countries.js';
+import { supportedLocales, xkbLayouts } from './locale-names.js';
 
 export interface Finding {
   message: string;
@@ -101,7 +102,8 @@ export function checkSshKey(line: string): Finding | undefined {
   const at = fields.findIndex((f) => keyTypes.has(f));
   if (at < 0)
     return bad(
-      `'${text.slice(0, 24)}…' is not an OpenSSH public key`,
+      // Never quote the line: it may be key material.
+      'the line is not an OpenSSH public key',
       "give a line like 'ssh-ed25519 AAAAC3Nz… you@laptop' (e.g. ~/.ssh/id_ed25519.pub)",
     );
   const type = fields[at];
@@ -152,19 +154,30 @@ export function checkTimezone(
 
 export function checkLocale(value: string): Finding | undefined {
   if (/^(C|POSIX|C\.UTF-8|C\.utf8)$/.test(value)) return undefined;
-  if (/^[a-z]{2,3}(_[A-Z]{2})?(\.(UTF-8|utf8|ISO-8859-\d+|[A-Za-z0-9-]+))?(@[a-z]+)?$/.test(value))
-    return undefined;
-  return bad(
-    `locale '${value}' is not a locale name`,
-    "use a name such as 'en_GB.UTF-8' or 'de_DE.UTF-8'",
-  );
+  const fix = "use a name such as 'en_GB.UTF-8' or 'de_DE.UTF-8' (see /usr/share/i18n/SUPPORTED)";
+  if (!/^[a-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]+)?(@[a-z]+)?$/.test(value))
+    return bad(`locale '${value}' is not a locale name`, fix);
+  // glibc spells the charset either way; SUPPORTED uses UTF-8.
+  const normal = value.replace(/\.utf-?8/i, '.UTF-8');
+  if (!supportedLocales.has(normal)) return bad(`locale '${value}' is unknown`, fix);
+  return undefined;
 }
 
 export function checkKeymap(value: string): Finding | undefined {
-  if (/^[a-z]{2,}([-_][a-z0-9]+)*$/.test(value)) return undefined;
+  const fix = "use an XKB layout such as 'us', 'gb', 'de' or 'fr' (several: 'us,de')";
+  const unknown = value.split(',').filter((l) => !xkbLayouts.has(l));
+  if (!unknown.length) return undefined;
+  const prefix = /^([a-z]{2,})[-_]/.exec(value)?.[1];
+  if (prefix && xkbLayouts.has(prefix))
+    return bad(
+      `'${value}' is a console keymap name, not an XKB layout`,
+      `use '${prefix}' (first boot writes it to /etc/default/keyboard as XKBLAYOUT)`,
+    );
   return bad(
-    `keyboard layout '${value}' is not a layout name`,
-    "use an XKB layout such as 'us', 'gb', 'de' or 'fr'",
+    /^[a-z]{2,}(,[a-z]{2,})*$/.test(value)
+      ? `keyboard layout '${unknown.join(',')}' is unknown`
+      : `keyboard layout '${value}' is not a layout name`,
+    fix,
   );
 }
 

@@ -1,19 +1,37 @@
 /**
  * writeSeed: one card's `armada/` into partition 1 (FAT) of an image file or block device,
  * through mtools' `file@@offset` (no mount, no root for image files), then read back and compared.
- * The files are staged in a private temp dir and copied in one recursive mcopy.
+ * The files are staged in a private temp dir and copied in one recursive mcopy to `armada.new/`
+ * beside the old seed, read back, and only then swapped in by two renames: a full FAT, a pulled
+ * card or a failing write leaves the old seed as it was.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile, utimes } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+  utimes,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CheckFailedError, NotRootError, UserError } from '../errors.js';
 import { run, type Command } from '../exec.js';
 import { onCleanup } from '../cleanup.js';
-import { drive, listFat, mtoolsEnv, type FatVolume } from '../image/fat.js';
+import { drive, fatSpace, listFat, mtoolsEnv, type FatVolume } from '../image/fat.js';
 import { isFatPartition } from '../image/partition-table.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import type { PreparedSeed, SeedFile } from './types.js';
 import { seedDir } from './plan.js';
+import { seedBytesOnFat } from './space.js';
+
+/** Where the new seed is written and checked before it replaces `armada/`. */
+export const newSeedDir = `${seedDir}.new`;
+/** Where the old seed waits between the two renames. */
+export const oldSeedDir = `${seedDir}.old`;
 
 export function deltreeCommand(v: FatVolume, dir: string): Command {
   return ['mdeltree', ['-i', drive(v), `::/${dir}`]];
@@ -22,6 +40,10 @@ export function deltreeCommand(v: FatVolume, dir: string): Command {
 export function copyTreeInCommand(v: FatVolume, localDir: string): Command {
   // -s recursive, -o overwrite, -m keep our mtimes, -Q stop at the first error.
   return ['mcopy', ['-s', '-o', '-m', '-Q', '-i', drive(v), localDir, '::/']];
+}
+
+export function renameCommand(v: FatVolume, from: string, to: string): Command {
+  return ['mren', ['-i', drive(v), `::/${from}`, `::/${to}`]];
 }
 
 export function copyTreeOutCommand(v: FatVolume, dir: string, localDir: string): Command {
@@ -40,21 +62,48 @@ export async function seedVolume(target: string): Promise<FatVolume> {
   return { path: target, offsetBytes: p1.offsetBytes };
 }
 
-async function assertWritable(target: string): Promise<void> {
+/**
+ * The target exists and this process can write it, checked by opening it for writing (the real
+ * test: modes, root, read-only mounts, immutable files, a card's lock switch). Called before
+ * anything is created (a CA, a temp dir), so a refusal leaves everything as it was.
+ */
+export async function assertWritable(target: string): Promise<void> {
   const s = await stat(target).catch(() => undefined);
   if (!s)
     throw new UserError(
       `${target} does not exist; give an image file or a card's device (see 'lsblk')`,
     );
-  if (s.isBlockDevice() && process.getuid?.() !== 0)
-    throw new NotRootError(`writing the seed to ${target}`);
+  if (s.isDirectory())
+    throw new UserError(
+      `${target} is a directory; give an image file (.img) or a card's device (/dev/sdX)`,
+    );
   if (!s.isBlockDevice() && !s.isFile())
     throw new UserError(`${target} is neither an image file nor a block device`);
+  try {
+    await (await open(target, 'r+')).close();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      if (s.isBlockDevice() && process.getuid?.() !== 0)
+        throw new NotRootError(`writing the seed to ${target}`);
+      throw new UserError(
+        `cannot write ${target}: permission denied (owner uid ${s.uid}, mode ${(s.mode & 0o777).toString(8)}${code === 'EPERM' ? ', or immutable' : ''}); ` +
+          `make it writable ('chmod u+w ${target}') or run as its owner; nothing was changed`,
+      );
+    }
+    if (code === 'EROFS')
+      throw new UserError(
+        `cannot write ${target}: it is on a read-only file system${s.isBlockDevice() ? " (is the card's lock switch on?)" : ''}; nothing was changed`,
+      );
+    throw error;
+  }
 }
 
+/** Stages files under `<root>/<dir>/…` (their `armada/` prefix replaced by `dir`). */
 async function stage(
   files: readonly SeedFile[],
   mtime: Date,
+  dir: string,
 ): Promise<{ root: string; remove: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'armada-seed-'));
   await chmod(root, 0o700);
@@ -63,7 +112,7 @@ async function stage(
     for (const f of files) {
       if (!f.path.startsWith(`${seedDir}/`) || f.path.split('/').includes('..'))
         throw new UserError(`refusing to write ${f.path} outside ${seedDir}/`);
-      const local = join(root, f.path);
+      const local = join(root, dir, f.path.slice(seedDir.length + 1));
       await mkdir(dirname(local), { recursive: true, mode: 0o700 });
       await writeFile(local, f.content, { mode: 0o600 });
       await utimes(local, mtime, mtime);
@@ -92,22 +141,58 @@ async function dropCache(target: string): Promise<void> {
   }
 }
 
+/** Refuse before writing when the FAT cannot hold the new seed beside the old one. */
+async function checkSpace(target: string, v: FatVolume, files: readonly SeedFile[]): Promise<void> {
+  const space = await fatSpace(v);
+  if (!space) return; // mtools could not say: the copy itself still stops at the first error
+  const needed = seedBytesOnFat(files, space.clusterBytes);
+  if (needed > space.freeBytes)
+    throw new UserError(
+      `the boot partition of ${target} has ${Math.floor(space.freeBytes / 1024)} KiB free but the seed needs ${Math.ceil(needed / 1024)} KiB; ` +
+        'delete files you do not need from it (e.g. unused *.dtb or overlays) and run it again; nothing was changed',
+    );
+}
+
+async function deltree(v: FatVolume, dir: string): Promise<void> {
+  await run(deltreeCommand(v, dir), { env: mtoolsEnv, allowFailure: true });
+  const leftover = await listFat(v, `/${dir}`);
+  if (leftover.length)
+    throw new CheckFailedError(
+      `could not remove ${dir}/ from ${v.path} (${leftover[0]} is still there)`,
+    );
+}
+
 export async function writeSeed(target: string, seed: PreparedSeed): Promise<void> {
   await assertWritable(target);
   const v = await seedVolume(target);
-  const staged = await stage(seed.files, new Date());
+  // Leftovers of a run that stopped half-way: a complete armada.new/ without armada/ was
+  // stopped between the renames and is the newest seed; otherwise armada/ is the live one.
+  const live = (await listFat(v, `/${seedDir}`)).length > 0;
+  if (!live && (await listFat(v, `/${oldSeedDir}`)).length)
+    await run(renameCommand(v, oldSeedDir, seedDir), { env: mtoolsEnv });
+  await deltree(v, newSeedDir);
+  await deltree(v, oldSeedDir);
+  await checkSpace(target, v, seed.files);
+  const staged = await stage(seed.files, new Date(), newSeedDir);
   try {
-    // Replace, never merge: files of an earlier seed (old keys, another user's runcmd) must go.
-    await run(deltreeCommand(v, seedDir), { env: mtoolsEnv, allowFailure: true });
-    const leftover = await listFat(v, `/${seedDir}`);
-    if (leftover.length)
-      throw new CheckFailedError(
-        `could not remove the old seed from ${target} (${leftover[0]} is still there)`,
-      );
-    await run(copyTreeInCommand(v, join(staged.root, seedDir)), {
+    const copy = await run(copyTreeInCommand(v, join(staged.root, newSeedDir)), {
       env: mtoolsEnv,
       timeoutMs: 120_000,
+      allowFailure: true,
     });
+    if (copy.exitCode !== 0) {
+      await deltree(v, newSeedDir);
+      throw new UserError(
+        `could not write the seed to ${target}: ${copy.stderr.trim().split('\n').pop() ?? `mcopy exit ${copy.exitCode}`}; the old seed is unchanged`,
+      );
+    }
+    await dropCache(target);
+    await verifySeed(v, seed.files, newSeedDir);
+    // Replace, never merge: files of an earlier seed (old keys, another user's runcmd) must go.
+    if ((await listFat(v, `/${seedDir}`)).length)
+      await run(renameCommand(v, seedDir, oldSeedDir), { env: mtoolsEnv });
+    await run(renameCommand(v, newSeedDir, seedDir), { env: mtoolsEnv });
+    await deltree(v, oldSeedDir);
     await dropCache(target);
     await verifySeed(v, seed.files);
   } finally {
@@ -116,13 +201,19 @@ export async function writeSeed(target: string, seed: PreparedSeed): Promise<voi
 }
 
 /** Read every file back and compare; the listing must hold exactly the planned files. */
-export async function verifySeed(v: FatVolume, files: readonly SeedFile[]): Promise<void> {
+export async function verifySeed(
+  v: FatVolume,
+  files: readonly SeedFile[],
+  dir: string = seedDir,
+): Promise<void> {
   const back = await mkdtemp(join(tmpdir(), 'armada-seed-check-'));
   const remove = onCleanup(`remove ${back}`, () => rm(back, { recursive: true, force: true }));
+  // Files are planned as armada/…; read back from dir/… on the FAT.
+  const onFat = (path: string) => `${dir}${path.slice(seedDir.length)}`;
   try {
-    await run(copyTreeOutCommand(v, seedDir, back), { env: mtoolsEnv, timeoutMs: 120_000 });
+    await run(copyTreeOutCommand(v, dir, back), { env: mtoolsEnv, timeoutMs: 120_000 });
     for (const f of files) {
-      const got = await readFile(join(back, f.path)).catch(() => undefined);
+      const got = await readFile(join(back, onFat(f.path))).catch(() => undefined);
       if (!got)
         throw new CheckFailedError(
           `read-back: ${f.path} is missing on ${v.path}; the card or reader may be failing`,
@@ -132,12 +223,12 @@ export async function verifySeed(v: FatVolume, files: readonly SeedFile[]): Prom
           `read-back: ${f.path} on ${v.path} differs from what was written; the card or reader may be failing`,
         );
     }
-    const listed = (await listFat(v, `/${seedDir}`)).map((p) =>
+    const listed = (await listFat(v, `/${dir}`)).map((p) =>
       p.replace(/^\//, '').replace(/\/$/, ''),
     );
-    const expected = new Set(files.map((f) => f.path));
+    const expected = new Set(files.map((f) => onFat(f.path)));
     const extra = listed.filter(
-      (p) => !expected.has(p) && !files.some((f) => f.path.startsWith(`${p}/`)),
+      (p) => !expected.has(p) && !files.some((f) => onFat(f.path).startsWith(`${p}/`)),
     );
     if (extra.length)
       throw new CheckFailedError(`read-back: unexpected ${extra.join(', ')} on ${v.path}`);

@@ -6,7 +6,8 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { isIP } from 'node:net';
+import { UsageError } from '../errors.js';
 import { bundlePaths, makeUserDir, type ConfigPaths } from '../config-dir.js';
 import { isIssuedBy } from './certs.js';
 import { writeFileAtomic } from './store.js';
@@ -24,9 +25,10 @@ export function hostDir(paths: ConfigPaths, host: string): string {
 
 /** Host names and addresses only: no scheme, port, path or option-looking value. */
 export function checkHost(host: string): void {
+  if (isIP(host)) return;
   if (!/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/.test(host) || host.includes('..')) {
-    throw new UserError(
-      `'${host}' is not a host name or address; give e.g. pi-1.local or 192.168.1.20 (no tcp://, no :port — use --port)`,
+    throw new UsageError(
+      `'${host}' is not a host name or address; give e.g. pi-1.local, pi-1.local:2376, 192.168.1.20 or [fe80::1]:2376`,
     );
   }
 }

@@ -163,8 +163,8 @@ export interface CertInfo {
   serialNumber: string;
   notBefore: string;
   notAfter: string;
+  /** Lower-case hex, the one fingerprint format armada prints (configure, console, discover). */
   sha256: string;
-  sha1: string;
   subjectAltNames: string[];
   extendedKeyUsage: string[];
   isCa: boolean;
@@ -179,8 +179,7 @@ export function describeCert(pem: string): CertInfo {
     serialNumber: c.serialNumber.toLowerCase(),
     notBefore: new Date(c.validFrom).toISOString(),
     notAfter: new Date(c.validTo).toISOString(),
-    sha256: c.fingerprint256,
-    sha1: c.fingerprint,
+    sha256: certSha256Hex(pem),
     subjectAltNames: c.subjectAltName ? c.subjectAltName.split(', ') : [],
     extendedKeyUsage: c.keyUsage ?? [],
     isCa: c.ca,

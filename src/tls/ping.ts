@@ -61,7 +61,9 @@ export function explainPingError(
     return fail(
       'tls',
       `TLS: the device's certificate is not valid for '${host}'` +
-        (isIP(host) ? '; connect by its name (<hostname>.local) instead of its address' : ''),
+        (isIP(host)
+          ? `; connect by its name (<hostname>.local), or seed the card with --san ${host} to connect by address`
+          : `; seed the card with --san ${host} to add that name`),
     );
   const tlsLike =
     /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO$)/.test(code) ||
@@ -77,13 +79,21 @@ export function explainPingError(
 }
 
 function tlsReason(code: string, message: string): string {
+  if (
+    /WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i.test(
+      code + message,
+    )
+  )
+    return "the port does not speak TLS (a plain HTTP or Docker port 2375?); armada's Docker TLS port is 2376";
   if (/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN/i.test(code + message))
     return `the device rejected this laptop's client certificate (${code || message}); it was seeded with another CA`;
   if (/UNABLE_TO_VERIFY|SELF_SIGNED|UNABLE_TO_GET_ISSUER/i.test(code))
     return `the device's certificate is not signed by the CA armada holds for it (${code})`;
   if (/CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/.test(code))
     return `certificate validity (${code}); check the clocks of the device and this laptop`;
-  return `${code ? `${code}: ` : ''}${message}`;
+  // OpenSSL's text ("808C…:error:0A00010B:SSL routines:…") means nothing to a user: keep its reason.
+  const short = /:SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? message;
+  return `${code ? `${code}: ` : ''}${short}`;
 }
 
 export function pingDocker(t: PingTarget): Promise<PingResult> {

@@ -14,6 +14,7 @@ import {
   configPaths,
   giveToUser,
   makeUserDir,
+  unwritableConfigDir,
   type ConfigPaths,
 } from '../config-dir.js';
 import {
@@ -39,7 +40,7 @@ export async function writeFileAtomic(
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
-    throw error;
+    throw (await unwritableConfigDir(dirname(path), error)) ?? error;
   }
 }
 

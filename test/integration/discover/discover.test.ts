@@ -17,7 +17,7 @@ import { certSha256Hex, createCa, issueClientCert, loadIssuer } from '../../../s
 import { hostDir, writeBundle } from '../../../src/tls/bundle.js';
 import { readFileSync } from 'node:fs';
 import { rootOnlyReason, suiteTempDir } from '../../helpers/tmp.js';
-import type { DiscoveredHost } from '../../../src/commands/discover.js';
+import type { DiscoveredHost } from '../../../src/discover/records.js';
 
 const execFileAsync = promisify(execFile);
 const has = (tool: string) => {

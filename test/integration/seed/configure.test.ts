@@ -4,16 +4,18 @@
  * After each run fsck.vfat must be clean and every file must read back.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { configureTarget } from '../../../src/commands/configure.js';
-import { listFat, readFat } from '../../../src/image/fat.js';
+import { fatSpace, listFat, readFat, writeFat } from '../../../src/image/fat.js';
 import { parseSeedEnv } from '../../../src/seed/seed-env.js';
 import { verifySeed } from '../../../src/seed/write.js';
 import { isIssuedBy, describeCert } from '../../../src/tls/certs.js';
 import { CheckFailedError, UserError } from '../../../src/errors.js';
 import { makeCard } from '../../helpers/loop.js';
+import { armada } from '../../helpers/cli.js';
 import { rootOnlyReason, suiteTempDir } from '../../helpers/tmp.js';
 
 const sector = 512;
@@ -301,5 +303,137 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
     );
     await expect(verifySeed(fat(img), changed)).rejects.toThrow(CheckFailedError);
     await expect(verifySeed(fat(img), files.slice(1))).rejects.toThrow(/unexpected/);
+  });
+
+  test('a nearly full FAT: refused before writing, the old seed stays whole', async () => {
+    const img = join(dir, 'full.img');
+    await makeImage(img, { armada: true });
+    await configureTarget({ target: img, seed: { hostname: 'old', sshKey: [keyFile] } });
+    const before = (await listFat(fat(img), '/armada')).sort();
+    const space = (await fatSpace(fat(img)))!;
+    // Leave less than the new seed needs beside the old one.
+    await writeFat(fat(img), '/filler.bin', Buffer.alloc(space.freeBytes - 4 * space.clusterBytes));
+    const userData = join(dir, 'big-user-data.yaml');
+    await writeFile(
+      userData,
+      `#cloud-config\nwrite_files:\n  - {path: /etc/big, content: "${'x'.repeat(20_000)}"}\n`,
+    );
+    await expect(
+      configureTarget({
+        target: img,
+        seed: { hostname: 'new', sshKey: [keyFile], userData },
+      }),
+    ).rejects.toThrow(/KiB free but the seed needs .*nothing was changed/);
+    expect((await listFat(fat(img), '/armada')).sort()).toEqual(before);
+    expect(await listFat(fat(img), '/armada.new')).toEqual([]);
+    expect(parseSeedEnv((await readFat(fat(img), '/armada/seed.env'))!.toString()).HOSTNAME).toBe(
+      'old',
+    );
+    expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
+  });
+
+  test('a seed stopped between its two renames is recovered by the next run', async () => {
+    const img = join(dir, 'swap.img');
+    await makeImage(img, { armada: true });
+    await configureTarget({ target: img, seed: { hostname: 'one', sshKey: [keyFile] } });
+    sh('mren', ['-i', `${img}@@${p1Start * sector}`, '::/armada', '::/armada.old']);
+    await configureTarget({ target: img, seed: { hostname: 'two', sshKey: [keyFile] } });
+    expect(await listFat(fat(img), '/armada.old')).toEqual([]);
+    expect(parseSeedEnv((await readFat(fat(img), '/armada/seed.env'))!.toString()).HOSTNAME).toBe(
+      'two',
+    );
+  });
+
+  test('a GPT image whose FAT has the basic-data type is seeded', async () => {
+    const img = join(dir, 'gpt.img');
+    await makeImage(img, { armada: true });
+    // Same partitions, GPT instead of MBR: sfdisk rewrites only the table.
+    sh(
+      'sfdisk',
+      ['-q', '--wipe', 'never', img],
+      `label: gpt\nstart=${p1Start}, size=${p1Sectors}, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\nstart=${p2Start}, size=${imageBytes / sector - p2Start - 2048}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n`,
+    );
+    const r = await configureTarget({ target: img, seed: { hostname: 'g', sshKey: [keyFile] } });
+    expect(r.hostname).toBe('g');
+    expect(await listFat(fat(img), '/armada')).toContain('/armada/seed.env');
+  });
+
+  test('a directory or a compressed image is named for what it is, with what to do', async () => {
+    await expect(configureTarget({ target: dir, seed: {} })).rejects.toThrow(
+      /is a directory; give an image file/,
+    );
+    const img = join(dir, 'packed.img');
+    await makeImage(img, { armada: true });
+    sh('xz', ['-0', '-k', '-T1', img]);
+    await expect(configureTarget({ target: `${img}.xz`, seed: {} })).rejects.toThrow(
+      /is xz-compressed; .*decompress it first \(xz -dk .*armada flash/,
+    );
+  });
+
+  describe('as a user without the rights', () => {
+    // A directory nobody can enter, holding what the unprivileged runs need.
+    const open = join(dir, 'open');
+    beforeAll(async () => {
+      await mkdir(open, { recursive: true });
+      sh('chmod', ['0755', dir, open]);
+    });
+
+    test('a card device: needs root, said as such; nothing created', async () => {
+      const img = join(open, 'for-nobody-card.img');
+      await makeImage(img, { armada: true });
+      const card = await makeCard(join(dir, 'nobody-card.bin'), imageBytes);
+      try {
+        sh('dd', [`if=${img}`, `of=${card.device}`, 'bs=4M', 'conv=fsync', 'status=none']);
+        const config = join(open, 'cfg-card');
+        sh('mkdir', ['-p', join(open, 'home')]);
+        sh('chown', ['nobody', join(open, 'home')]);
+        for (const args of [
+          ['configure', card.device, '--hostname', 'n', '--tls', 'device', '--ssh-key', keyFile],
+          ['connect', 'pi-1.local', '--from-card', card.device],
+        ]) {
+          const r = await armada(args, { asNobody: true, env: { ARMADA_CONFIG_DIR: config } });
+          expect(r.code, r.stderr).toBe(1);
+          expect(r.stderr).toMatch(/cannot read \/dev\/loop\d+: permission denied .*sudo/);
+          expect(r.stderr).not.toMatch(/no partition table/);
+        }
+        expect(existsSync(config)).toBe(false);
+      } finally {
+        execFileSync('losetup', ['-d', card.device]);
+      }
+    });
+
+    test('a read-only image: the real cause and fix, no CA made, no success printed', async () => {
+      const img = join(open, 'read-only.img');
+      await makeImage(img, { armada: true });
+      sh('chmod', ['0444', img]);
+      const before = await readFile(img);
+      const config = join(open, 'cfg-ro');
+      const r = await armada(['configure', img, '--hostname', 'ro', '--ssh-key', keyFile], {
+        asNobody: true,
+        env: { ARMADA_CONFIG_DIR: config },
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/cannot write .*read-only\.img: permission denied .*chmod u\+w/);
+      expect(r.stderr).not.toMatch(/seed is written|mcopy/);
+      expect(existsSync(config)).toBe(false);
+      expect((await readFile(img)).equals(before)).toBe(true);
+    });
+
+    test('an unwritable config dir: which directory, and chown or ARMADA_CONFIG_DIR', async () => {
+      const img = join(open, 'writable.img');
+      await makeImage(img, { armada: true });
+      sh('chown', ['nobody', img]);
+      const config = join(open, 'root-owned', 'armada');
+      sh('mkdir', ['-p', config]);
+      const r = await armada(['configure', img, '--hostname', 'rw', '--ssh-key', keyFile], {
+        asNobody: true,
+        env: { ARMADA_CONFIG_DIR: config },
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /cannot write armada's config dir .*root-owned\/armada.*chown.*ARMADA_CONFIG_DIR/,
+      );
+      expect(r.stderr).not.toMatch(/run it again with sudo/);
+    });
   });
 });

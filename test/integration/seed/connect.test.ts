@@ -8,10 +8,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttps, type Server } from 'node:https';
+import { createServer as createHttp } from 'node:http';
 import { createServer as createTcp, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectHost } from '../../../src/commands/connect.js';
+import { connectHost } from '../../../src/connect/connect.js';
 import { dockerEnv, renderEnv } from '../../../src/commands/env.js';
 import {
   createCa,
@@ -23,7 +24,7 @@ import {
 import { initCa, laptopPaths } from '../../../src/tls/store.js';
 import { hostDir, writeBundle } from '../../../src/tls/bundle.js';
 import { writeFat } from '../../../src/image/fat.js';
-import { UserError } from '../../../src/errors.js';
+import { UsageError } from '../../../src/errors.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 
 const execFileAsync = promisify(execFile);
@@ -208,6 +209,58 @@ describe('armada connect and env, laptop-CA mode', () => {
     });
   });
 
+  test('host:port is a host and a port; the context is named after the host', async () => {
+    const r = await connectHost({ host: `127.0.0.1:${port}` });
+    expect(r).toMatchObject({ host: '127.0.0.1', port, endpoint: `tcp://127.0.0.1:${port}` });
+    expect(r.ping.ready).toBe(true);
+    if (hasDocker) expect(r.context).toMatchObject({ name: '127.0.0.1', created: true });
+    const env = await dockerEnv({ host: `localhost:${port}` });
+    expect(env.DOCKER_HOST).toBe(`tcp://localhost:${port}`);
+    expect((await dockerEnv({ host: '[::1]:2400' })).DOCKER_HOST).toBe('tcp://[::1]:2400');
+  });
+
+  test.skipIf(!hasDocker)(
+    'a context armada did not make is kept unless --force; a one-letter host gets a valid name',
+    async () => {
+      execFileSync('docker', ['context', 'create', 'mine', '--docker', 'host=tcp://10.9.9.9:1']);
+      await expect(connectHost({ host: '127.0.0.1', port, name: 'mine' })).rejects.toThrow(
+        /armada did not make it.*--force/,
+      );
+      const inspect = (n: string) =>
+        JSON.parse(execFileSync('docker', ['context', 'inspect', n], { encoding: 'utf8' })) as {
+          Endpoints: { docker: { Host: string } };
+        }[];
+      expect(inspect('mine')[0].Endpoints.docker.Host).toBe('tcp://10.9.9.9:1');
+      const forced = await connectHost({ host: '127.0.0.1', port, name: 'mine', force: true });
+      expect(forced.context).toMatchObject({ created: true, replaced: true });
+      expect(inspect('mine')[0].Endpoints.docker.Host).toBe(`tcp://127.0.0.1:${port}`);
+      // 'x' alone is not a docker context name (two characters at least).
+      const x = await connectHost({
+        host: 'x.local',
+        port,
+        lookup: () => Promise.resolve({}),
+        timeoutMs: 300,
+      });
+      expect(x.context).toMatchObject({ name: 'armada-x', created: false });
+    },
+  );
+
+  test('a port that does not speak TLS is named as such, no OpenSSL text', async () => {
+    const plain = createHttp((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const r = await connectHost({
+      host: '127.0.0.1',
+      port: (plain.address() as AddressInfo).port,
+      name: 'armada-plain',
+    });
+    plain.close();
+    expect(r.ping).toMatchObject({ ready: false, reason: 'tls' });
+    if (!r.ping.ready) {
+      expect(r.ping.message).toMatch(/does not speak TLS/);
+      expect(r.ping.message).not.toMatch(/SSL routines/);
+    }
+  });
+
   test('refused and timeout are told apart', async () => {
     const closed = createTcp();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -216,6 +269,11 @@ describe('armada connect and env, laptop-CA mode', () => {
     expect(
       (await connectHost({ host: '127.0.0.1', port: closedPort, name: 'armada-closed' })).ping,
     ).toMatchObject({ ready: false, reason: 'refused' });
+    // No context is left behind for an endpoint that never answered.
+    if (hasDocker)
+      expect(() =>
+        execFileSync('docker', ['context', 'inspect', 'armada-closed'], { stdio: 'ignore' }),
+      ).toThrow();
 
     const silent = createTcp(() => undefined); // accepts, never speaks TLS
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -231,9 +289,24 @@ describe('armada connect and env, laptop-CA mode', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  test('a bare name that resolves neither as given nor with .local says both', async () => {
+    const r = await connectHost({
+      host: 'armada-nosuchhost',
+      port,
+      lookup: () => Promise.reject(new Error('ENOTFOUND')),
+      timeoutMs: 3000,
+    });
+    expect(r.ping).toMatchObject({ ready: false, reason: 'dns' });
+    if (!r.ping.ready)
+      expect(r.ping.message).toMatch(/armada-nosuchhost nor armada-nosuchhost\.local .*mDNS/);
+  });
+
   test('bad input is refused with the fix', async () => {
-    await expect(connectHost({ host: 'tcp://pi:2376' })).rejects.toThrow(UserError);
-    await expect(connectHost({ host: 'pi', port: 70000 })).rejects.toThrow(/not a TCP port/);
+    await expect(connectHost({ host: 'pi/x' })).rejects.toThrow(UsageError);
+    await expect(connectHost({ host: 'pi', port: 70000 })).rejects.toThrow(UsageError);
+    await expect(connectHost({ host: 'pi:2400', port: 2376 })).rejects.toThrow(
+      /give the port once/,
+    );
     await expect(connectHost({ host: 'pi', fromCard: 'x', ssh: 'a@b' })).rejects.toThrow(/either/);
     await expect(connectHost({ host: 'pi', ssh: '-oProxyCommand=evil' })).rejects.toThrow(
       /not user@host/,

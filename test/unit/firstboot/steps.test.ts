@@ -167,7 +167,13 @@ describe('status.json', () => {
       `INSECURE=1; LOGIN_USER=pirate; connect_text pi-4 device ab12 cd34`,
     ).stdout;
     expect(text).toContain('DOCKER_HOST=tcp://pi-4.local:2376 DOCKER_TLS_VERIFY=1');
-    expect(text).toContain('armada connect pi-4');
+    expect(text).toContain('Connect       armada connect pi-4.local --ssh pirate@pi-4.local ');
+    expect(runLib(script, `INSECURE=0; connect_text pi-4 device ab12 cd34`).stdout).toContain(
+      'armada connect pi-4.local --from-card <this card> ',
+    );
+    expect(runLib(script, `INSECURE=0; connect_text pi-4 laptop ab12 cd34`).stdout).toContain(
+      'Connect       armada connect pi-4.local    (on your laptop)',
+    );
     expect(text).toContain('armada/client/ on the boot partition, ~pirate/.docker/');
     expect(text).toContain('Server cert   SHA-256 ab12');
     expect(text).toContain('tcp://pi-4.local:2375 is open WITHOUT TLS');

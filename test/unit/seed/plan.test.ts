@@ -43,7 +43,8 @@ function settingsFor(input: Partial<MergeInput>, fixture?: string): SeedSettings
     s.user.passwordHash = hash;
     delete s.user.password;
   }
-  if (s.wifi) s.wifi = { ...s.wifi, passphrase: wpaPsk(s.wifi.passphrase, s.wifi.ssid) };
+  if (s.wifi?.passphrase !== undefined)
+    s.wifi = { ...s.wifi, passphrase: wpaPsk(s.wifi.passphrase, s.wifi.ssid) };
   return s;
 }
 

@@ -143,3 +143,72 @@ describe('mergeSettings', () => {
     );
   });
 });
+
+describe('one problem per mistake', () => {
+  test('--start 1.5 and --start abc are one problem each, no NaN, no hostname follow-on', () => {
+    for (const start of [1.5, NaN, -2]) {
+      const ps = errors({ flags: { start, hostname: 'pi-{n}' }, count: 2 });
+      expect(ps.map((p) => p.path)).toEqual(['--start']);
+      expect(ps[0].message).not.toMatch(/NaN/);
+    }
+    expect(errors({ flags: { start: NaN } })[0].message).toBe('--start is not a number');
+  });
+
+  test('--locale and --keymap must name something that exists', () => {
+    expect(errors({ flags: { locale: 'en_GB.UTF-8', keymap: 'gb' } })).toEqual([]);
+    expect(errors({ flags: { locale: 'de_DE.utf8', keymap: 'us,de' } })).toEqual([]);
+    expect(errors({ flags: { locale: 'xx_YY.UTF-8' } })[0].message).toMatch(/unknown/);
+    expect(errors({ flags: { keymap: 'qq' } })[0].message).toBe("keyboard layout 'qq' is unknown");
+    expect(errors({ flags: { keymap: 'us,zz' } })[0].message).toMatch(/'zz' is unknown/);
+  });
+
+  test('a weak --password is accepted with a warning that says why', () => {
+    const w = (password: string) =>
+      merged({ flags: { password } }).warnings.find((p) => p.path === '--password')?.message;
+    expect(w('x')).toMatch(/weak \(1 character\)/);
+    expect(w('raspberry')).toMatch(/well-known/);
+    expect(w('12345678')).toMatch(/digits only/);
+    expect(w('correct horse battery')).toBeUndefined();
+  });
+});
+
+describe('open Wi-Fi and --sudo', () => {
+  test('--wifi-open joins a network without a passphrase; contradictions are problems', async () => {
+    const { planSeed } = await import('../../../src/seed/plan.js');
+    const { parseSeedEnv } = await import('../../../src/seed/seed-env.js');
+    const s = merged({
+      flags: { wifiSsid: 'Cafe', wifiOpen: true, wifiCountry: 'de', tls: 'device' },
+    }).settings;
+    expect(s.wifi).toEqual({ ssid: 'Cafe', country: 'DE' });
+    const env = parseSeedEnv(String(planSeed(s, 1)[0].content));
+    expect(env).toMatchObject({ WIFI_SSID: 'Cafe', WIFI_COUNTRY: 'DE' });
+    expect(env.WIFI_PSK).toBeUndefined();
+    expect(
+      errors({
+        flags: { wifiSsid: 'Cafe', wifiOpen: true, wifiPassword: 'password1', wifiCountry: 'DE' },
+      }).map((p) => p.path),
+    ).toEqual(['--wifi-open']);
+    expect(errors({ flags: { wifiSsid: 'Cafe', wifiCountry: 'DE' } })[0].fix).toMatch(
+      /--wifi-open/,
+    );
+  });
+
+  test('--sudo nopasswd|password|none become the sudoers rule first boot writes', async () => {
+    const { planSeed } = await import('../../../src/seed/plan.js');
+    const { parseSeedEnv } = await import('../../../src/seed/seed-env.js');
+    const sudoOf = (sudo: 'nopasswd' | 'password' | 'none') => {
+      const s = merged({
+        flags: { sudo, password: 'long enough pw', tls: 'device' },
+      }).settings;
+      s.user = { ...s.user, passwordHash: '$6$salt$' + 'x'.repeat(86) };
+      delete s.user.password;
+      return parseSeedEnv(String(planSeed(s, 1)[0].content)).USER_SUDO;
+    };
+    expect(sudoOf('nopasswd')).toBe('ALL=(ALL) NOPASSWD:ALL');
+    expect(sudoOf('password')).toBe('ALL=(ALL) ALL');
+    expect(sudoOf('none')).toBe('');
+    expect(
+      errors({ flags: { sudo: 'password', sshKey: ['k'] }, sshKeys: [] }).map((p) => p.path),
+    ).toEqual(['--sudo']);
+  });
+});

@@ -97,9 +97,11 @@ describe('other values', () => {
     for (const l of ['en_GB.UTF-8', 'de_DE.utf8', 'C.UTF-8', 'POSIX', 'sr_RS@latin'])
       expect(checkLocale(l)).toBeUndefined();
     for (const l of ['english', 'en-GB', 'en_GB.UTF-8 x']) expect(checkLocale(l)).toBeDefined();
-    for (const k of ['de', 'us', 'gb', 'de-latin1', 'dvorak'])
-      expect(checkKeymap(k)).toBeUndefined();
-    for (const k of ['DE', 'd', 'de latin1']) expect(checkKeymap(k)).toBeDefined();
+    for (const k of ['de', 'us', 'gb', 'us,de']) expect(checkKeymap(k)).toBeUndefined();
+    // Console keymap names are not XKB layouts: XKBLAYOUT='de-latin1' would break the keyboard.
+    expect(checkKeymap('de-latin1')?.fix).toMatch(/use 'de'/);
+    for (const k of ['DE', 'd', 'de latin1', 'dvorak', 'qq']) expect(checkKeymap(k)).toBeDefined();
+    expect(checkLocale('xx_YY.UTF-8')?.message).toMatch(/unknown/);
     for (const c of ['DE', 'gb', 'US', 'NO']) expect(checkCountry(c)).toBeUndefined();
     expect(checkCountry('UK')?.fix).toMatch(/GB/);
     for (const c of ['XX', 'DEU', 'E', '']) expect(checkCountry(c)).toBeDefined();

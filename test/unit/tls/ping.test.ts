@@ -31,6 +31,32 @@ describe('explainPingError', () => {
       'tls',
       /rejected this laptop's client certificate/,
     ],
+    [
+      {
+        code: 'EPROTO',
+        message:
+          'write EPROTO 808CC9026D7F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:',
+      },
+      'pi.local',
+      'tls',
+      /^TLS failure talking to pi\.local:2376: the port does not speak TLS \(a plain HTTP or Docker port 2375\?\); armada's Docker TLS port is 2376$/,
+    ],
+    [
+      {
+        code: 'EPROTO',
+        message:
+          'write EPROTO 1:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:x.c:1:',
+      },
+      'pi.local',
+      'tls',
+      /^TLS failure talking to pi\.local:2376: EPROTO: sslv3 alert handshake failure$/,
+    ],
+    [
+      { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: 'altnames' },
+      '10.0.0.7',
+      'tls',
+      /--san 10\.0\.0\.7/,
+    ],
     [{ code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' }, 'pi.local', 'tls', /clocks/],
     [
       { code: 'ECONNRESET', message: 'socket hang up' },

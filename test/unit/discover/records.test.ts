@@ -1,10 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  mergeHosts,
-  toDiscoveredHost,
-  formatDiscover,
-  type ServiceRecord,
-} from '../../../src/commands/discover.js';
+import { mergeHosts, toDiscoveredHost, type ServiceRecord } from '../../../src/discover/records.js';
+import { formatDiscover } from '../../../src/commands/discover.js';
 import { hostAliases } from '../../../src/tls/bundle.js';
 
 const sha = 'ab'.repeat(32);
