@@ -1,6 +1,61 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/*
+ * Layer rules (docs/architecture.md). They match import specifiers, not resolved files: our
+ * imports are relative `.js` paths to `.ts` sources, and a resolver-based rule silently skips an
+ * import it cannot resolve, which would make the rule unable to fail.
+ *
+ * Flat config replaces (does not merge) a rule's options when two blocks set it for one file, so
+ * each block below lists every restriction that applies to its files.
+ */
+const spawn = [
+  { name: 'execa', message: 'Spawn through src/exec.ts only (commands are data).' },
+  { name: 'node:child_process', message: 'Spawn through src/exec.ts only (commands are data).' },
+  { name: 'child_process', message: 'Spawn through src/exec.ts only (commands are data).' },
+];
+const fs = ['node:fs', 'node:fs/promises', 'fs', 'fs/promises'].map((name) => ({
+  name,
+  message: 'Pure module: no file I/O here (plan purely, apply in a step).',
+}));
+const cliEdge = {
+  regex: '^(\\.\\./)+(cli|commands)(/|\\.js$)',
+  message: 'Domain code must not import the CLI (src/cli.ts, src/cli/, src/commands/).',
+};
+const listr = [
+  {
+    name: 'listr2',
+    message:
+      'listr2 stays at the edge (src/commands, src/tasks.ts); report through build/progress.ts.',
+  },
+];
+const tasksEdge = {
+  regex: '^(\\.\\./)+tasks\\.js$',
+  message:
+    'listr2 stays at the edge (src/commands, src/tasks.ts); report through build/progress.ts.',
+};
+const execModule = {
+  regex: '^(\\.\\./)+exec\\.js$',
+  allowTypeImports: true,
+  message: 'Pure module: build commands as data (`import type { Command }`), run them in a step.',
+};
+const restrict = (paths, patterns = []) => [
+  'error',
+  { paths, ...(patterns.length ? { patterns } : {}) },
+];
+const noDynamicSpawn = [
+  'error',
+  {
+    selector: 'ImportExpression[source.value=/^(node:)?child_process$|^execa$/]',
+    message: 'Spawn through src/exec.ts only (commands are data).',
+  },
+];
+
+/** Everything in src/ that is not the CLI edge. */
+const domain = ['src/**/*.ts'];
+const edge = ['src/cli.ts', 'src/cli/**', 'src/commands/**', 'src/tasks.ts'];
+const pure = ['src/**/plan.ts', 'src/**/plan-*.ts', 'src/**/render.ts'];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bin/', 'eslint.config.js'] },
   js.configs.recommended,
@@ -17,12 +72,39 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
+    rules: { 'no-console': 'error' },
+  },
+  {
+    files: edge,
     ignores: ['src/exec.ts'],
     rules: {
-      'no-console': 'error',
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': restrict(spawn),
+      'no-restricted-syntax': noDynamicSpawn,
+    },
+  },
+  {
+    files: domain,
+    ignores: [...edge, ...pure, 'src/exec.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict(spawn, [cliEdge]),
+      'no-restricted-syntax': noDynamicSpawn,
+    },
+  },
+  {
+    files: pure,
+    ignores: edge,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict(
+        [...spawn, ...fs],
+        [cliEdge, execModule],
+      ),
+      'no-restricted-syntax': [
         'error',
-        { paths: [{ name: 'execa', message: 'Spawn through src/exec.ts only.' }] },
+        {
+          selector:
+            'ImportExpression[source.value=/^(node:)?(child_process|fs|fs\\u002Fpromises)$|^execa$/]',
+          message: 'Pure module: no file I/O or processes here.',
+        },
       ],
     },
   },
