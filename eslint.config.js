@@ -26,13 +26,12 @@ const listr = [
   {
     name: 'listr2',
     message:
-      'listr2 stays at the edge (src/commands, src/tasks.ts); report through build/progress.ts.',
+      'listr2 stays at the edge (src/commands, src/tasks.ts); report through src/progress.ts.',
   },
 ];
 const tasksEdge = {
   regex: '^(\\.\\./)+tasks\\.js$',
-  message:
-    'listr2 stays at the edge (src/commands, src/tasks.ts); report through build/progress.ts.',
+  message: 'listr2 stays at the edge (src/commands, src/tasks.ts); report through src/progress.ts.',
 };
 const execModule = {
   regex: '^(\\.\\./)+exec\\.js$',
@@ -86,7 +85,10 @@ export default tseslint.config(
     files: domain,
     ignores: [...edge, ...pure, 'src/exec.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': restrict(spawn, [cliEdge]),
+      '@typescript-eslint/no-restricted-imports': restrict(
+        [...spawn, ...listr],
+        [cliEdge, tasksEdge],
+      ),
       'no-restricted-syntax': noDynamicSpawn,
     },
   },
@@ -95,8 +97,8 @@ export default tseslint.config(
     ignores: edge,
     rules: {
       '@typescript-eslint/no-restricted-imports': restrict(
-        [...spawn, ...fs],
-        [cliEdge, execModule],
+        [...spawn, ...listr, ...fs],
+        [cliEdge, tasksEdge, execModule],
       ),
       'no-restricted-syntax': [
         'error',

@@ -1,5 +1,5 @@
 /**
- * One error model for every command. Exit codes are the contract in DESIGN.md:
+ * One error model for every command. Exit codes are the contract in docs/exit-codes.md:
  * 0 ok · 1 user error · 2 usage · 3 a check failed · 4 interrupted · 70 internal error.
  */
 export const ExitCode = {
@@ -32,6 +32,38 @@ export class UsageError extends UserError {
 /** A verification ran and said no (kernel config, read-back, checksum). */
 export class CheckFailedError extends UserError {
   override readonly exitCode = ExitCode.checkFailed;
+}
+
+/** Names an option of a domain API; the CLI edge says which flag that is. */
+export type OptionLabel = (option: string) => string;
+
+/**
+ * A user error whose fix names API options ("check packages and suite"). Domain code phrases it
+ * with the option names; the CLI edge relabels it with its flags (--packages, --suite), so no
+ * flag name lives in the domain.
+ */
+export class OptionError extends UserError {
+  override readonly exitCode: ExitCode;
+  private readonly usage: boolean;
+  constructor(
+    readonly phrase: (option: OptionLabel) => string,
+    readonly phraseDetails: (option: OptionLabel) => readonly string[] = () => [],
+    opts: { usage?: boolean; label?: OptionLabel } = {},
+  ) {
+    const label = opts.label ?? ((o: string) => o);
+    super(phrase(label), phraseDetails(label));
+    this.exitCode = opts.usage ? ExitCode.usage : ExitCode.user;
+    this.usage = Boolean(opts.usage);
+  }
+
+  relabel(label: OptionLabel): OptionError {
+    return new OptionError(this.phrase, this.phraseDetails, { usage: this.usage, label });
+  }
+}
+
+/** At the CLI edge: the same error, its options named as flags. */
+export function relabelOptions(error: unknown, label: OptionLabel): unknown {
+  return error instanceof OptionError ? error.relabel(label) : error;
 }
 
 export class InterruptedError extends UserError {
@@ -84,7 +116,7 @@ const errnoHints: Record<string, string> = {
   EACCES: 'permission denied; run it again with sudo',
   EPERM: 'operation not permitted; run it again with sudo',
   EBUSY: 'the device is busy; close programs using it and unmount its partitions',
-  ENOSPC: 'no space left on the output disk; free some space or choose another --out',
+  ENOSPC: 'no space left on the device being written; free some space or write somewhere else',
   EIO: 'I/O error; the card or reader may be failing (try another card or reader)',
   ENOENT: 'no such file or directory',
   EROFS: 'the target is read-only; check the card’s lock switch',

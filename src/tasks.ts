@@ -4,6 +4,7 @@
  * handling (cleanup then exit 4) instead of listr2's.
  */
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
+import { timedRun, type Step } from './progress.js';
 
 export interface TaskRunOptions {
   silent?: boolean;
@@ -37,17 +38,17 @@ export async function runTasks<Ctx extends object>(
   return list.run(ctx);
 }
 
-/** Wraps a task function so its wall time lands in ctx.timings under `name`. */
-export function timed<Ctx extends { timings: Record<string, number> }>(
-  name: string,
-  fn: NonNullable<ListrTask<Ctx>['task']>,
-): NonNullable<ListrTask<Ctx>['task']> {
-  return async (ctx, task) => {
-    const start = performance.now();
-    try {
-      await fn(ctx, task);
-    } finally {
-      ctx.timings[name] = Math.round(performance.now() - start) / 1000;
-    }
-  };
+/** The edge between a domain pipeline (src/progress.ts) and listr2: report lines become task output. */
+export function stepTasks<Ctx extends { timings: Record<string, number> }>(
+  steps: readonly Step<Ctx>[],
+): ListrTask<Ctx>[] {
+  return steps.map((step) => ({
+    title: step.title,
+    ...(step.skip ? { skip: step.skip } : {}),
+    task: (ctx, task) =>
+      timedRun(step, ctx, {
+        status: (text) => (task.output = text),
+        title: (text) => (task.title = text),
+      }),
+  }));
 }

@@ -1,8 +1,8 @@
 /**
  * What `armada build` takes, with defaults, validated purely (all problems at once).
  */
-import { UsageError } from '../errors.js';
-import { feature, featureNames } from './packages.js';
+import { OptionError } from '../errors.js';
+import { defaultSuite, feature, featureNames } from './packages.js';
 
 export type Arch = 'arm64' | 'armhf';
 export type Compression = 'xz' | 'zst' | 'zip';
@@ -39,43 +39,75 @@ export interface BuildOptions {
 
 export { defaultSuite } from './packages.js';
 
-export function defaultBuildName(o: Pick<BuildOptions, 'suite' | 'arch'>): string {
+/** The defaults of `armada build`: applied by resolveBuildOptions, shown by --help. */
+export const buildDefaults = {
+  arch: 'arm64' as Arch,
+  suite: defaultSuite,
+  components: ['main', 'non-free-firmware'],
+  /** Relative to the working directory. */
+  out: 'out',
+  compress: ['xz'] as Compression[],
+  workDir: '/var/tmp',
+  headroomMiB: 256,
+  bootSizeMiB: 256,
+} as const;
+
+export function defaultBuildName(o: { suite: string; arch: string }): string {
   return `armada-${o.suite}-${o.arch}`;
 }
 
+/** Options whose problems name them; the CLI maps each to its flag (src/cli/build.ts). */
+export type BuildOptionName = keyof BuildOptions;
+
+export interface OptionProblem {
+  option: BuildOptionName;
+  /** What is wrong, phrased to follow the option's name. */
+  text: string;
+}
+
 /**
- * @param requirable the kernel groups `--require-kernel` accepts (kernel-config/'s requiredWith
+ * Pure: every problem with the options, each tied to its option.
+ * @param requirable the kernel groups requireKernel accepts (kernel-config/'s requiredWith
  * values); read from disk by the caller so this stays pure.
  */
-export function validateBuildOptions(o: BuildOptions, requirable?: readonly string[]): void {
-  const problems: string[] = [];
-  if (!['arm64', 'armhf'].includes(o.arch))
-    problems.push(`--arch must be arm64 or armhf, not '${o.arch}'`);
-  if (!/^[a-z][a-z0-9.-]*$/.test(o.suite))
-    problems.push(`--suite '${o.suite}' is not a Debian suite name`);
+export function buildOptionProblems(
+  o: BuildOptions,
+  requirable?: readonly string[],
+): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  const bad = (option: BuildOptionName, text: string) => problems.push({ option, text });
+  if (!['arm64', 'armhf'].includes(o.arch)) bad('arch', `must be arm64 or armhf, not '${o.arch}'`);
+  if (!/^[a-z][a-z0-9.-]*$/.test(o.suite)) bad('suite', `'${o.suite}' is not a Debian suite name`);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.name))
-    problems.push(`--name '${o.name}' may use letters, digits, . _ - only`);
+    bad('name', `'${o.name}' may use letters, digits, . _ - only`);
   for (const p of o.packages) {
     if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$/.test(p))
-      problems.push(`--packages: '${p}' is not a package name`);
+      bad('packages', `'${p}' is not a package name`);
   }
   for (const f of o.with)
-    if (!feature(f)) problems.push(`--with: '${f}' is not one of ${featureNames().join(', ')}`);
+    if (!feature(f)) bad('with', `'${f}' is not one of ${featureNames().join(', ')}`);
   for (const g of requirable ? o.requireKernel : [])
     if (!requirable!.includes(g))
-      problems.push(
-        `--require-kernel: '${g}' is not one of ${[...requirable!, 'none'].join(', ')}`,
-      );
+      bad('requireKernel', `'${g}' is not one of ${[...requirable!, 'none'].join(', ')}`);
   for (const c of o.components)
-    if (!/^[a-z0-9-]+$/.test(c)) problems.push(`--components: '${c}' is not a component`);
+    if (!/^[a-z0-9-]+$/.test(c)) bad('components', `'${c}' is not a component`);
   if (o.bootSizeMiB < 256 || o.bootSizeMiB > 512)
-    problems.push('--boot-size must be 256–512 MiB (DESIGN.md)');
-  if (o.headroomMiB < 64) problems.push('--headroom must be at least 64 MiB');
+    bad('bootSizeMiB', 'must be 256–512 MiB (docs/image-layout.md)');
+  if (o.headroomMiB < 64) bad('headroomMiB', 'must be at least 64 MiB');
   if (
     o.sourceDateEpoch !== undefined &&
     !(Number.isInteger(o.sourceDateEpoch) && o.sourceDateEpoch > 0)
   )
-    problems.push('SOURCE_DATE_EPOCH must be a positive whole number of seconds');
+    bad('sourceDateEpoch', 'must be a positive whole number of seconds');
+  return problems;
+}
+
+export function validateBuildOptions(o: BuildOptions, requirable?: readonly string[]): void {
+  const problems = buildOptionProblems(o, requirable);
   if (problems.length)
-    throw new UsageError('invalid build options; fix these and run again', problems);
+    throw new OptionError(
+      () => 'invalid build options; fix these and run again',
+      (label) => problems.map((p) => `${label(p.option)} ${p.text}`),
+      { usage: true },
+    );
 }

@@ -1,7 +1,8 @@
 /**
- * The build, composed. Each step is one file in steps/, named by its verb.
+ * The build, composed. Each step is one file in steps/, named by its verb. Steps report through
+ * src/progress.ts; the CLI renders them (listr2), a library caller may run them with runSteps.
  */
-import type { ListrTask } from 'listr2';
+import type { Step } from '../progress.js';
 import type { BuildContext } from './context.js';
 import type { BuildOptions } from './options.js';
 import { checkHost } from './steps/check-host.js';
@@ -16,7 +17,7 @@ import { assembleImage } from './steps/assemble-image.js';
 import { verifyBootFiles } from './steps/verify-boot-files.js';
 import { writeArtifacts } from './steps/write-artifacts.js';
 
-export function buildPipeline(o: BuildOptions, buildTime: Date): ListrTask<BuildContext>[] {
+export function buildPipeline(o: BuildOptions, buildTime: Date): Step<BuildContext>[] {
   return [
     checkHost(o),
     bootstrapRootfs(o),

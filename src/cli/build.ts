@@ -1,6 +1,33 @@
 import type { Argv, CommandModule } from 'yargs';
+import { relabelOptions } from '../errors.js';
+import { buildDefaults, defaultBuildName, type BuildOptionName } from '../build/options.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
-import { defaultKernelGroups, defaultSuite, featureNames, knownSuites } from '../build/packages.js';
+import { defaultKernelGroups, featureNames, knownSuites } from '../build/packages.js';
+
+/** The one place that knows which flag sets which build option (domain errors name options). */
+const buildFlags: Record<BuildOptionName, string> = {
+  arch: '--arch',
+  suite: '--suite',
+  mirror: '--mirror',
+  keyring: '--keyring',
+  components: '--components',
+  packages: '--packages',
+  out: '--out',
+  name: '--name',
+  compress: '--compress',
+  insecureTcp: '--insecure-tcp',
+  allowMissingKernelOptions: '--allow-missing-kernel-options',
+  requireKernel: '--require-kernel',
+  with: '--with',
+  cacheDir: 'ARMADA_CACHE_DIR',
+  workDir: '--work-dir',
+  refresh: '--refresh',
+  sourceDateEpoch: 'SOURCE_DATE_EPOCH',
+  headroomMiB: '--headroom',
+  bootSizeMiB: '--boot-size',
+  armadaVersion: '--version',
+};
+const flagOf = (option: string) => buildFlags[option as BuildOptionName] ?? option;
 
 interface Args extends GlobalArgs {
   arch: 'arm64' | 'armhf';
@@ -41,13 +68,13 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       .options({
         arch: {
           choices: ['arm64', 'armhf'] as const,
-          default: 'arm64' as const,
+          default: buildDefaults.arch,
           describe: 'Target architecture',
         },
         suite: {
           type: 'string',
           describe: `Debian (or Raspbian) suite; armada knows ${knownSuites().join(', ')}`,
-          defaultDescription: defaultSuite,
+          defaultDescription: buildDefaults.suite,
         },
         mirror: {
           type: 'string',
@@ -58,20 +85,24 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
           type: 'array',
           string: true,
           describe: 'Archive components',
-          defaultDescription: 'main non-free-firmware',
+          defaultDescription: buildDefaults.components.join(' '),
         },
         packages: { type: 'array', string: true, describe: 'Extra packages to install' },
-        out: { type: 'string', describe: 'Output directory', defaultDescription: './out' },
+        out: {
+          type: 'string',
+          describe: 'Output directory',
+          defaultDescription: `./${buildDefaults.out}`,
+        },
         name: {
           type: 'string',
           describe: 'Artifact base name',
-          defaultDescription: 'armada-<suite>-<arch>',
+          defaultDescription: defaultBuildName({ suite: '<suite>', arch: '<arch>' }),
         },
         compress: {
           type: 'array',
           choices: ['xz', 'zst', 'zip', 'none'],
           describe: 'Compressed artifacts (none: only .img and .bmap)',
-          defaultDescription: 'xz',
+          defaultDescription: buildDefaults.compress.join(' '),
         },
         'insecure-tcp': {
           type: 'boolean',
@@ -98,7 +129,7 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         'work-dir': {
           type: 'string',
           describe: 'Scratch directory (needs ~3 GiB)',
-          defaultDescription: '/var/tmp',
+          defaultDescription: buildDefaults.workDir,
         },
         refresh: {
           type: 'boolean',
@@ -108,16 +139,19 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         headroom: {
           type: 'number',
           describe: 'Free MiB in the root filesystem beyond its content',
-          defaultDescription: '256',
+          defaultDescription: String(buildDefaults.headroomMiB),
         },
         'boot-size': {
           type: 'number',
           describe: 'Boot partition MiB (256–512)',
-          defaultDescription: '256',
+          defaultDescription: String(buildDefaults.bootSizeMiB),
         },
       })
       .options(jsonOption)
-      .example('$0 build', `Debian ${defaultSuite} arm64 + Docker into ./out`)
+      .example(
+        '$0 build',
+        `Debian ${buildDefaults.suite} arm64 + Docker into ./${buildDefaults.out}`,
+      )
       .example('$0 build --suite bookworm', 'Debian 12 (Docker 20.10) for fleets that run it')
       .example(
         '$0 build --arch armhf --suite bookworm --mirror http://<raspbian-mirror>/raspbian --keyring raspbian.gpg --components main',
@@ -145,6 +179,8 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       refresh: argv.refresh,
       ...(argv.headroom !== undefined ? { headroomMiB: argv.headroom } : {}),
       ...(argv['boot-size'] !== undefined ? { bootSizeMiB: argv['boot-size'] } : {}),
+    }).catch((error: unknown) => {
+      throw relabelOptions(error, flagOf);
     });
     printResult(argv, result, () => formatBuildResult(result));
   },

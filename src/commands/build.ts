@@ -4,12 +4,12 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { log } from '../log.js';
-import { runTasks } from '../tasks.js';
+import { runTasks, stepTasks } from '../tasks.js';
 import type { BuildContext, Artifact } from '../build/context.js';
 import { buildPipeline } from '../build/pipeline.js';
 import {
+  buildDefaults,
   defaultBuildName,
-  defaultSuite,
   validateBuildOptions,
   type BuildOptions,
 } from '../build/options.js';
@@ -35,19 +35,19 @@ export function cacheDir(): string {
 export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion'>> & { silent?: boolean };
 
 export function resolveBuildOptions(r: BuildRequest): BuildOptions {
-  const arch = r.arch ?? 'arm64';
-  const suite = r.suite ?? defaultSuite;
+  const arch = r.arch ?? buildDefaults.arch;
+  const suite = r.suite ?? buildDefaults.suite;
   const envEpoch = process.env.SOURCE_DATE_EPOCH;
   const o: BuildOptions = {
     arch,
     suite,
     ...(r.mirror ? { mirror: r.mirror } : {}),
     ...(r.keyring ? { keyring: resolve(r.keyring) } : {}),
-    components: r.components?.length ? r.components : ['main', 'non-free-firmware'],
+    components: r.components?.length ? r.components : [...buildDefaults.components],
     packages: r.packages ?? [],
-    out: resolve(r.out ?? 'out'),
+    out: resolve(r.out ?? buildDefaults.out),
     name: r.name ?? defaultBuildName({ suite, arch }),
-    compress: r.compress ?? ['xz'],
+    compress: r.compress ?? [...buildDefaults.compress],
     insecureTcp: r.insecureTcp ?? false,
     allowMissingKernelOptions: r.allowMissingKernelOptions ?? false,
     // A feature's kernel groups are required with it; 'none' (or --no-require-kernel) opts out of
@@ -62,8 +62,8 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
       : envEpoch
         ? { sourceDateEpoch: Number(envEpoch) }
         : {}),
-    headroomMiB: r.headroomMiB ?? 256,
-    bootSizeMiB: r.bootSizeMiB ?? 256,
+    headroomMiB: r.headroomMiB ?? buildDefaults.headroomMiB,
+    bootSizeMiB: r.bootSizeMiB ?? buildDefaults.bootSizeMiB,
     armadaVersion,
   };
   validateBuildOptions(o, requirableFeatures(loadRequirements()));
@@ -90,7 +90,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
   const buildTime = o.sourceDateEpoch ? new Date(o.sourceDateEpoch * 1000) : new Date();
   const ctx: BuildContext = { timings: {} };
   const started = performance.now();
-  await runTasks(buildPipeline(o, buildTime), ctx, { silent: request.silent ?? false });
+  await runTasks(stepTasks(buildPipeline(o, buildTime)), ctx, { silent: request.silent ?? false });
   ctx.timings.total = Math.round(performance.now() - started) / 1000;
   return {
     ok: true,

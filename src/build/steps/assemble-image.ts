@@ -5,10 +5,9 @@
  */
 import { chmod, copyFile, mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { ListrTask } from 'listr2';
+import type { Step } from '../../progress.js';
 import { run } from '../../exec.js';
 import { UserError } from '../../errors.js';
-import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
@@ -111,10 +110,11 @@ async function prepareBootDir(
   return names.map((n) => join(bootDir, n));
 }
 
-export function assembleImage(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+export function assembleImage(o: BuildOptions, buildTime: Date): Step<BuildContext> {
   return {
+    name: 'assemble-image',
     title: 'Assemble the image (MBR, FAT32 bootfs, ext4 rootfs)',
-    task: timed('assemble-image', async (ctx, task) => {
+    run: async (ctx, report) => {
       const rootfs = ctx.rootfsDir!;
       const version = await kernelVersion(rootfs);
       const seed = JSON.stringify({
@@ -177,12 +177,12 @@ export function assembleImage(o: BuildOptions, buildTime: Date): ListrTask<Build
           : {}),
         MTOOLS_SKIP_CHECK: '1',
       };
-      task.output = 'partition table';
+      report.status('partition table');
       await run(sfdiskCommand(image), { input: sfdiskScript(layout) });
-      task.output = 'FAT32 bootfs';
+      report.status('FAT32 bootfs');
       await run(mkfsBootCommand(image, layout), { env });
       await run(mcopyBootCommand(image, layout, bootFiles), { env });
-      task.output = 'ext4 rootfs';
+      report.status('ext4 rootfs');
       await run(mke2fsRootCommand(image, layout, rootfs), { env });
       if (o.sourceDateEpoch)
         await clampTimes(
@@ -194,7 +194,9 @@ export function assembleImage(o: BuildOptions, buildTime: Date): ListrTask<Build
         );
       ctx.layout = layout;
       ctx.imagePath = image;
-      task.title = `Assemble the image (${(layout.totalBytes / 1024 ** 3).toFixed(2)} GiB, kernel ${version})`;
-    }),
+      report.title(
+        `Assemble the image (${(layout.totalBytes / 1024 ** 3).toFixed(2)} GiB, kernel ${version})`,
+      );
+    },
   };
 }

@@ -4,11 +4,10 @@
  */
 import { access, mkdir, rename, writeFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ListrTask } from 'listr2';
+import type { Step } from '../../progress.js';
 import { run, CommandFailedError } from '../../exec.js';
-import { UserError } from '../../errors.js';
+import { OptionError, type OptionLabel } from '../../errors.js';
 import { onCleanup } from '../../cleanup.js';
-import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { mmdebstrapCommand } from '../plan-bootstrap.js';
@@ -23,26 +22,32 @@ const exists = (p: string) =>
     () => false,
   );
 
-/** mmdebstrap's own words, turned into the fix. */
-export function explainBootstrapFailure(stderr: string): string | undefined {
+/** mmdebstrap's own words, turned into the fix (options named by the caller's labels). */
+export function explainBootstrapFailure(
+  stderr: string,
+): ((option: OptionLabel) => string) | undefined {
   const missing =
     /Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate/.exec(
       stderr,
     );
   if (missing)
-    return `package '${missing[1] ?? missing[2]}' was not found in the archive; check --packages, --suite and --components`;
+    return (o) =>
+      `package '${missing[1] ?? missing[2]}' was not found in the archive; check ${o('packages')}, ${o('suite')} and ${o('components')}`;
   if (
     /Failed to fetch|Could not resolve|Temporary failure resolving|Connection failed|Unable to connect/.test(
       stderr,
     )
   )
-    return 'the package mirror could not be reached; check the network or pass --mirror';
+    return (o) =>
+      `the package mirror could not be reached; check the network or pass ${o('mirror')}`;
   if (/NO_PUBKEY|not signed|is not signed|signatures couldn't be verified/i.test(stderr))
-    return 'the archive signature could not be verified; pass --keyring with the archive’s key';
+    return (o) =>
+      `the archive signature could not be verified; pass ${o('keyring')} with the archive’s key`;
   if (/No space left on device/.test(stderr))
-    return 'the disk is full; free space in the cache directory (ARMADA_CACHE_DIR)';
+    return () => 'the disk is full; free space in the cache directory (ARMADA_CACHE_DIR)';
   if (/exec format error/i.test(stderr))
-    return 'foreign binaries cannot run: enable qemu-user binfmt (sudo scripts/setup-host.sh)';
+    return () =>
+      'foreign binaries cannot run: enable qemu-user binfmt (sudo scripts/setup-host.sh)';
   return undefined;
 }
 
@@ -57,15 +62,16 @@ async function pruneOldStages(stagesDir: string, keep: string, max = 2): Promise
   for (const { n } of withTime.slice(max - 1)) await safeRemoveTree(join(stagesDir, n));
 }
 
-export function bootstrapRootfs(o: BuildOptions): ListrTask<BuildContext> {
+export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
   return {
+    name: 'bootstrap-rootfs',
     title: `Bootstrap the root filesystem (Debian ${o.suite} ${o.arch})`,
     skip: async (ctx) => {
       const done = await exists(stagePaths(o.cacheDir, ctx.stageKey!).complete);
       ctx.stageCacheHit = done && !o.refresh;
       return ctx.stageCacheHit ? `stage cache hit (${ctx.stageKey})` : false;
     },
-    task: timed('bootstrap-rootfs', async (ctx, task) => {
+    run: async (ctx, report) => {
       const p = stagePaths(o.cacheDir, ctx.stageKey!);
       await safeRemoveTree(p.partial);
       const removePartial = onCleanup('remove partial bootstrap', () => safeRemoveTree(p.partial));
@@ -84,12 +90,12 @@ export function bootstrapRootfs(o: BuildOptions): ListrTask<BuildContext> {
       try {
         await run(cmd, {
           env: o.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(o.sourceDateEpoch) } : {},
-          onLine: (line) => (task.output = line),
+          onLine: (line) => report.status(line),
           timeoutMs: 90 * 60_000,
         });
       } catch (e) {
         const why = e instanceof CommandFailedError ? explainBootstrapFailure(e.stderr) : undefined;
-        if (why) throw new UserError(`bootstrap failed: ${why}`);
+        if (why) throw new OptionError((o) => `bootstrap failed: ${why(o)}`);
         throw e;
       }
       await writeFile(
@@ -100,6 +106,6 @@ export function bootstrapRootfs(o: BuildOptions): ListrTask<BuildContext> {
       await rename(p.partial, p.dir);
       await removePartial();
       await pruneOldStages(join(o.cacheDir, 'stages'), ctx.stageKey!);
-    }),
+    },
   };
 }

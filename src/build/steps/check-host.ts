@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, statfs, mkdir } from 'node:fs/promises';
 import { arch as hostArch } from 'node:os';
-import type { ListrTask } from 'listr2';
-import { NotRootError, UserError } from '../../errors.js';
+import type { Step } from '../../progress.js';
+import { NotRootError, OptionError, UserError } from '../../errors.js';
 import { requireTool } from '../../exec.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
@@ -15,7 +15,6 @@ import { readHostAptSources } from '../read-apt-sources.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stageKey, stagePaths } from '../stage-cache.js';
-import { timed } from '../../tasks.js';
 
 const tools = ['mmdebstrap', 'mkfs.vfat', 'mcopy', 'mke2fs', 'sfdisk', 'xz', 'dpkg-query'];
 const GiB = 1024 ** 3;
@@ -39,13 +38,15 @@ async function archiveState(lines: string[]): Promise<string[]> {
       try {
         res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
       } catch (e) {
-        throw new UserError(
-          `the package mirror is unreachable (${url}: ${(e as Error).message}); check the network or pass --mirror`,
+        throw new OptionError(
+          (o) =>
+            `the package mirror is unreachable (${url}: ${(e as Error).message}); check the network or pass ${o('mirror')}`,
         );
       }
       if (!res.ok)
-        throw new UserError(
-          `the package mirror answered ${res.status} for ${url}; check --suite and --mirror`,
+        throw new OptionError(
+          (o) =>
+            `the package mirror answered ${res.status} for ${url}; check ${o('suite')} and ${o('mirror')}`,
         );
       return createHash('sha256')
         .update(Buffer.from(await res.arrayBuffer()))
@@ -54,10 +55,11 @@ async function archiveState(lines: string[]): Promise<string[]> {
   );
 }
 
-export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
+export function checkHost(o: BuildOptions): Step<BuildContext> {
   return {
+    name: 'check-host',
     title: 'Check the build host',
-    task: timed('check-host', async (ctx, task) => {
+    run: async (ctx, report) => {
       if (process.getuid?.() !== 0)
         throw new NotRootError('armada build (mmdebstrap, chroot, file ownership)');
       for (const t of tools) await requireTool(t);
@@ -75,15 +77,16 @@ export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
         const s = await statfs(dir);
         const free = s.bavail * s.bsize;
         if (free < need * GiB) {
-          throw new UserError(
-            `only ${(free / GiB).toFixed(1)} GiB free in ${dir}; the build needs about ${need} GiB there (free space or choose another --out / ARMADA_CACHE_DIR)`,
+          throw new OptionError(
+            (o) =>
+              `only ${(free / GiB).toFixed(1)} GiB free in ${dir}; the build needs about ${need} GiB there (free space or choose another ${o('out')} / ARMADA_CACHE_DIR)`,
           );
         }
       }
       const lines = o.mirror
         ? mirrorLinesFromOption(o.mirror, o.suite, o.components)
         : mirrorLinesFor(await readHostAptSources(), o.suite, o.arch, o.components);
-      task.output = lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default";
+      report.status(lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default");
       const state = await archiveState(lines);
       const key = stageKey({
         arch: o.arch,
@@ -99,6 +102,6 @@ export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
       ctx.mirrorLines = lines;
       ctx.stageKey = key;
       ctx.stageRootfs = stagePaths(o.cacheDir, key).rootfs;
-    }),
+    },
   };
 }

@@ -2,8 +2,7 @@
  * Docker: daemon.json (overlay2, TLS paths), the systemd drop-in that listens on 2376 with
  * tlsverify, and — only with --insecure-tcp — the 2375 socket. Rendered by src/firstboot.
  */
-import type { ListrTask } from 'listr2';
-import { timed } from '../../tasks.js';
+import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { applyFiles } from '../apply-files.js';
@@ -17,10 +16,11 @@ export function isDockerPath(path: string): boolean {
   );
 }
 
-export function configureDocker(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+export function configureDocker(o: BuildOptions, buildTime: Date): Step<BuildContext> {
   return {
+    name: 'configure-docker',
     title: `Configure Docker (TLS on 2376${o.insecureTcp ? ' AND plain TCP on 2375' : ''})`,
-    task: timed('configure-docker', async (ctx) => {
+    run: async (ctx) => {
       const plan = planFirstBootFiles({
         armadaVersion: o.armadaVersion,
         insecureTcp: o.insecureTcp,
@@ -32,6 +32,6 @@ export function configureDocker(o: BuildOptions, buildTime: Date): ListrTask<Bui
         plan.symlinks.filter((s) => isDockerPath(s.path) || isDockerPath(s.target)),
         buildTime,
       );
-    }),
+    },
   };
 }

@@ -3,19 +3,19 @@
  */
 import { mkdtemp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ListrTask } from 'listr2';
+import type { Step } from '../../progress.js';
 import { run } from '../../exec.js';
 import { onCleanup } from '../../cleanup.js';
-import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
-import type { BuildOptions } from '../options.js';
+import { buildDefaults, type BuildOptions } from '../options.js';
 import { safeRemoveTree } from '../safe-remove.js';
 
-export function copyRootfs(o: BuildOptions): ListrTask<BuildContext> {
+export function copyRootfs(o: BuildOptions): Step<BuildContext> {
   return {
+    name: 'copy-rootfs',
     title: 'Copy the root filesystem for customisation',
-    task: timed('copy-rootfs', async (ctx) => {
-      const base = o.workDir ?? '/var/tmp';
+    run: async (ctx) => {
+      const base = o.workDir ?? buildDefaults.workDir;
       await mkdir(base, { recursive: true });
       const workDir = await mkdtemp(join(base, 'armada-build-'));
       onCleanup('remove build work dir', () => safeRemoveTree(workDir));
@@ -23,6 +23,6 @@ export function copyRootfs(o: BuildOptions): ListrTask<BuildContext> {
       await run(['cp', ['-a', '--reflink=auto', ctx.stageRootfs!, rootfsDir]]);
       ctx.workDir = workDir;
       ctx.rootfsDir = rootfsDir;
-    }),
+    },
   };
 }

@@ -2,18 +2,18 @@
  * The first-boot machinery (script, units, avahi service, networkd defaults); everything
  * per-device is made on the device by it.
  */
-import type { ListrTask } from 'listr2';
-import { timed } from '../../tasks.js';
+import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { applyFiles } from '../apply-files.js';
 import { planFirstBootFiles } from '../../firstboot/plan.js';
 import { isDockerPath } from './configure-docker.js';
 
-export function installFirstBoot(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+export function installFirstBoot(o: BuildOptions, buildTime: Date): Step<BuildContext> {
   return {
+    name: 'install-firstboot',
     title: 'Install the first-boot machinery',
-    task: timed('install-firstboot', async (ctx) => {
+    run: async (ctx) => {
       const plan = planFirstBootFiles({
         armadaVersion: o.armadaVersion,
         insecureTcp: o.insecureTcp,
@@ -25,6 +25,6 @@ export function installFirstBoot(o: BuildOptions, buildTime: Date): ListrTask<Bu
         plan.symlinks.filter((s) => !(isDockerPath(s.path) || isDockerPath(s.target))),
         buildTime,
       );
-    }),
+    },
   };
 }

@@ -2,9 +2,8 @@
  * The exact package versions that went into the image, for the manifest.
  */
 import { join } from 'node:path';
-import type { ListrTask } from 'listr2';
+import type { Step } from '../../progress.js';
 import { run, type Command } from '../../exec.js';
-import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 
 export function dpkgQueryCommand(rootfs: string): Command {
@@ -28,12 +27,13 @@ export function parseDpkgQuery(text: string): { name: string; version: string; a
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export function inventoryPackages(): ListrTask<BuildContext> {
+export function inventoryPackages(): Step<BuildContext> {
   return {
+    name: 'inventory-packages',
     title: 'Inventory installed packages',
-    task: timed('inventory-packages', async (ctx, task) => {
+    run: async (ctx, report) => {
       ctx.packages = parseDpkgQuery((await run(dpkgQueryCommand(ctx.rootfsDir!))).stdout);
-      task.title = `Inventory installed packages (${ctx.packages.length})`;
-    }),
+      report.title(`Inventory installed packages (${ctx.packages.length})`);
+    },
   };
 }

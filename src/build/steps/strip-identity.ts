@@ -1,7 +1,6 @@
 import { readdir, rm, truncate, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ListrTask } from 'listr2';
-import { timed } from '../../tasks.js';
+import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
 import { planStripIdentity } from '../plan-identity.js';
 
@@ -21,10 +20,11 @@ async function* matches(root: string, pattern: string): AsyncGenerator<string> {
     if (re.test(n)) yield join(dir, n);
 }
 
-export function stripIdentity(): ListrTask<BuildContext> {
+export function stripIdentity(): Step<BuildContext> {
   return {
+    name: 'strip-identity',
     title: 'Strip per-device identity (SSH host keys, machine-id, logs, caches)',
-    task: timed('strip-identity', async (ctx) => {
+    run: async (ctx) => {
       const root = ctx.rootfsDir!;
       const plan = planStripIdentity();
       for (const pattern of plan.remove)
@@ -37,6 +37,6 @@ export function stripIdentity(): ListrTask<BuildContext> {
           await rm(join(dir, n), { recursive: true, force: true });
         await mkdir(dir, { recursive: true });
       }
-    }),
+    },
   };
 }

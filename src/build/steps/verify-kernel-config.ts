@@ -2,9 +2,8 @@
  * The installed kernel must run Docker (overlay2 included). A missing required option fails the
  * build with the list; --allow-missing-kernel-options overrides, and the manifest records it.
  */
-import type { ListrTask } from 'listr2';
+import type { Step } from '../../progress.js';
 import { log } from '../../log.js';
-import { timed } from '../../tasks.js';
 import {
   checkFailedError,
   checkKernelConfig,
@@ -16,13 +15,14 @@ import type { BuildOptions } from '../options.js';
 import { cmdlineTxt } from '../plan-image.js';
 import { deriveIds } from '../plan-image.js';
 
-export function verifyKernelConfig(o: BuildOptions): ListrTask<BuildContext> {
+export function verifyKernelConfig(o: BuildOptions): Step<BuildContext> {
   return {
+    name: 'verify-kernel-config',
     title:
       'Verify the kernel config (Docker, overlay2' +
       (o.requireKernel.length ? `, ${o.requireKernel.join(', ')}` : '') +
       ')',
-    task: timed('verify-kernel-config', async (ctx, task) => {
+    run: async (ctx, report) => {
       const source = await readKernelConfig(ctx.rootfsDir!);
       // The command line this image will boot with (cmdline.txt), for the memory-cgroup check.
       const cmdline = cmdlineTxt({
@@ -42,13 +42,13 @@ export function verifyKernelConfig(o: BuildOptions): ListrTask<BuildContext> {
         missingRequired: missing,
         overridden: !result.ok && o.allowMissingKernelOptions,
       };
-      task.title = `Verify the kernel config: ${summaryLine(result)}`;
+      report.title(`Verify the kernel config: ${summaryLine(result)}`);
       if (!result.ok) {
         if (!o.allowMissingKernelOptions) throw checkFailedError(result);
         log.warn(
-          `kernel ${source.version ?? ''} lacks required options (${missing.join(', ')}); building anyway because of --allow-missing-kernel-options (recorded in the manifest)`,
+          `kernel ${source.version ?? ''} lacks required options (${missing.join(', ')}); building anyway because missing kernel options are allowed for this build (recorded in the manifest)`,
         );
       }
-    }),
+    },
   };
 }

@@ -7,11 +7,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ListrTask } from 'listr2';
+import type { Step } from '../../progress.js';
 import { run, spawnStreaming } from '../../exec.js';
 import { onCleanup } from '../../cleanup.js';
 import { CommandFailedError } from '../../exec.js';
-import { timed } from '../../tasks.js';
 import type { Artifact, BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { artifactName, compressCommand, sha256sums } from '../plan-artifacts.js';
@@ -39,17 +38,18 @@ async function compress(kind: 'xz' | 'zst' | 'zip', image: string, dest: string)
   if (result.exitCode !== 0) throw new CommandFailedError(cmd, result.exitCode, stderr);
 }
 
-export function writeArtifacts(o: BuildOptions, buildTime: Date): ListrTask<BuildContext> {
+export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildContext> {
   return {
+    name: 'write-artifacts',
     title: `Write artifacts to ${o.out}`,
-    task: timed('write-artifacts', async (ctx, task) => {
+    run: async (ctx, report) => {
       const staging = await mkdtemp(join(o.out, '.armada-partial-'));
       onCleanup('remove partial artifacts', () => rm(staging, { recursive: true, force: true }));
       const img = join(staging, artifactName(o, 'img'));
       await rename(ctx.imagePath!, img);
       ctx.imagePath = img;
       const files: { kind: Artifact['kind']; path: string }[] = [{ kind: 'img', path: img }];
-      task.output = `bmap and ${o.compress.join(', ')}`;
+      report.status(`bmap and ${o.compress.join(', ')}`);
       const bmapPath = join(staging, artifactName(o, 'bmap'));
       // The bmap hashes the image while xz compresses it: two cores, two jobs.
       await Promise.all([
@@ -62,7 +62,7 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): ListrTask<Buil
         }),
       ]);
       files.push({ kind: 'bmap', path: bmapPath });
-      task.output = 'checksums and manifest';
+      report.status('checksums and manifest');
       const artifacts: Artifact[] = [];
       for (const f of files)
         artifacts.push({
@@ -102,6 +102,6 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): ListrTask<Buil
           bytes: (await stat(join(o.out, 'SHA256SUMS'))).size,
         },
       ];
-    }),
+    },
   };
 }

@@ -5,7 +5,8 @@ import { packageSet } from '../../../src/build/packages.js';
 import { explainBootstrapFailure } from '../../../src/build/steps/bootstrap-rootfs.js';
 import { mountsBelow } from '../../../src/build/safe-remove.js';
 import { parseDpkgQuery } from '../../../src/build/steps/inventory-packages.js';
-import { validateBuildOptions } from '../../../src/build/options.js';
+import { buildOptionProblems, validateBuildOptions } from '../../../src/build/options.js';
+import { OptionError, relabelOptions } from '../../../src/errors.js';
 import { resolveBuildOptions } from '../../../src/commands/build.js';
 
 const input = {
@@ -87,10 +88,15 @@ describe('bootstrap failures name the fix', () => {
     ['E: Unable to locate package dockr.io', /package 'dockr.io' was not found/],
     ["E: Package 'foo' has no installation candidate", /package 'foo' was not found/],
     ['E: Failed to fetch http://m/debian/dists/bookworm/InRelease', /mirror could not be reached/],
-    ['W: GPG error: NO_PUBKEY 1234', /--keyring/],
+    ['W: GPG error: NO_PUBKEY 1234', /pass <keyring> with/],
     ['write error: No space left on device', /disk is full/],
   ])('%s', (stderr, fix) => {
-    expect(explainBootstrapFailure(stderr)).toMatch(fix);
+    expect(explainBootstrapFailure(stderr)?.((o) => `<${o}>`)).toMatch(fix);
+  });
+  it('names options through the caller’s labels, so the CLI can say its flags', () => {
+    const phrase = explainBootstrapFailure('E: Unable to locate package x')!;
+    expect(phrase((o) => o)).toMatch(/check packages, suite and components$/);
+    expect(phrase((o) => `--${o}`)).toMatch(/check --packages, --suite and --components$/);
   });
   it('says nothing for unknown failures', () => {
     expect(explainBootstrapFailure('something else')).toBeUndefined();
@@ -128,23 +134,32 @@ describe('build options', () => {
     });
     expect(o.name).toBe('armada-trixie-arm64');
   });
-  it('lists every problem at once', () => {
+  it('lists every problem at once, each tied to its option', () => {
     const o = resolveBuildOptions({ cacheDir: '/c' });
-    expect(() =>
-      validateBuildOptions({
-        ...o,
-        arch: 'x86' as never,
-        packages: ['ok', 'BAD PKG'],
-        bootSizeMiB: 100,
-      }),
-    ).toThrow(
-      expect.objectContaining({
-        details: expect.arrayContaining([
-          expect.stringContaining('--arch'),
-          expect.stringContaining('BAD PKG'),
-          expect.stringContaining('--boot-size'),
-        ]),
-      }),
+    const bad = { ...o, arch: 'x86' as never, packages: ['ok', 'BAD PKG'], bootSizeMiB: 100 };
+    expect(buildOptionProblems(bad)).toEqual([
+      { option: 'arch', text: "must be arm64 or armhf, not 'x86'" },
+      { option: 'packages', text: "'BAD PKG' is not a package name" },
+      { option: 'bootSizeMiB', text: 'must be 256–512 MiB (docs/image-layout.md)' },
+    ]);
+    let error: unknown;
+    try {
+      validateBuildOptions(bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OptionError);
+    expect((error as OptionError).exitCode).toBe(2);
+    // The domain names options; the CLI edge relabels them as flags.
+    expect((error as OptionError).details).toContain("arch must be arm64 or armhf, not 'x86'");
+    const flags = relabelOptions(error, (opt) =>
+      opt === 'bootSizeMiB' ? '--boot-size' : `--${opt}`,
     );
+    expect((flags as OptionError).details).toEqual([
+      "--arch must be arm64 or armhf, not 'x86'",
+      "--packages 'BAD PKG' is not a package name",
+      '--boot-size must be 256–512 MiB (docs/image-layout.md)',
+    ]);
+    expect((flags as OptionError).exitCode).toBe(2);
   });
 });

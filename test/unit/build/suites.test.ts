@@ -72,13 +72,13 @@ describe('features and kernel requirement groups', () => {
   it('refuses an unknown feature or kernel group, naming the ones there are', () => {
     expect(() => resolveBuildOptions({ cacheDir: '/c', with: ['ovn'] })).toThrow(
       expect.objectContaining({
-        details: expect.arrayContaining([expect.stringMatching(/--with: 'ovn' is not one of ovs/)]),
+        details: expect.arrayContaining([expect.stringMatching(/^with 'ovn' is not one of ovs/)]),
       }),
     );
     expect(() => resolveBuildOptions({ cacheDir: '/c', requireKernel: ['ovz'] })).toThrow(
       expect.objectContaining({
         details: expect.arrayContaining([
-          expect.stringMatching(/--require-kernel: 'ovz' is not one of .*ovs.*none/),
+          expect.stringMatching(/^requireKernel 'ovz' is not one of .*ovs.*none/),
         ]),
       }),
     );
