@@ -5,13 +5,12 @@
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, formatError, exitCodeOf, InterruptedError, UsageError } from './errors.js';
-import { runCleanup, setSignalListener } from './cleanup.js';
+import { interrupt, runCleanup } from './cleanup.js';
 import { log, setLogLevel } from './log.js';
 import { commands } from './cli/commands.js';
 import { resultPrinted, type GlobalArgs } from './cli/context.js';
 import { jsonError, subcommandOf, usageMessage } from './cli/usage.js';
-
-const version = '0.1.0';
+import { armadaVersion } from './version.js';
 
 /** yargs reads a lone '-' as a positional: `--password-file -` (stdin) becomes `--password-file=-`. */
 function joinStdinValues(argv: readonly string[]): string[] {
@@ -49,9 +48,12 @@ function finish(code: number, error?: unknown): Promise<never> {
   return finishing;
 }
 
-setSignalListener((signal) => {
-  void finish(ExitCode.interrupted, new InterruptedError(signal));
-});
+// Only the CLI entry owns the process's signals; library code just records the interruption.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (interrupt(signal)) void finish(ExitCode.interrupted, new InterruptedError(signal));
+  });
+}
 
 async function main(): Promise<void> {
   const parser = yargs(args)
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
     .strict()
     .demandCommand(1, 'name a command')
     .recommendCommands()
-    .version(version)
+    .version(armadaVersion)
     .help()
     .alias('help', 'h')
 

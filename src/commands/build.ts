@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { log } from '../log.js';
 import { runTasks, stepTasks } from '../tasks.js';
+import { withCleanup } from '../cleanup.js';
 import type { BuildContext, Artifact } from '../build/context.js';
 import { buildPipeline } from '../build/pipeline.js';
 import {
@@ -90,7 +91,12 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
   const buildTime = o.sourceDateEpoch ? new Date(o.sourceDateEpoch * 1000) : new Date();
   const ctx: BuildContext = { timings: {} };
   const started = performance.now();
-  await runTasks(stepTasks(buildPipeline(o, buildTime)), ctx, { silent: request.silent ?? false });
+  // The work dir (a copy of the root filesystem, GBs) goes when the build ends, not at exit.
+  await withCleanup(
+    () =>
+      runTasks(stepTasks(buildPipeline(o, buildTime)), ctx, { silent: request.silent ?? false }),
+    (failure) => log.warn(`cleanup: ${failure}`),
+  );
   ctx.timings.total = Math.round(performance.now() - started) / 1000;
   return {
     ok: true,

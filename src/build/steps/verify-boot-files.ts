@@ -4,19 +4,19 @@
  * partition, read without mounting. A gap fails the build (exit 3); the verdict per model goes
  * into the manifest.
  */
-import type { ListrTask } from 'listr2';
+import type { Step } from '../../progress.js';
 import { CheckFailedError } from '../../errors.js';
 import { readBootFacts } from '../../image/boot-facts.js';
 import { checkPiModels, claimedGaps } from '../../image/pi-models.js';
 import { readKernelConfig } from '../../kernel/index.js';
-import { timed } from '../../tasks.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 
-export function verifyBootFiles(o: BuildOptions): ListrTask<BuildContext> {
+export function verifyBootFiles(o: BuildOptions): Step<BuildContext> {
   return {
+    name: 'verify-boot-files',
     title: 'Verify the boot files for each Raspberry Pi model',
-    task: timed('verify-boot-files', async (ctx, task) => {
+    run: async (ctx, report) => {
       const facts = await readBootFacts(ctx.imagePath!);
       // The Pi 5 verdict depends on the kernel's drivers; the installed kernel's config says.
       const kernel = await readKernelConfig(ctx.rootfsDir!).catch(() => undefined);
@@ -34,11 +34,12 @@ export function verifyBootFiles(o: BuildOptions): ListrTask<BuildContext> {
           gaps,
         );
       const no = verdicts.filter((v) => !v.boots).map((v) => v.id);
-      task.title =
+      report.title(
         `Verify the boot files: ${verdicts
           .filter((v) => v.boots)
           .map((v) => v.id)
-          .join(', ')}` + (no.length ? ` (not ${no.join(', ')}: see docs/pi-models.md)` : '');
-    }),
+          .join(', ')}` + (no.length ? ` (not ${no.join(', ')}: see docs/pi-models.md)` : ''),
+      );
+    },
   };
 }

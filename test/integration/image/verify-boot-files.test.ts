@@ -10,7 +10,7 @@ import type { BuildContext } from '../../../src/build/context.js';
 import type { BuildOptions } from '../../../src/build/options.js';
 import { verifyBootFiles } from '../../../src/build/steps/verify-boot-files.js';
 import { CheckFailedError, ExitCode } from '../../../src/errors.js';
-import { runTasks } from '../../../src/tasks.js';
+import { runSteps } from '../../../src/progress.js';
 import { makePiImage, piImageKernel } from '../../helpers/pi-image.js';
 import { withVersion } from '../../helpers/kernel-packages.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
@@ -30,7 +30,7 @@ async function rootfsWithConfig(): Promise<string> {
 
 async function verify(img: string): Promise<BuildContext> {
   const ctx: BuildContext = { timings: {}, imagePath: img, rootfsDir: await rootfsWithConfig() };
-  await runTasks([verifyBootFiles({ arch: 'arm64' } as BuildOptions)], ctx, { silent: true });
+  await runSteps([verifyBootFiles({ arch: 'arm64' } as BuildOptions)], ctx);
   return ctx;
 }
 
