@@ -4,6 +4,7 @@
  */
 import { hostTools } from '../host/tools.js';
 import { run, which } from '../exec.js';
+import { binfmtEnabled } from '../host/binfmt.js';
 
 export interface ToolStatus {
   tool: string;
@@ -49,12 +50,7 @@ async function versionOf(path: string, args: string[]): Promise<string | undefin
 
 async function binfmtStatus(): Promise<DoctorReport['binfmt']> {
   if (process.platform !== 'linux') return undefined;
-  const { readFile } = await import('node:fs/promises');
-  const enabled = async (name: string) =>
-    (await readFile(`/proc/sys/fs/binfmt_misc/${name}`, 'utf8').catch(() => '')).startsWith(
-      'enabled',
-    );
-  return { arm64: await enabled('qemu-aarch64'), armhf: await enabled('qemu-arm') };
+  return { arm64: await binfmtEnabled('arm64'), armhf: await binfmtEnabled('armhf') };
 }
 
 export async function runDoctor(): Promise<DoctorReport> {

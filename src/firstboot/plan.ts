@@ -46,10 +46,17 @@ export const firstBootPaths = {
 export const firstBootFinished = /armada: first boot finished in (\d+)s/;
 export const firstBootFailed = /armada: first boot FAILED in: ?([a-z -]+)\./;
 
+/**
+ * Which build step installs a file: configure-docker (the daemon, its TLS listener, the opt-in
+ * 2375 socket) or install-firstboot (everything else). Each step renders only its part.
+ */
+export type FirstBootPart = 'docker' | 'firstboot';
+
 interface PlannedFile {
   path: string;
   mode: number;
   template: TemplateName;
+  part?: FirstBootPart;
 }
 
 const plannedFiles: readonly PlannedFile[] = [
@@ -75,18 +82,21 @@ const plannedFiles: readonly PlannedFile[] = [
     path: `${unitDir}/armada-docker-insecure.socket`,
     mode: 0o644,
     template: 'systemd/armada-docker-insecure.socket',
+    part: 'docker',
   },
   {
     path: `${unitDir}/armada-docker-insecure.service`,
     mode: 0o644,
     template: 'systemd/armada-docker-insecure.service',
+    part: 'docker',
   },
   {
     path: `${unitDir}/docker.service.d/armada.conf`,
     mode: 0o644,
     template: 'systemd/docker-armada.conf',
+    part: 'docker',
   },
-  { path: '/etc/docker/daemon.json', mode: 0o644, template: 'docker/daemon.json' },
+  { path: '/etc/docker/daemon.json', mode: 0o644, template: 'docker/daemon.json', part: 'docker' },
   { path: '/etc/avahi/services/docker.service', mode: 0o644, template: 'avahi/docker.service' },
   {
     path: '/etc/systemd/network/90-armada-ethernet.network',
@@ -102,8 +112,12 @@ function enable(target: string, wantedBy: string): SymlinkSpec {
   return { path: `${unitDir}/${wantedBy}.wants/${name}`, target };
 }
 
-export function planFirstBootSymlinks(insecureTcp: boolean): SymlinkSpec[] {
-  return [
+export function planFirstBootSymlinks(insecureTcp: boolean, part?: FirstBootPart): SymlinkSpec[] {
+  const docker = insecureTcp
+    ? [enable(`${unitDir}/armada-docker-insecure.socket`, 'multi-user.target')]
+    : [];
+  if (part === 'docker') return docker;
+  const firstboot = [
     enable(firstBootPaths.unit, 'multi-user.target'),
     enable(`${unitDir}/armada-runcmd.service`, 'multi-user.target'),
     enable(`${unitDir}/armada-resolv.path`, 'multi-user.target'),
@@ -118,10 +132,8 @@ export function planFirstBootSymlinks(insecureTcp: boolean): SymlinkSpec[] {
     // Masked: with an empty machine-id systemd-firstboot would ask for a locale and a root
     // password on the console and wait forever; armada's first boot does that from the seed.
     { path: `${unitDir}/systemd-firstboot.service`, target: '/dev/null' },
-    ...(insecureTcp
-      ? [enable(`${unitDir}/armada-docker-insecure.socket`, 'multi-user.target')]
-      : []),
   ];
+  return part === 'firstboot' ? firstboot : [...firstboot, ...docker];
 }
 
 function checkOptions(opts: FirstBootOptions): void {
@@ -132,17 +144,20 @@ function checkOptions(opts: FirstBootOptions): void {
     throw new InternalError(`build time '${opts.builtAt}' is not an ISO 8601 time`);
 }
 
-export function planFirstBootFiles(opts: FirstBootOptions): FirstBootPlan {
+/** The whole plan, or one step's part of it (rendered once, by the step that writes it). */
+export function planFirstBootFiles(opts: FirstBootOptions, part?: FirstBootPart): FirstBootPlan {
   checkOptions(opts);
   const data = {
     version: opts.armadaVersion,
     insecureTcp: opts.insecureTcp ? '1' : '0',
     builtAt: opts.builtAt ?? '',
   };
-  const files = plannedFiles.map((f): FileSpec => ({
-    path: f.path,
-    mode: f.mode,
-    content: render(f.template, data),
-  }));
-  return { files, symlinks: planFirstBootSymlinks(opts.insecureTcp) };
+  const files = plannedFiles
+    .filter((f) => part === undefined || (f.part ?? 'firstboot') === part)
+    .map((f): FileSpec => ({
+      path: f.path,
+      mode: f.mode,
+      content: render(f.template, data),
+    }));
+  return { files, symlinks: planFirstBootSymlinks(opts.insecureTcp, part) };
 }

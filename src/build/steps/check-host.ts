@@ -3,11 +3,13 @@
  * archive we will bootstrap from (whose state keys the stage cache).
  */
 import { createHash } from 'node:crypto';
-import { readFile, statfs, mkdir } from 'node:fs/promises';
+import { statfs, mkdir } from 'node:fs/promises';
 import { arch as hostArch } from 'node:os';
 import type { Step } from '../../progress.js';
 import { NotRootError, OptionError, UserError } from '../../errors.js';
 import { requireTool } from '../../exec.js';
+import { toolsCheckedBefore } from '../../host/tools.js';
+import { canRun } from '../../host/binfmt.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { inReleaseUrl, mirrorLinesFor, mirrorLinesFromOption } from '../apt-sources.js';
@@ -16,18 +18,7 @@ import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stageKey, stagePaths } from '../stage-cache.js';
 
-const tools = ['mmdebstrap', 'mkfs.vfat', 'mcopy', 'mke2fs', 'sfdisk', 'xz', 'dpkg-query'];
 const GiB = 1024 ** 3;
-
-async function binfmtEnabled(arch: string): Promise<boolean> {
-  const name = arch === 'arm64' ? 'qemu-aarch64' : 'qemu-arm';
-  const text = await readFile(`/proc/sys/fs/binfmt_misc/${name}`, 'utf8').catch(() => '');
-  return text.startsWith('enabled');
-}
-
-function nativeArch(arch: string): boolean {
-  return (arch === 'arm64' && hostArch() === 'arm64') || (arch === 'armhf' && hostArch() === 'arm');
-}
 
 async function archiveState(lines: string[]): Promise<string[]> {
   return Promise.all(
@@ -62,8 +53,8 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
     run: async (ctx, report) => {
       if (process.getuid?.() !== 0)
         throw new NotRootError('armada build (mmdebstrap, chroot, file ownership)');
-      for (const t of tools) await requireTool(t);
-      if (!nativeArch(o.arch) && !(await binfmtEnabled(o.arch))) {
+      for (const t of toolsCheckedBefore('build')) await requireTool(t);
+      if (!(await canRun(o.arch))) {
         throw new UserError(
           `cannot run ${o.arch} programs on this ${hostArch()} machine: qemu-user binfmt is not enabled; run 'sudo scripts/setup-host.sh' (installs qemu-user-static and binfmt-support and enables them)`,
         );

@@ -8,30 +8,20 @@ import type { BuildOptions } from '../options.js';
 import { applyFiles } from '../apply-files.js';
 import { planFirstBootFiles } from '../../firstboot/plan.js';
 
-export function isDockerPath(path: string): boolean {
-  return (
-    path.startsWith('/etc/docker/') ||
-    path.includes('/docker.service.d/') ||
-    path.includes('armada-docker-insecure')
-  );
-}
-
 export function configureDocker(o: BuildOptions, buildTime: Date): Step<BuildContext> {
   return {
     name: 'configure-docker',
     title: `Configure Docker (TLS on 2376${o.insecureTcp ? ' AND plain TCP on 2375' : ''})`,
     run: async (ctx) => {
-      const plan = planFirstBootFiles({
-        armadaVersion: o.armadaVersion,
-        insecureTcp: o.insecureTcp,
-        builtAt: buildTime.toISOString(),
-      });
-      await applyFiles(
-        ctx.rootfsDir!,
-        plan.files.filter((f) => isDockerPath(f.path)),
-        plan.symlinks.filter((s) => isDockerPath(s.path) || isDockerPath(s.target)),
-        buildTime,
+      const plan = planFirstBootFiles(
+        {
+          armadaVersion: o.armadaVersion,
+          insecureTcp: o.insecureTcp,
+          builtAt: buildTime.toISOString(),
+        },
+        'docker',
       );
+      await applyFiles(ctx.rootfsDir!, plan.files, plan.symlinks, buildTime);
     },
   };
 }

@@ -7,24 +7,21 @@ import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { applyFiles } from '../apply-files.js';
 import { planFirstBootFiles } from '../../firstboot/plan.js';
-import { isDockerPath } from './configure-docker.js';
 
 export function installFirstBoot(o: BuildOptions, buildTime: Date): Step<BuildContext> {
   return {
     name: 'install-firstboot',
     title: 'Install the first-boot machinery',
     run: async (ctx) => {
-      const plan = planFirstBootFiles({
-        armadaVersion: o.armadaVersion,
-        insecureTcp: o.insecureTcp,
-        builtAt: buildTime.toISOString(),
-      });
-      await applyFiles(
-        ctx.rootfsDir!,
-        plan.files.filter((f) => !isDockerPath(f.path)),
-        plan.symlinks.filter((s) => !(isDockerPath(s.path) || isDockerPath(s.target))),
-        buildTime,
+      const plan = planFirstBootFiles(
+        {
+          armadaVersion: o.armadaVersion,
+          insecureTcp: o.insecureTcp,
+          builtAt: buildTime.toISOString(),
+        },
+        'firstboot',
       );
+      await applyFiles(ctx.rootfsDir!, plan.files, plan.symlinks, buildTime);
     },
   };
 }

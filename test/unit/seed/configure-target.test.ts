@@ -62,4 +62,8 @@ describe('seedFlagsFrom', () => {
     });
     expect(seedFlagsFrom({})).toEqual({});
   });
+  test('takes only seed flags from argv, and repeatable values as strings', () => {
+    const argv = { 'wifi-ssid': 'x', wifiSsid: 'x', json: true, $0: 'armada', san: [5, 'a.lan'] };
+    expect(seedFlagsFrom(argv as never)).toEqual({ wifiSsid: 'x', san: ['5', 'a.lan'] });
+  });
 });
