@@ -20,10 +20,15 @@ export function mountsBelow(mountsText: string, dir: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
-export async function safeRemoveTree(dir: string): Promise<void> {
-  const mounts = mountsBelow(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), dir);
+/**
+ * No catch around reading the mount table: without it we cannot know what is mounted below
+ * dir, and deleting blind is what this function exists to prevent. umount may fail (already
+ * gone); the second reading is the check.
+ */
+export async function safeRemoveTree(dir: string, mountTable = '/proc/self/mounts'): Promise<void> {
+  const mounts = mountsBelow(await readFile(mountTable, 'utf8'), dir);
   for (const m of mounts) await run(['umount', ['--lazy', m]], { allowFailure: true });
-  const left = mountsBelow(await readFile('/proc/self/mounts', 'utf8').catch(() => ''), dir);
+  const left = mountsBelow(await readFile(mountTable, 'utf8'), dir);
   if (left.length)
     throw new Error(`refusing to delete ${dir}: still mounted below it: ${left.join(', ')}`);
   await run(['rm', ['-rf', '--one-file-system', '--', resolve(dir)]], { allowFailure: false });

@@ -3,7 +3,7 @@
  * that already holds an image. Everything is validated before the target is touched.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { UserError } from '../errors.js';
+import { MissingToolError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { statExt4 } from '../image/ext4.js';
 import { findRootPartition } from '../image/partition-table.js';
@@ -49,26 +49,52 @@ export function mountsOf(device: string, procMounts: string): string[] {
     .map((f) => f[1].replace(/\\040/g, ' '));
 }
 
-async function refuseMounted(target: string): Promise<void> {
+/**
+ * The mount table, or undefined (with a warning) where the platform has none. On Linux an
+ * unreadable /proc/mounts is an error: "not mounted" would be a guess, and we are about to write.
+ */
+async function readMountTable(target: string, table: string): Promise<string | undefined> {
+  try {
+    return await readFile(table, 'utf8');
+  } catch (error) {
+    if (process.platform === 'linux' || (error as { code?: string }).code !== 'ENOENT')
+      throw new UserError(
+        `cannot read ${table} to check that ${target} is not mounted (${(error as { code?: string }).code ?? String(error)}); unmount it and check /proc is mounted, then run configure again`,
+      );
+    log.warn(
+      `cannot check whether ${target} is mounted on this system (no ${table}); make sure it is unmounted`,
+    );
+    return undefined;
+  }
+}
+
+export async function refuseMounted(target: string, table = '/proc/mounts'): Promise<void> {
   const s = await stat(target);
   if (!s.isBlockDevice()) return;
   const device = await realpath(target);
-  const mounts = mountsOf(device, await readFile('/proc/mounts', 'utf8').catch(() => ''));
+  const text = await readMountTable(target, table);
+  if (text === undefined) return;
+  const mounts = mountsOf(device, text);
   if (mounts.length)
     throw new UserError(
       `${target} is mounted at ${mounts.join(', ')}; unmount it first (e.g. 'sudo umount ${mounts[0]}'), then run configure again`,
     );
 }
 
-/** Does the target's root partition carry armada's first-boot unit? */
+/**
+ * Does the target's root partition carry armada's first-boot unit? Only "no root partition" means
+ * no; a missing debugfs or an unreadable card is an error, not "not an armada image".
+ */
 export async function hasFirstBootUnit(target: string): Promise<boolean> {
+  let root: { offsetBytes: number };
   try {
-    const root = findRootPartition(await readPartitionTable(target));
-    for (const path of firstBootUnitPaths) {
-      if (await statExt4({ path: target, offsetBytes: root.offsetBytes }, path)) return true;
-    }
-  } catch {
-    return false;
+    root = findRootPartition(await readPartitionTable(target));
+  } catch (error) {
+    if (error instanceof UserError && !(error instanceof MissingToolError)) return false;
+    throw error;
+  }
+  for (const path of firstBootUnitPaths) {
+    if (await statExt4({ path: target, offsetBytes: root.offsetBytes }, path)) return true;
   }
   return false;
 }

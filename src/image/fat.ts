@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, runBuffer, type Command } from '../exec.js';
+import { CommandFailedError, run, runBuffer, type Command } from '../exec.js';
 
 export interface FatVolume {
   path: string;
@@ -32,13 +32,22 @@ export function mdirCommand(v: FatVolume, dir: string): Command {
   return ['mdir', ['-b', '-i', drive(v), `::${dir}`]];
 }
 
-/** Paths (with leading '/') of everything below dir, recursively; [] when dir is missing. */
+/** mtools' words for a path that is not on the volume; anything else is a real failure. */
+export function isFatNotFound(stderr: string): boolean {
+  return /File "[^"]*" not found/.test(stderr);
+}
+
+/**
+ * Paths (with leading '/') of everything below dir, recursively; [] when dir is missing. A
+ * volume that cannot be read (not FAT, I/O error) throws: "absent" would hide it.
+ */
 export async function listFat(v: FatVolume, dir = '/'): Promise<string[]> {
-  const r = await run(['mdir', ['-/', '-b', '-i', drive(v), `::${dir}`]], {
-    env,
-    allowFailure: true,
-  });
-  if (r.exitCode !== 0) return [];
+  const cmd: Command = ['mdir', ['-/', '-b', '-i', drive(v), `::${dir}`]];
+  const r = await run(cmd, { env, allowFailure: true });
+  if (r.exitCode !== 0) {
+    if (isFatNotFound(r.stderr)) return [];
+    throw new CommandFailedError(cmd, r.exitCode, r.stderr);
+  }
   return r.stdout
     .split('\n')
     .map((l) => l.trim())
@@ -73,12 +82,17 @@ export async function fatSpace(
   return parseFatSpace(info.stdout, dir.stdout);
 }
 
+/** The file's bytes; undefined when it is not there. Other failures throw. */
 export async function readFat(v: FatVolume, path: string): Promise<Buffer | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'armada-fat-'));
   try {
     const dest = join(dir, 'file');
-    const r = await run(mcopyOutCommand(v, path, dest), { env, allowFailure: true });
-    if (r.exitCode !== 0) return undefined;
+    const cmd = mcopyOutCommand(v, path, dest);
+    const r = await run(cmd, { env, allowFailure: true });
+    if (r.exitCode !== 0) {
+      if (isFatNotFound(r.stderr)) return undefined;
+      throw new CommandFailedError(cmd, r.exitCode, r.stderr);
+    }
     return await readFile(dest);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -89,6 +103,8 @@ export async function mkdirFat(v: FatVolume, dir: string): Promise<void> {
   const parts = dir.split('/').filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
     const sub = '/' + parts.slice(0, i).join('/');
+    // -D s: an existing directory is skipped (exit 1, no message); a real failure shows in the
+    // mcopy that follows, which is not allowed to fail.
     await run(['mmd', ['-D', 's', '-i', drive(v), `::${sub}`]], { env, allowFailure: true });
   }
 }
@@ -116,8 +132,12 @@ export async function writeFat(
   }
 }
 
+/** Deletes a file; one that is not there is fine, a volume that cannot be written is not. */
 export async function deleteFat(v: FatVolume, path: string): Promise<void> {
-  await run(['mdel', ['-i', drive(v), `::${path}`]], { env, allowFailure: true });
+  const cmd: Command = ['mdel', ['-i', drive(v), `::${path}`]];
+  const r = await run(cmd, { env, allowFailure: true });
+  if (r.exitCode !== 0 && !isFatNotFound(r.stderr))
+    throw new CommandFailedError(cmd, r.exitCode, r.stderr);
 }
 
 export async function readFatBinary(v: FatVolume, path: string): Promise<Buffer> {

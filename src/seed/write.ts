@@ -18,7 +18,8 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CheckFailedError, NotRootError, UserError } from '../errors.js';
+import { CheckFailedError, MissingToolError, NotRootError, UserError } from '../errors.js';
+import { log } from '../log.js';
 import { run, type Command } from '../exec.js';
 import { onCleanup } from '../cleanup.js';
 import { drive, fatSpace, listFat, mtoolsEnv, type FatVolume } from '../image/fat.js';
@@ -132,12 +133,21 @@ function bytesOf(content: string | Uint8Array): Buffer {
  * On a card, write out and forget the kernel's cached blocks so the read-back comes from the
  * card itself, not from memory. Image files need nothing.
  */
-async function dropCache(target: string): Promise<void> {
+export async function dropCache(target: string): Promise<void> {
   if (!(await stat(target)).isBlockDevice()) return;
+  const weaker = (why: string) =>
+    log.warn(
+      `${why}: the seed's read-back on ${target} may check the kernel's cache instead of the card`,
+    );
   try {
-    await run(['blockdev', ['--flushbufs', target]], { allowFailure: true, timeoutMs: 60_000 });
-  } catch {
-    // blockdev missing: the read-back still checks what the kernel holds.
+    const r = await run(['blockdev', ['--flushbufs', target]], {
+      allowFailure: true,
+      timeoutMs: 60_000,
+    });
+    if (r.exitCode !== 0) weaker(`blockdev --flushbufs failed (${r.stderr.trim() || r.exitCode})`);
+  } catch (error) {
+    if (!(error instanceof MissingToolError)) throw error;
+    weaker(`blockdev is missing (install ${error.aptPackage ?? 'util-linux'})`);
   }
 }
 

@@ -4,6 +4,12 @@ import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
 import { planStripIdentity } from '../plan-identity.js';
 
+/** A path that is not there is already stripped; any other error is a failed strip. */
+function absent(error: unknown): [] {
+  if ((error as { code?: string }).code === 'ENOENT') return [];
+  throw error;
+}
+
 async function* matches(root: string, pattern: string): AsyncGenerator<string> {
   // Patterns are one directory level deep; Node 20 has no fs.glob.
   const slash = pattern.lastIndexOf('/');
@@ -16,8 +22,7 @@ async function* matches(root: string, pattern: string): AsyncGenerator<string> {
         .replace(/\*/g, '.*') +
       '$',
   );
-  for (const n of await readdir(dir).catch(() => [] as string[]))
-    if (re.test(n)) yield join(dir, n);
+  for (const n of await readdir(dir).catch(absent)) if (re.test(n)) yield join(dir, n);
 }
 
 export function stripIdentity(): Step<BuildContext> {
@@ -30,10 +35,10 @@ export function stripIdentity(): Step<BuildContext> {
       for (const pattern of plan.remove)
         for await (const p of matches(root, pattern))
           await rm(p, { force: true, recursive: false });
-      for (const f of plan.truncate) await truncate(join(root, f), 0).catch(() => undefined);
+      for (const f of plan.truncate) await truncate(join(root, f), 0).catch(absent);
       for (const d of plan.empty) {
         const dir = join(root, d);
-        for (const n of await readdir(dir).catch(() => [] as string[]))
+        for (const n of await readdir(dir).catch(absent))
           await rm(join(dir, n), { recursive: true, force: true });
         await mkdir(dir, { recursive: true });
       }
