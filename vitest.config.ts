@@ -3,10 +3,12 @@ import { defineConfig } from 'vitest/config';
 /**
  * Three tiers. unit: pure code, no root, seconds. integration: real tools, loop devices and
  * filesystems (root). e2e: the default image built and booted in QEMU (root, minutes).
- * Root-only suites skip with a reason when not root; CI runs as root, so they run there.
+ * Root-only suites skip with a reason when not root (test/helpers/needs.ts) and the run ends with
+ * one line counting them (skip-reporter.ts); under CI=true such a suite fails instead of skipping.
  */
 export default defineConfig({
   test: {
+    reporters: ['default', './test/helpers/skip-reporter.ts'],
     projects: [
       {
         test: {

@@ -5,10 +5,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { builtImage, e2eSkip } from './built-image.js';
+import { expect, it } from 'vitest';
+import { builtImage } from './built-image.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { reproducibleEpoch } from './global-setup.js';
+import { describeNeeds } from '../helpers/needs.js';
 
 const sh = (file: string, args: string[], opts: { cwd?: string } = {}) =>
   spawnSync(file, args, {
@@ -32,7 +33,7 @@ function debugfs(image: string, offset: number, request: string): string {
   return sh('debugfs', ['-R', request, `${image}?offset=${offset}`]).stdout;
 }
 
-describe.skipIf(e2eSkip)('armada build artifacts', () => {
+describeNeeds({ root: true }, 'armada build artifacts', () => {
   it('writes the release artifacts, and SHA256SUMS verifies them', () => {
     const { build, out } = builtImage();
     const kinds = build.artifacts.map((a) => a.kind).sort();
@@ -176,7 +177,7 @@ describe.skipIf(e2eSkip)('armada build artifacts', () => {
   });
 });
 
-describe.skipIf(e2eSkip)('reproducible builds', () => {
+describeNeeds({ root: true }, 'reproducible builds', () => {
   it('gives the same .img SHA-256 when rebuilt with the same SOURCE_DATE_EPOCH and packages', async () => {
     const { build } = builtImage();
     const first = build.artifacts.find((a) => a.kind === 'img')!;

@@ -19,9 +19,4 @@ export async function suiteTempDir(prefix = 'armada-test-'): Promise<string> {
   return dir;
 }
 
-export const isRoot = process.getuid?.() === 0;
-
-/** Root-only suites say why they skip instead of silently passing. */
-export function rootOnlyReason(): string | undefined {
-  return isRoot ? undefined : 'needs root (CI runs as root): loop devices, mkfs, QEMU';
-}
+export { isRoot, rootOnlyReason } from './needs.js';

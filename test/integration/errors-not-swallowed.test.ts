@@ -17,7 +17,8 @@ import { stripIdentity } from '../../src/build/steps/strip-identity.js';
 import { runSteps } from '../../src/progress.js';
 import { setLogSinks } from '../../src/log.js';
 import { makeCard } from '../helpers/loop.js';
-import { isRoot, suiteTempDir } from '../helpers/tmp.js';
+import { suiteTempDir } from '../helpers/tmp.js';
+import { describeNeeds } from '../helpers/needs.js';
 
 const dir = await suiteTempDir('armada-swallowed-');
 const originalPath = process.env.PATH;
@@ -111,7 +112,7 @@ describe('strip-identity', () => {
   });
 });
 
-describe.skipIf(!isRoot)('on a card (root: loop devices)', () => {
+describeNeeds({ root: true }, 'on a card (root: loop devices)', () => {
   it('configure refuses to guess "not mounted" when the mount table is unreadable', async () => {
     const card = await makeCard(join(dir, 'card-mounts.img'), 8 << 20);
     await expect(refuseMounted(card.device, join(dir, 'no-such-mounts'))).rejects.toThrow(

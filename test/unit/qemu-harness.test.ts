@@ -14,6 +14,7 @@ import {
   type Vm,
 } from '../helpers/qemu.js';
 import { suiteTempDir } from '../helpers/tmp.js';
+import { describeNeeds } from '../helpers/needs.js';
 
 const dir = await suiteTempDir('armada-qemu-');
 const vms: Vm[] = [];
@@ -206,45 +207,49 @@ const haveFatTools = ['sfdisk', 'mkfs.vfat', 'mcopy'].every((t) => {
   }
 });
 
-describe.skipIf(!haveFatTools)('extractBootFiles', () => {
-  const image = join(dir, 'boot.img');
-  const kernel = randomBytes(300_000);
-  const initrd = randomBytes(200_000);
+describeNeeds(
+  { unless: haveFatTools ? undefined : 'sfdisk, mkfs.vfat and mcopy are not installed' },
+  'extractBootFiles',
+  () => {
+    const image = join(dir, 'boot.img');
+    const kernel = randomBytes(300_000);
+    const initrd = randomBytes(200_000);
 
-  /** An MBR image with a FAT p1 (at 1 MiB) holding the given files, like the build makes. */
-  async function makeImage(files: Record<string, Buffer>): Promise<void> {
-    await writeFile(image, '');
-    await truncate(image, 48 << 20);
-    execFileSync('sfdisk', ['-q', image], {
-      input: 'label: dos\nstart=2048, size=65536, type=c\nstart=67584, type=83\n',
-    });
-    execFileSync('mkfs.vfat', ['-F', '16', '--offset=2048', image, String(65536 / 2)], {
-      stdio: 'ignore',
-    });
-    const src = join(dir, 'src');
-    await mkdir(src, { recursive: true });
-    for (const [name, content] of Object.entries(files)) {
-      await writeFile(join(src, name), content);
-      execFileSync('mcopy', ['-i', `${image}@@${2048 * 512}`, join(src, name), `::/${name}`], {
-        env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+    /** An MBR image with a FAT p1 (at 1 MiB) holding the given files, like the build makes. */
+    async function makeImage(files: Record<string, Buffer>): Promise<void> {
+      await writeFile(image, '');
+      await truncate(image, 48 << 20);
+      execFileSync('sfdisk', ['-q', image], {
+        input: 'label: dos\nstart=2048, size=65536, type=c\nstart=67584, type=83\n',
       });
+      execFileSync('mkfs.vfat', ['-F', '16', '--offset=2048', image, String(65536 / 2)], {
+        stdio: 'ignore',
+      });
+      const src = join(dir, 'src');
+      await mkdir(src, { recursive: true });
+      for (const [name, content] of Object.entries(files)) {
+        await writeFile(join(src, name), content);
+        execFileSync('mcopy', ['-i', `${image}@@${2048 * 512}`, join(src, name), `::/${name}`], {
+          env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+        });
+      }
     }
-  }
 
-  test('copies vmlinuz and initrd.img from the boot partition', async () => {
-    await makeImage({ vmlinuz: kernel, 'initrd.img': initrd });
-    const out = join(dir, 'boot-files');
-    await mkdir(out, { recursive: true });
-    const files = await extractBootFiles(image, out);
-    expect(files).toEqual({ kernel: join(out, 'vmlinuz'), initrd: join(out, 'initrd.img') });
-    expect((await readFile(files.kernel)).equals(kernel)).toBe(true);
-    expect((await readFile(files.initrd)).equals(initrd)).toBe(true);
-  });
+    test('copies vmlinuz and initrd.img from the boot partition', async () => {
+      await makeImage({ vmlinuz: kernel, 'initrd.img': initrd });
+      const out = join(dir, 'boot-files');
+      await mkdir(out, { recursive: true });
+      const files = await extractBootFiles(image, out);
+      expect(files).toEqual({ kernel: join(out, 'vmlinuz'), initrd: join(out, 'initrd.img') });
+      expect((await readFile(files.kernel)).equals(kernel)).toBe(true);
+      expect((await readFile(files.initrd)).equals(initrd)).toBe(true);
+    });
 
-  test('an image without an initrd says what is missing', async () => {
-    await makeImage({ vmlinuz: kernel });
-    await expect(extractBootFiles(image, dir)).rejects.toThrow(
-      /no initrd\.img on the boot partition/,
-    );
-  });
-});
+    test('an image without an initrd says what is missing', async () => {
+      await makeImage({ vmlinuz: kernel });
+      await expect(extractBootFiles(image, dir)).rejects.toThrow(
+        /no initrd\.img on the boot partition/,
+      );
+    });
+  },
+);

@@ -5,8 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, suiteTempDir } from '../../helpers/tmp.js';
+import { beforeAll, expect, it } from 'vitest';
+import { suiteTempDir } from '../../helpers/tmp.js';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const dir = await suiteTempDir('armada-build-errors-');
 const out = join(dir, 'out');
@@ -44,7 +45,7 @@ function lastLine(stderr: string): string {
   );
 }
 
-describe.skipIf(!isRoot)('armada build refuses bad input cleanly', () => {
+describeNeeds({ root: true }, 'armada build refuses bad input cleanly', () => {
   beforeAll(() => {
     spawnSync('mkdir', ['-p', out]);
     spawnSync('chmod', ['755', dir]);

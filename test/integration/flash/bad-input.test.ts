@@ -6,15 +6,15 @@
 import { constants } from 'node:fs';
 import { copyFile, open, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/commands/flash.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { exitCodeOf, formatError } from '../../../src/errors.js';
-import { rootOnlyReason } from '../../helpers/tmp.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const MiB = 1 << 20;
 
@@ -27,7 +27,7 @@ async function failure(promise: Promise<unknown>): Promise<{ code: number; messa
   throw new Error('flash succeeded but should have failed');
 }
 
-describe.skipIf(rootOnlyReason())('armada flash refuses and fails cleanly', () => {
+describeNeeds({ root: true }, 'armada flash refuses and fails cleanly', () => {
   const suite = flashSuite('armada-flash-bad-');
   let dir: string;
   let image: TestImage;

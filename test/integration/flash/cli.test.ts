@@ -8,12 +8,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/commands/flash.js';
-import { rootOnlyReason } from '../../helpers/tmp.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const exec = promisify(execFile);
 const MiB = 1 << 20;
@@ -57,7 +57,7 @@ function serve(dir: string, stallAfter = 1 * MiB): Promise<{ url: string; server
   );
 }
 
-describe.skipIf(rootOnlyReason())('armada flash from the command line and over http', () => {
+describeNeeds({ root: true }, 'armada flash from the command line and over http', () => {
   const suite = flashSuite('armada-flash-cli-');
   let image: TestImage;
   let http: { url: string; server: Server };

@@ -3,21 +3,21 @@
  * without bmap, one and three cards at once. Each card must hold a clean, complete image.
  */
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/commands/flash.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { mappedBytes } from '../../../src/bmap/types.js';
-import { rootOnlyReason } from '../../helpers/tmp.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const MiB = 1 << 20;
 const formats = ['img', 'xz', 'gz', 'zst', 'zip'] as const;
 
-describe.skipIf(rootOnlyReason())('armada flash onto loop-device cards', () => {
+describeNeeds({ root: true }, 'armada flash onto loop-device cards', () => {
   const suite = flashSuite('armada-flash-');
   const makeCard = (file: string, size: number) => suite.card(file, size);
   let dir: string;

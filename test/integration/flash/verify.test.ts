@@ -6,17 +6,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/commands/flash.js';
 import { exitCodeOf, formatError } from '../../../src/errors.js';
 import { alignedBuffers } from '../../../src/flash/aligned.js';
 import { linux } from '../../../src/flash/platform/linux.js';
 import { digestSegments, readBack, VerifyMismatchError } from '../../../src/flash/readback.js';
 import { DeviceWriter } from '../../../src/flash/writer.js';
-import { rootOnlyReason } from '../../helpers/tmp.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { hasPartitionTable } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const MiB = 1 << 20;
 const writerOptions = { syncEveryBytes: 64 * MiB, maxInFlight: 4, exclusive: true, direct: true };
@@ -32,7 +32,7 @@ async function corrupt(backingFile: string, offset: number, length: number): Pro
   }
 }
 
-describe.skipIf(rootOnlyReason())('writer and read-back', () => {
+describeNeeds({ root: true }, 'writer and read-back', () => {
   const suite = flashSuite('armada-verify-');
   let image: TestImage;
 

@@ -10,6 +10,7 @@ import { parseSeedEnv } from '../../../src/seed/seed-env.js';
 import { redactUserData } from '../../../src/seed/user-data-redact.js';
 import { wpaPsk } from '../../../src/seed/wpa-psk.js';
 import type { CardCerts, SeedFile, SeedSettings } from '../../../src/seed/types.js';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const ed25519 =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICthKi5dhyo0I4rAbxZReVryOJuN6aYjfDsfzQBtx6FN pirate@laptop';
@@ -186,23 +187,27 @@ const hasShellcheck = (() => {
   }
 })();
 
-describe.skipIf(!hasShellcheck)('rendered runcmd.sh', () => {
-  test.each(['hypriot-wifi.yaml', 'hypriot-pubkey.yaml', 'rpi-imager.yaml'])(
-    '%s passes shellcheck',
-    (fixture) => {
-      const script = planSeed(settingsFor({ flags: { tls: 'device' } }, fixture), 1).find(
-        (f) => f.path === 'armada/runcmd.sh',
-      );
-      expect(script).toBeDefined();
-      const dir = mkdtempSync(join(tmpdir(), 'armada-runcmd-'));
-      try {
-        writeFileSync(join(dir, 'runcmd.sh'), String(script!.content));
-        expect(() =>
-          execFileSync('shellcheck', ['-s', 'sh', join(dir, 'runcmd.sh')], { stdio: 'pipe' }),
-        ).not.toThrow();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
-});
+describeNeeds(
+  { unless: hasShellcheck ? undefined : 'shellcheck is not installed' },
+  'rendered runcmd.sh',
+  () => {
+    test.each(['hypriot-wifi.yaml', 'hypriot-pubkey.yaml', 'rpi-imager.yaml'])(
+      '%s passes shellcheck',
+      (fixture) => {
+        const script = planSeed(settingsFor({ flags: { tls: 'device' } }, fixture), 1).find(
+          (f) => f.path === 'armada/runcmd.sh',
+        );
+        expect(script).toBeDefined();
+        const dir = mkdtempSync(join(tmpdir(), 'armada-runcmd-'));
+        try {
+          writeFileSync(join(dir, 'runcmd.sh'), String(script!.content));
+          expect(() =>
+            execFileSync('shellcheck', ['-s', 'sh', join(dir, 'runcmd.sh')], { stdio: 'pipe' }),
+          ).not.toThrow();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
+  },
+);
