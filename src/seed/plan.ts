@@ -1,6 +1,5 @@
 /**
- * planSeed: the files of one card's `armada/` directory (seed contract: seed-contract.md and
- * DESIGN.md "The seed"). Pure. Secrets must already be derived: a plain password or Wi-Fi
+ * planSeed: the files of one card's `armada/` directory (the contract: docs/seed.md). Pure. Secrets must already be derived: a plain password or Wi-Fi
  * passphrase reaching this point is a bug, never written.
  */
 import { InternalError } from '../errors.js';

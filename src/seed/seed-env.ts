@@ -12,7 +12,7 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Keys in the order they are written; the contract in seed-contract.md / README. */
+/** Keys in the order they are written; the contract is docs/seed.md. */
 export const seedEnvKeys = [
   'HOSTNAME',
   'USERNAME',
