@@ -1,7 +1,8 @@
 /**
  * One gzip member at an offset inside bigger data (a kernel image, an IKCONFIG blob), with its
  * CRC checked. zlib's gunzip refuses trailing bytes, so the header is parsed here and the
- * deflate stream inflated raw, which stops at its own end. Pure.
+ * deflate stream inflated raw, which stops at its own end (no package finds a member at an offset).
+ * Pure.
  */
 import { crc32, inflateRawSync } from 'node:zlib';
 

@@ -1,6 +1,8 @@
 /**
  * A small, pure reader for Apple's XML property lists (what `diskutil … -plist` prints):
- * dict, array, string, integer, real, true, false, date, data.
+ * dict, array, string, integer, real, true, false, date, data. Kept by hand on top of
+ * fast-xml-parser (already a dependency) rather than another package for one macOS command; tested
+ * on recorded diskutil output (test/fixtures/flash/macos/).
  */
 import { XMLParser } from 'fast-xml-parser';
 import { UserError } from '../../errors.js';
