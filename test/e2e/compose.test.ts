@@ -6,7 +6,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeds } from '../helpers/needs.js';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { busyboxImage, importBusybox, type Tls } from './containers.js';
@@ -45,7 +46,7 @@ services:
       - for i in $$(/bin/busybox seq 1 60); do /bin/busybox wget -q -O - http://web:8080/hostname && exit 0; /bin/busybox sleep 1; done; exit 1
 `;
 
-describe.skipIf(e2eSkip)('docker compose over TLS against the booted image', () => {
+describeNeeds({ root: true }, 'docker compose over TLS against the booted image', () => {
   let booted: Booted;
   let tls: Tls;
   afterAll(() => booted?.vm.stop());

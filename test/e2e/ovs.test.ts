@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeds } from '../helpers/needs.js';
 import { e2eSkip } from './built-image.js';
 import { armada, armadaAsync, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { busyboxImage, importBusybox, type Tls } from './containers.js';
@@ -16,7 +17,7 @@ import { suiteTempDir } from '../helpers/tmp.js';
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-ovs-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
 
-describe.skipIf(e2eSkip)('Open vSwitch on an image built --with ovs', () => {
+describeNeeds({ root: true }, 'Open vSwitch on an image built --with ovs', () => {
   let booted: Booted;
   let tls: Tls;
   let manifest: {

@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeds } from '../helpers/needs.js';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, docker, waitForDocker } from './vm.js';
 import { busyboxImage, importBusybox, type Tls } from './containers.js';
@@ -20,7 +21,7 @@ const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-rpi3-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
 const minutes = 60_000;
 
-describe.skipIf(e2eSkip)('the image on an emulated Raspberry Pi 3B', () => {
+describeNeeds({ root: true }, 'the image on an emulated Raspberry Pi 3B', () => {
   let vm: Vm;
   let port: number;
   let tls: Tls;
