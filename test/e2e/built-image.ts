@@ -1,5 +1,6 @@
 import { inject } from 'vitest';
 import type { BuildResult } from '../../src/commands/build.js';
+import { isRoot } from '../helpers/needs.js';
 
 /** The image global-setup built; throws its build error so each test shows why. */
 export function builtImage(): { build: BuildResult; image: string; out: string } {
@@ -9,4 +10,5 @@ export function builtImage(): { build: BuildResult; image: string; out: string }
   return { build, image, out: inject('e2eOut') };
 }
 
-export const e2eSkip = process.getuid?.() !== 0;
+/** e2e suites need root (QEMU, loop devices, the build); see test/helpers/needs.ts. */
+export const e2eSkip = !isRoot;

@@ -13,6 +13,7 @@ import { armada, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { busyboxImage, importBusybox, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { debianPackage } from '../helpers/kernel-packages.js';
+import { sshKeyPair } from '../helpers/tools.js';
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-compose-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
@@ -54,7 +55,7 @@ describeNeeds({ root: true }, 'docker compose over TLS against the booted image'
   beforeAll(async () => {
     const { image } = builtImage();
     installComposePlugin();
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')]);
+    sshKeyPair(dir);
     expect(armada(['ca', 'init'], env).status).toBe(0);
     booted = await bootCopy({
       source: image,

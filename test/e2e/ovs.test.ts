@@ -5,7 +5,6 @@
  * device side runs in the host's namespaces from a privileged container (chroot into the host's
  * root), the way an operator with only the Docker endpoint would do it.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeds } from '../helpers/needs.js';
@@ -13,6 +12,7 @@ import { e2eSkip } from './built-image.js';
 import { armada, armadaAsync, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { busyboxImage, importBusybox, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
+import { sshKeyPair } from '../helpers/tools.js';
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-ovs-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
@@ -70,7 +70,7 @@ describeNeeds({ root: true }, 'Open vSwitch on an image built --with ovs', () =>
     );
     expect(built.status, built.stderr.slice(-4000)).toBe(0);
     manifest = JSON.parse(built.stdout).manifest;
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')]);
+    sshKeyPair(dir);
     expect(armada(['ca', 'init'], env).status).toBe(0);
     booted = await bootCopy({
       source: join(out, 'armada-ovs.img'),

@@ -16,6 +16,7 @@ import { suiteTempDir } from '../helpers/tmp.js';
 import { freePort, type Vm } from '../helpers/qemu.js';
 import { bootRaspi3b } from '../helpers/qemu-raspi.js';
 import { firstBootFailed, firstBootFinished } from '../../src/firstboot/plan.js';
+import { sshKeyPair } from '../helpers/tools.js';
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-rpi3-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
@@ -39,7 +40,7 @@ describeNeeds({ root: true }, 'the image on an emulated Raspberry Pi 3B', () => 
     const { image } = builtImage();
     const card = join(dir, 'card.img');
     execFileSync('cp', ['--sparse=always', image, card]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')]);
+    sshKeyPair(dir);
     expect(armada(['ca', 'init'], env).status).toBe(0);
     const seeded = armada(
       ['configure', card, '--hostname', 'e2e-rpi3', '--ssh-key', join(dir, 'id.pub')],

@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ikconfigBlob } from '../../src/kernel/ikconfig.js';
+import { isRoot } from './needs.js';
 
 export type DebArch = 'arm64' | 'armhf';
 
@@ -25,7 +26,6 @@ const metaPackage: Record<string, string> = {
   armhf: 'linux-image-armmp',
 };
 const flavour: Record<string, string> = { arm64: 'arm64', armhf: 'armmp' };
-const isRoot = process.getuid?.() === 0;
 
 function aptOptions(arch: string, state: string): string[] {
   const o = (kv: string) => ['-o', kv];

@@ -35,7 +35,9 @@ async function pathWith(tools: string[]): Promise<string> {
   const bin = join(dir, `bin-${tools.join('-') || 'none'}`);
   await mkdir(bin, { recursive: true });
   for (const t of tools) {
-    const target = execFileSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim();
+    const target = execFileSync('sh', ['-c', 'command -v "$1"', 'sh', t], {
+      encoding: 'utf8',
+    }).trim();
     if (!existsSync(join(bin, t))) symlinkSync(target, join(bin, t));
   }
   return bin;

@@ -15,6 +15,7 @@ import {
 } from '../helpers/qemu.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { describeNeeds } from '../helpers/needs.js';
+import { missingTools } from '../helpers/tools.js';
 
 const dir = await suiteTempDir('armada-qemu-');
 const vms: Vm[] = [];
@@ -198,14 +199,7 @@ test('tailLines drops carriage returns and escape sequences', () => {
   expect(tailLines('a\r\n\x1b[0;32m  OK  \x1b[0m b\r\nc', 2)).toBe('  OK   b\nc');
 });
 
-const haveFatTools = ['sfdisk', 'mkfs.vfat', 'mcopy'].every((t) => {
-  try {
-    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', t]);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const haveFatTools = missingTools(['sfdisk', 'mkfs.vfat', 'mcopy']).length === 0;
 
 describeNeeds(
   { unless: haveFatTools ? undefined : 'sfdisk, mkfs.vfat and mcopy are not installed' },

@@ -2,7 +2,6 @@
  * Kernel packages built here with dpkg-deb (every data.tar compression, configs.ko only), and
  * damaged or wrong input: each gets a one-line UserError naming the fix.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,13 +10,12 @@ import { UserError } from '../../../src/errors.js';
 import { readKernelConfig } from '../../../src/kernel/read.js';
 import { debianKernelDeb, fakeConfigsKo, withVersion } from '../../helpers/kernel-packages.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
+import { shell, xz } from '../../helpers/tools.js';
 
 // Made at collection time so suiteTempDir's afterAll registers and removes it.
 const tmpRoot = await suiteTempDir('armada-kernel-pkgs-');
 
-const sh = (cmd: string, input?: Buffer) =>
-  execFileSync('sh', ['-c', cmd], { input, maxBuffer: 512 << 20, timeout: 120_000 });
-const xz = (b: Buffer) => sh('xz -c --check=crc32', b);
+const sh = shell;
 
 async function userError(p: Promise<unknown>): Promise<string> {
   const e = await p.then(

@@ -2,7 +2,6 @@
  * The check on Debian's real arm64 and armhf kernels, and on kernel-shaped files (configs.ko,
  * compressed configs, Image, zboot, zImage, root filesystems) assembled from their configs.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -22,14 +21,12 @@ import {
   type DebArch,
 } from '../../helpers/kernel-packages.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
+import { shell, xz, zstd } from '../../helpers/tools.js';
 
 // Made at collection time so suiteTempDir's afterAll registers and removes it.
 const tmpRoot = await suiteTempDir('armada-kernel-real-');
 
-const sh = (cmd: string, input?: Buffer) =>
-  execFileSync('sh', ['-c', cmd], { input, maxBuffer: 512 << 20, timeout: 120_000 });
-const xz = (b: Buffer) => sh('xz -c --check=crc32', b);
-const zstd = (b: Buffer) => sh('zstd -c -q', b);
+const sh = shell;
 
 async function userError(p: Promise<unknown>): Promise<string> {
   const e = await p.then(

@@ -8,9 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstBootPaths, planFirstBootFiles } from '../../../src/firstboot/plan.js';
 
-export function have(tool: string): boolean {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status === 0;
-}
+import { hasTool } from '../../helpers/tools.js';
+
+export const have = hasTool;
 
 /** The device runs dash (/bin/sh on Debian); bash catches reliance on dash quirks. */
 export const shells = ['dash', 'bash'].filter(have);

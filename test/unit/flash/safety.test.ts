@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Drive } from '../../../src/flash/drive.js';
+import { fakeDrive } from '../../helpers/drives.js';
 import {
   defaultLargeBytes,
   isSafeTarget,
@@ -7,20 +8,10 @@ import {
   type SafetyPolicy,
 } from '../../../src/flash/safety.js';
 
-const card: Drive = {
-  device: '/dev/sdb',
-  rawDevice: '/dev/sdb',
+const card = fakeDrive('/dev/sdb', {
   sizeBytes: 31_914_983_424,
   description: 'Generic STORAGE DEVICE',
-  bus: 'usb',
-  kind: 'disk',
-  removable: true,
-  readOnly: false,
-  system: false,
-  mountpoints: [],
-  partitions: ['/dev/sdb1', '/dev/sdb2'],
-  members: [],
-};
+});
 
 const policy: SafetyPolicy = {
   imageSizeBytes: 2_000_000_000,

@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Drive } from '../../../src/flash/drive.js';
+import { fakeDrive } from '../../helpers/drives.js';
 import { drivesHoldingPaths, devNumber, diskFromSysfsLink } from '../../../src/flash/holders.js';
 import { normalizeDevice, parseChoice, resolveTargets } from '../../../src/flash/targets.js';
 import { parseDfDevice } from '../../../src/flash/platform/darwin.js';
 import { deviceError } from '../../../src/flash/writer.js';
 
-const drive = (device: string, extra: Partial<Drive> = {}): Drive => ({
-  device,
-  rawDevice: device,
-  sizeBytes: 32e9,
-  description: 'card',
-  bus: 'usb',
-  kind: 'disk',
-  removable: true,
-  readOnly: false,
-  system: false,
-  mountpoints: [],
-  partitions: [`${device}1`, `${device}2`],
-  members: [],
-  ...extra,
-});
+const drive = fakeDrive;
 
 const drives = [
   drive('/dev/sda', { system: true, removable: false, mountpoints: ['/', '/home'] }),
