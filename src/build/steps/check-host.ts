@@ -10,6 +10,7 @@ import { NotRootError, OptionError, UserError } from '../../errors.js';
 import { requireTool } from '../../exec.js';
 import { toolsCheckedBefore } from '../../host/tools.js';
 import { canRun } from '../../host/binfmt.js';
+import { interruptionSignal, throwIfInterrupted } from '../../cleanup.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { inReleaseUrl, mirrorLinesFor, mirrorLinesFromOption } from '../apt-sources.js';
@@ -27,8 +28,11 @@ async function archiveState(lines: string[]): Promise<string[]> {
       if (!url) return '';
       let res: Response;
       try {
-        res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+        // Ctrl-C stops the request at once instead of after the timeout.
+        const signal = AbortSignal.any([AbortSignal.timeout(20_000), interruptionSignal()]);
+        res = await fetch(url, { signal });
       } catch (e) {
+        throwIfInterrupted();
         throw new OptionError(
           (o) =>
             `the package mirror is unreachable (${url}: ${(e as Error).message}); check the network or pass ${o('mirror')}`,
