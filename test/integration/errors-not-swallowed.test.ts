@@ -16,7 +16,7 @@ import { safeRemoveTree } from '../../src/build/safe-remove.js';
 import { stripIdentity } from '../../src/build/steps/strip-identity.js';
 import { runSteps } from '../../src/progress.js';
 import { setLogSinks } from '../../src/log.js';
-import { makeCard } from '../helpers/loop.js';
+import { attachLoop, fillRandom } from '../helpers/loop.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { describeNeeds } from '../helpers/needs.js';
 
@@ -29,6 +29,20 @@ afterEach(() => {
     (text) => process.stdout.write(text),
   );
 });
+
+/** A loop device over random bytes for the duration of fn (makeCard's afterAll would be ignored
+ * inside a test). */
+async function withCard(name: string, fn: (device: string) => Promise<void>): Promise<void> {
+  const file = join(dir, name);
+  await fillRandom(file, 8 << 20);
+  const device = attachLoop(file);
+  try {
+    await fn(device);
+  } finally {
+    // PATH may be the test's reduced one here.
+    execFileSync('losetup', ['-d', device], { env: { ...process.env, PATH: originalPath } });
+  }
+}
 
 /** PATH with only these tools: as if the others were not installed. */
 async function pathWith(tools: string[]): Promise<string> {
@@ -116,27 +130,27 @@ describe('strip-identity', () => {
 
 describeNeeds({ root: true }, 'on a card (root: loop devices)', () => {
   it('configure refuses to guess "not mounted" when the mount table is unreadable', async () => {
-    const card = await makeCard(join(dir, 'card-mounts.img'), 8 << 20);
-    await expect(refuseMounted(card.device, join(dir, 'no-such-mounts'))).rejects.toThrow(
-      UserError,
-    );
-    await expect(refuseMounted(card.device, join(dir, 'no-such-mounts'))).rejects.toThrow(
-      /cannot read .*no-such-mounts.* not mounted/,
-    );
-    await refuseMounted(card.device);
+    await withCard('card-mounts.img', async (device) => {
+      await expect(refuseMounted(device, join(dir, 'no-such-mounts'))).rejects.toThrow(UserError);
+      await expect(refuseMounted(device, join(dir, 'no-such-mounts'))).rejects.toThrow(
+        /cannot read .*no-such-mounts.* not mounted/,
+      );
+      await refuseMounted(device);
+    });
   });
 
   it("warns when the seed's read-back cannot bypass the page cache", async () => {
-    const card = await makeCard(join(dir, 'card-cache.img'), 8 << 20);
     const warnings: string[] = [];
     setLogSinks(
       (line) => warnings.push(line),
       () => undefined,
     );
-    await dropCache(card.device);
-    expect(warnings).toEqual([]);
-    process.env.PATH = await pathWith([]);
-    await dropCache(card.device);
+    await withCard('card-cache.img', async (device) => {
+      await dropCache(device);
+      expect(warnings).toEqual([]);
+      process.env.PATH = await pathWith([]);
+      await dropCache(device);
+    });
     expect(warnings).toEqual([
       expect.stringMatching(
         /^WARNING: blockdev is missing \(install util-linux\): the seed's read-back on .* may check the kernel's cache instead of the card$/,
