@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { bootImage, extractBootFiles, freePort, type Vm } from '../helpers/qemu.js';
+import { bootImage, extractBootFiles, freePort, type ExtraNic, type Vm } from '../helpers/qemu.js';
 import { readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
@@ -66,6 +66,8 @@ export async function bootCopy(opts: {
   growBytes?: number;
   configure?: string[];
   env: Record<string, string>;
+  /** NICs besides the user-networking one (bootImage's nics). */
+  nics?: ExtraNic[];
 }): Promise<Booted> {
   const image = join(opts.dir, `${opts.name}.img`);
   execFileSync('cp', ['--sparse=always', opts.source, image]);
@@ -103,6 +105,7 @@ export async function bootCopy(opts: {
       { host: ports.docker, guest: 2376 },
       { host: ports.insecure, guest: 2375 },
     ],
+    ...(opts.nics ? { nics: opts.nics } : {}),
   });
   // The caller's afterAll stops it too; this covers a failure before bootCopy returns.
   const stopOnFailure = async (e: unknown) => {
