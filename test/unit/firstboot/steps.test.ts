@@ -171,7 +171,7 @@ describe('status.json', () => {
       wlan0: [],
       'odd"\\x': [],
     });
-    expect(runLib(script, `printf '' | interfaces_json`).stdout).toBe('{}');
+    expect(runLib(script, `printf '\\n' | interfaces_json`).stdout).toBe('{}');
     const withIfaces = runLib(
       script,
       `status_json pi-1 e laptop '' '' 1 0 v '' "$(printf 'eth0 192.0.2.2/24\n' | interfaces_json)"`,
