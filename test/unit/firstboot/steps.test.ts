@@ -216,6 +216,8 @@ describe('status.json', () => {
       ok: true,
       interfaces: {},
     });
+    writeFileSync(file, 'not json');
+    expect(runLib(script, `status_with_interfaces ${q(file)} '{}'`).status).toBe(1);
   });
 
   test('report_interfaces rewrites status.json once per first-boot run and says so', () => {
