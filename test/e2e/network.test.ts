@@ -67,6 +67,8 @@ describe.skipIf(e2eSkip)('cloud-init network config on a booted image', () => {
         join(dir, 'user-data.yaml'),
       ],
       env,
+      // Three NICs and a shared 2-core host: first boot has taken over 10 minutes here.
+      firstBootTimeoutMs: 1_500_000,
       nics: [
         { netdev: `socket,listen=127.0.0.1:${ports[0]}`, mac: lan.mac },
         { netdev: `socket,listen=127.0.0.1:${ports[1]}`, mac: renamed.mac },
@@ -76,12 +78,12 @@ describe.skipIf(e2eSkip)('cloud-init network config on a booted image', () => {
     const started = Date.now();
     consoleLine = await booted.vm.waitFor(
       /armada: interfaces: /,
-      180_000,
+      300_000,
       'armada-interfaces.service to report the addresses',
     );
     timings.interfacesReportMs = Date.now() - started;
     for (const port of ports) peers.push(await connectL2(port));
-  }, 1_200_000);
+  }, 2_400_000);
 
   it('answers ARP for each static address on its own L2 link, from the MAC user-data matched', async () => {
     for (const [i, nic] of [lan, renamed].entries()) {

@@ -68,6 +68,8 @@ export async function bootCopy(opts: {
   env: Record<string, string>;
   /** NICs besides the user-networking one (bootImage's nics). */
   nics?: ExtraNic[];
+  /** Default 600 s; longer where the host is shared with other boots. */
+  firstBootTimeoutMs?: number;
 }): Promise<Booted> {
   const image = join(opts.dir, `${opts.name}.img`);
   execFileSync('cp', ['--sparse=always', opts.source, image]);
@@ -113,10 +115,12 @@ export async function bootCopy(opts: {
     throw e;
   };
   const line = await Promise.race([
-    vm.waitFor(firstBootFinished, 600_000, 'first boot to finish'),
-    vm.waitFor(firstBootFailed, 600_000, 'first boot failure').then((l) => {
-      throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
-    }),
+    vm.waitFor(firstBootFinished, opts.firstBootTimeoutMs ?? 600_000, 'first boot to finish'),
+    vm
+      .waitFor(firstBootFailed, opts.firstBootTimeoutMs ?? 600_000, 'first boot failure')
+      .then((l) => {
+        throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
+      }),
   ]).catch(stopOnFailure);
   void line;
   await vm.waitFor(/ login: /, 180_000, 'the login prompt').catch(stopOnFailure);
