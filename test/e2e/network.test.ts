@@ -69,6 +69,9 @@ describe.skipIf(e2eSkip)('cloud-init network config on a booted image', () => {
       env,
       // Three NICs and a shared 2-core host: first boot has taken over 10 minutes here.
       firstBootTimeoutMs: 1_500_000,
+      // Under that load udev took over 90 s (systemd's default) to show the boot partition,
+      // and the guest went to emergency mode.
+      kernelArgs: ['systemd.default_device_timeout_sec=900'],
       nics: [
         { netdev: `socket,listen=127.0.0.1:${ports[0]}`, mac: lan.mac },
         { netdev: `socket,listen=127.0.0.1:${ports[1]}`, mac: renamed.mac },

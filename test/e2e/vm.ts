@@ -70,6 +70,8 @@ export async function bootCopy(opts: {
   nics?: ExtraNic[];
   /** Default 600 s; longer where the host is shared with other boots. */
   firstBootTimeoutMs?: number;
+  /** Added to the card's kernel command line. */
+  kernelArgs?: string[];
 }): Promise<Booted> {
   const image = join(opts.dir, `${opts.name}.img`);
   execFileSync('cp', ['--sparse=always', opts.source, image]);
@@ -91,7 +93,7 @@ export async function bootCopy(opts: {
     .trim()
     .split(/\s+/)
     .filter((a) => !a.startsWith('console='))
-    .concat('console=ttyAMA0')
+    .concat('console=ttyAMA0', ...(opts.kernelArgs ?? []))
     .join(' ');
   const ports = { docker: await freePort(), insecure: await freePort() };
   const started = Date.now();
