@@ -5,7 +5,8 @@
  * What runs on the card: armada-firstboot.service runs firstboot.sh before networking, Docker,
  * SSH and avahi; Docker's drop-in keeps it off until TLS material exists; armada-resolv.path
  * keeps /etc/resolv.conf in step with systemd-networkd (the image has no systemd-resolved);
- * armada-runcmd.service runs the seed's runcmd.sh once the network and Docker are up.
+ * armada-runcmd.service runs the seed's runcmd.sh once the network and Docker are up;
+ * armada-interfaces.service adds the interfaces' addresses to status.json once networkd has them.
  */
 import type { FileSpec, SymlinkSpec } from '../build/apply-files.js';
 import { InternalError } from '../errors.js';
@@ -72,6 +73,11 @@ const plannedFiles: readonly PlannedFile[] = [
     mode: 0o644,
     template: 'systemd/armada-runcmd.service',
   },
+  {
+    path: `${unitDir}/armada-interfaces.service`,
+    mode: 0o644,
+    template: 'systemd/armada-interfaces.service',
+  },
   { path: `${unitDir}/armada-resolv.path`, mode: 0o644, template: 'systemd/armada-resolv.path' },
   {
     path: `${unitDir}/armada-resolv.service`,
@@ -120,6 +126,7 @@ export function planFirstBootSymlinks(insecureTcp: boolean, part?: FirstBootPart
   const firstboot = [
     enable(firstBootPaths.unit, 'multi-user.target'),
     enable(`${unitDir}/armada-runcmd.service`, 'multi-user.target'),
+    enable(`${unitDir}/armada-interfaces.service`, 'multi-user.target'),
     enable(`${unitDir}/armada-resolv.path`, 'multi-user.target'),
     // systemd-networkd as `systemctl enable` would, minus systemd-networkd-wait-online: nothing
     // here needs network-online, and it would hold boot for 2 minutes without a cable.

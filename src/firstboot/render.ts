@@ -13,6 +13,7 @@ export type TemplateName =
   | 'update-resolv-conf.sh'
   | 'systemd/armada-firstboot.service'
   | 'systemd/armada-runcmd.service'
+  | 'systemd/armada-interfaces.service'
   | 'systemd/armada-resolv.path'
   | 'systemd/armada-resolv.service'
   | 'systemd/armada-docker-insecure.socket'

@@ -5,7 +5,8 @@
 import { InternalError } from '../errors.js';
 import type { CardCerts, SeedFile, SeedSettings } from './types.js';
 import { renderSeedEnv, type SeedEnvKey } from './seed-env.js';
-import { networkFileName, renderFilesTsv, renderNetworkd, renderRuncmd } from './render.js';
+import { renderFilesTsv, renderRuncmd } from './render.js';
+import { linkFileName, networkFileName, renderLink, renderNetworkd } from './render-network.js';
 import { redactUserData } from './user-data-redact.js';
 import { defaultSudo, defaultUsername, hostnameFor } from './settings.js';
 
@@ -62,13 +63,20 @@ export function planSeed(settings: SeedSettings, index: number, certs?: CardCert
       content: u.sshKeys.join('\n') + '\n',
       secret: false,
     });
-  settings.ethernets.forEach((e, i) =>
+  settings.ethernets.forEach((e, i) => {
     files.push({
       path: `${seedDir}/network/${networkFileName(e, i)}`,
       content: renderNetworkd(e),
       secret: false,
-    }),
-  );
+    });
+    const link = renderLink(e);
+    if (link)
+      files.push({
+        path: `${seedDir}/network/${linkFileName(e, i)}`,
+        content: link,
+        secret: false,
+      });
+  });
   if (settings.writeFiles.length) {
     const { tsv, contents } = renderFilesTsv(settings.writeFiles);
     files.push({ path: `${seedDir}/files.tsv`, content: tsv, secret: false });

@@ -1,8 +1,8 @@
 /**
- * Text renderers for the seed's plain files: runcmd.sh, systemd-networkd units, files.tsv.
+ * Text renderers for the seed's plain files: runcmd.sh and files.tsv (network: render-network.ts).
  * Pure; snapshot-tested.
  */
-import type { EthernetSettings, UserSettings, WriteFile } from './types.js';
+import type { UserSettings, WriteFile } from './types.js';
 import { shellQuote } from './seed-env.js';
 
 /**
@@ -38,32 +38,6 @@ export function renderRuncmd(
     lines.push('', '# runcmd');
     for (const cmd of runcmd)
       lines.push(typeof cmd === 'string' ? cmd : cmd.map(shellQuote).join(' '));
-  }
-  return lines.join('\n') + '\n';
-}
-
-function safeName(match: string): string {
-  return match.replace(/\*/g, 'any').replace(/[^A-Za-z0-9_-]/g, '_');
-}
-
-export function networkFileName(e: EthernetSettings, index: number): string {
-  return `10-armada-${index + 1}-${safeName(e.match)}.network`;
-}
-
-/** One systemd-networkd .network unit for a netplan ethernet. */
-export function renderNetworkd(e: EthernetSettings): string {
-  const dhcp = e.dhcp4 && e.dhcp6 ? 'yes' : e.dhcp4 ? 'ipv4' : e.dhcp6 ? 'ipv6' : 'no';
-  const lines = ['# Made by armada from cloud-init network config.', '[Match]', `Name=${e.match}`];
-  if (e.macAddress) lines.push(`MACAddress=${e.macAddress}`);
-  lines.push('', '[Network]', `DHCP=${dhcp}`);
-  for (const a of e.addresses) lines.push(`Address=${a}`);
-  if (e.gateway4) lines.push(`Gateway=${e.gateway4}`);
-  if (e.gateway6) lines.push(`Gateway=${e.gateway6}`);
-  for (const d of e.nameservers) lines.push(`DNS=${d}`);
-  if (e.searchDomains.length) lines.push(`Domains=${e.searchDomains.join(' ')}`);
-  for (const r of e.routes) {
-    lines.push('', '[Route]', `Destination=${r.to}`, `Gateway=${r.via}`);
-    if (r.metric !== undefined) lines.push(`Metric=${r.metric}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -61,10 +61,22 @@ export interface WifiSettings {
   country?: string;
 }
 
-export interface EthernetSettings {
-  /** Interface name pattern (networkd [Match] Name=), e.g. eth0 or en*. */
-  match: string;
+/** What a netplan `match:` selects: every given condition must hold (networkd [Match]). */
+export interface EthernetMatch {
+  /** Kernel name or glob (e.g. en*); without `match:` the key under `ethernets:`. */
+  name?: string;
+  /** Lower case, colon-separated. */
   macAddress?: string;
+  /** Kernel driver names or globs, e.g. r8152. */
+  drivers?: string[];
+}
+
+export interface EthernetSettings {
+  /** The key under `ethernets:`: the interface name without `match:`, else only an ID. */
+  id: string;
+  match: EthernetMatch;
+  /** Renames the matched interface (a systemd .link file). */
+  setName?: string;
   dhcp4: boolean;
   dhcp6: boolean;
   addresses: string[];
@@ -73,6 +85,9 @@ export interface EthernetSettings {
   routes: { to: string; via: string; metric?: number }[];
   nameservers: string[];
   searchDomains: string[];
+  mtu?: number;
+  /** Not waited for (networkd RequiredForOnline=no). */
+  optional: boolean;
 }
 
 export interface UserSettings {

@@ -1,10 +1,10 @@
 /**
  * Netplan v2 network config (cloud-init `network-config`, or the same under `network:` or at the
  * top level of user-data): one Wi-Fi access point becomes WIFI_*, ethernets become
- * systemd-networkd files.
+ * systemd-networkd files (user-data-ethernet.ts).
  */
-import { isIP } from 'node:net';
 import type { EthernetSettings, WifiSettings } from './types.js';
+import { parseEthernet } from './user-data-ethernet.js';
 import { checkCountry, checkPassphrase, checkSsid } from './validate.js';
 import { isRecord, show, type Path, type ProblemList } from './yaml-problems.js';
 
@@ -14,30 +14,6 @@ export interface NetworkResult {
 }
 
 const harmlessIfaceKeys = new Set(['optional', 'renderer', 'dhcp4-overrides', 'dhcp6-overrides']);
-
-function isCidr(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const [addr, len, ...rest] = value.split('/');
-  const kind = isIP(addr ?? '');
-  const n = Number(len);
-  return (
-    rest.length === 0 && kind !== 0 && Number.isInteger(n) && n >= 0 && n <= (kind === 4 ? 32 : 128)
-  );
-}
-
-function ipList(value: unknown, at: Path, p: ProblemList, cidr: boolean): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  const ok = list.filter((v) =>
-    cidr ? isCidr(v) : typeof v === 'string' && isIP(v) !== 0,
-  ) as string[];
-  if (ok.length !== list.length)
-    p.error(
-      at,
-      `not ${cidr ? 'address/prefix values' : 'IP addresses'}: ${list.filter((v) => !ok.includes(v as string)).join(', ')}`,
-      cidr ? "write e.g. '192.168.1.31/24'" : "write e.g. '192.168.1.1'",
-    );
-  return ok;
-}
 
 function parseWifis(value: unknown, p: ProblemList, base: Path, out: NetworkResult): void {
   if (!isRecord(value))
@@ -121,106 +97,6 @@ function parseWifis(value: unknown, p: ProblemList, base: Path, out: NetworkResu
     else p.warn(kat, `${key} is ignored`, `remove ${key}`);
   }
   out.wifi = wifi;
-}
-
-function parseEthernet(
-  name: string,
-  iface: unknown,
-  at: Path,
-  p: ProblemList,
-): EthernetSettings | undefined {
-  if (!isRecord(iface)) {
-    p.error(at, 'the interface is not a mapping', 'add dhcp4 or addresses');
-    return undefined;
-  }
-  const e: EthernetSettings = {
-    match: name,
-    dhcp4: false,
-    dhcp6: false,
-    addresses: [],
-    routes: [],
-    nameservers: [],
-    searchDomains: [],
-  };
-  for (const [key, v] of Object.entries(iface)) {
-    const kat = [...at, key];
-    switch (key) {
-      case 'match':
-        if (isRecord(v) && typeof v.name === 'string' && /^[A-Za-z0-9*?_.-]+$/.test(v.name))
-          e.match = v.name;
-        if (
-          isRecord(v) &&
-          typeof v.macaddress === 'string' &&
-          /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(v.macaddress)
-        )
-          e.macAddress = v.macaddress.toLowerCase();
-        if (
-          !isRecord(v) ||
-          (v.name === undefined && v.macaddress === undefined) ||
-          Object.keys(v).some((k) => !['name', 'macaddress'].includes(k))
-        )
-          p.error(kat, 'match supports name and macaddress', 'write match: { name: "en*" }');
-        break;
-      case 'dhcp4':
-      case 'dhcp6':
-        if (typeof v === 'boolean') e[key] = v;
-        else p.error(kat, `${key} is not true or false`, 'write true or false');
-        break;
-      case 'addresses':
-        e.addresses = ipList(v, kat, p, true);
-        break;
-      case 'gateway4':
-      case 'gateway6':
-        if (typeof v === 'string' && isIP(v) === (key === 'gateway4' ? 4 : 6)) e[key] = v;
-        else
-          p.error(
-            kat,
-            `${key} is not an IPv${key === 'gateway4' ? 4 : 6} address`,
-            "write e.g. '192.168.1.1'",
-          );
-        break;
-      case 'routes':
-        (Array.isArray(v) ? v : [v]).forEach((r, i) => {
-          const to = isRecord(r) ? (r.to === 'default' ? '0.0.0.0/0' : r.to) : undefined;
-          const via = isRecord(r) ? r.via : undefined;
-          const metric = isRecord(r) && typeof r.metric === 'number' ? r.metric : undefined;
-          if (isCidr(to) && typeof via === 'string' && isIP(via))
-            e.routes.push({ to, via, ...(metric !== undefined ? { metric } : {}) });
-          else
-            p.error(
-              [...kat, i],
-              'a route needs to (address/prefix or default) and via (an address)',
-              'write - { to: default, via: 192.168.1.1 }',
-            );
-        });
-        break;
-      case 'nameservers':
-        if (!isRecord(v))
-          p.error(kat, 'nameservers is not a mapping', 'write nameservers: { addresses: [...] }');
-        else {
-          if (v.addresses !== undefined)
-            e.nameservers = ipList(v.addresses, [...kat, 'addresses'], p, false);
-          if (v.search !== undefined)
-            e.searchDomains = (Array.isArray(v.search) ? v.search : [v.search])
-              .map(String)
-              .filter((s) => /^[A-Za-z0-9.-]+$/.test(s));
-        }
-        break;
-      case 'optional':
-      case 'renderer':
-        p.warn(kat, `${key} is ignored`, `remove ${key}`);
-        break;
-      default:
-        p.error(kat, `ethernet setting '${key}' is not supported`, `remove ${key}`);
-    }
-  }
-  if (!e.dhcp4 && !e.dhcp6 && e.addresses.length === 0)
-    p.warn(
-      at,
-      `${name} has neither DHCP nor addresses; it stays unconfigured`,
-      'add dhcp4: true or addresses',
-    );
-  return e;
 }
 
 /** `network:` (version 2) plus top-level `wifis:` / `ethernets:`. */

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { bootImage, extractBootFiles, freePort, type Vm } from '../helpers/qemu.js';
+import { bootImage, extractBootFiles, freePort, type ExtraNic, type Vm } from '../helpers/qemu.js';
 import { readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
@@ -66,6 +66,12 @@ export async function bootCopy(opts: {
   growBytes?: number;
   configure?: string[];
   env: Record<string, string>;
+  /** NICs besides the user-networking one (bootImage's nics). */
+  nics?: ExtraNic[];
+  /** Default 600 s; longer where the host is shared with other boots. */
+  firstBootTimeoutMs?: number;
+  /** Added to the card's kernel command line. */
+  kernelArgs?: string[];
 }): Promise<Booted> {
   const image = join(opts.dir, `${opts.name}.img`);
   execFileSync('cp', ['--sparse=always', opts.source, image]);
@@ -87,7 +93,7 @@ export async function bootCopy(opts: {
     .trim()
     .split(/\s+/)
     .filter((a) => !a.startsWith('console='))
-    .concat('console=ttyAMA0')
+    .concat('console=ttyAMA0', ...(opts.kernelArgs ?? []))
     .join(' ');
   const ports = { docker: await freePort(), insecure: await freePort() };
   const started = Date.now();
@@ -103,6 +109,7 @@ export async function bootCopy(opts: {
       { host: ports.docker, guest: 2376 },
       { host: ports.insecure, guest: 2375 },
     ],
+    ...(opts.nics ? { nics: opts.nics } : {}),
   });
   // The caller's afterAll stops it too; this covers a failure before bootCopy returns.
   const stopOnFailure = async (e: unknown) => {
@@ -110,10 +117,12 @@ export async function bootCopy(opts: {
     throw e;
   };
   const line = await Promise.race([
-    vm.waitFor(firstBootFinished, 600_000, 'first boot to finish'),
-    vm.waitFor(firstBootFailed, 600_000, 'first boot failure').then((l) => {
-      throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
-    }),
+    vm.waitFor(firstBootFinished, opts.firstBootTimeoutMs ?? 600_000, 'first boot to finish'),
+    vm
+      .waitFor(firstBootFailed, opts.firstBootTimeoutMs ?? 600_000, 'first boot failure')
+      .then((l) => {
+        throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
+      }),
   ]).catch(stopOnFailure);
   void line;
   await vm.waitFor(/ login: /, 180_000, 'the login prompt').catch(stopOnFailure);

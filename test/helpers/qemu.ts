@@ -21,6 +21,14 @@ export interface Forward {
   guest: number;
 }
 
+/** A NIC besides the user-networking one, e.g. on a private L2 of the test's own. */
+export interface ExtraNic {
+  /** A QEMU -netdev backend without id, e.g. `socket,listen=127.0.0.1:40100`. */
+  netdev: string;
+  /** The NIC's MAC address (user-data can match on it). */
+  mac: string;
+}
+
 export interface BootOptions {
   image: string;
   kernel: string;
@@ -38,6 +46,8 @@ export interface BootOptions {
   snapshot?: boolean;
   /** Exit instead of rebooting (a panic fails the test fast). Default true. */
   noReboot?: boolean;
+  /** More virtio NICs after the user-networking one, in this order. */
+  nics?: ExtraNic[];
   /** The QEMU binary (tests of the harness use a stand-in). */
   qemu?: string;
 }
@@ -85,6 +95,12 @@ export function qemuCommand(opts: BootOptions): Command {
     `user,id=n0,restrict=on${fwd}`,
     '-device',
     'virtio-net-pci,netdev=n0',
+    ...(opts.nics ?? []).flatMap((nic, i) => [
+      '-netdev',
+      `${nic.netdev},id=x${i + 1}`,
+      '-device',
+      `virtio-net-pci,netdev=x${i + 1},mac=${nic.mac}`,
+    ]),
     // Entropy at once: key generation on first boot must not wait for the guest's pool.
     '-device',
     'virtio-rng-pci',

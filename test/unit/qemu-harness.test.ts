@@ -97,6 +97,23 @@ describe('qemuCommand', () => {
     expect(args[args.indexOf('-drive') + 1]).toMatch(/,snapshot=on$/);
     expect(args).not.toContain('-no-reboot');
   });
+
+  test('extra NICs: one netdev and one virtio NIC with its MAC each, after the user NIC', () => {
+    const [, args] = qemuCommand({
+      ...base,
+      nics: [
+        { netdev: 'socket,listen=127.0.0.1:40100', mac: '52:54:00:99:00:02' },
+        { netdev: 'socket,listen=127.0.0.1:40101', mac: '52:54:00:99:00:03' },
+      ],
+    });
+    const joined = args.join(' ');
+    expect(joined).toContain(
+      '-device virtio-net-pci,netdev=n0 ' +
+        '-netdev socket,listen=127.0.0.1:40100,id=x1 -device virtio-net-pci,netdev=x1,mac=52:54:00:99:00:02 ' +
+        '-netdev socket,listen=127.0.0.1:40101,id=x2 -device virtio-net-pci,netdev=x2,mac=52:54:00:99:00:03',
+    );
+    expect(qemuCommand(base)[1].filter((a) => a === '-netdev')).toHaveLength(1);
+  });
 });
 
 describe('freePort', () => {

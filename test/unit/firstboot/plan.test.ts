@@ -164,6 +164,20 @@ describe('planFirstBootFiles', () => {
     expect(unit).not.toMatch(/^Before=.*\.socket/m);
   });
 
+  test('armada-interfaces.service reports the addresses after networkd, once per first-boot run', () => {
+    expect(plan.symlinks).toContainEqual({
+      path: '/etc/systemd/system/multi-user.target.wants/armada-interfaces.service',
+      target: '/etc/systemd/system/armada-interfaces.service',
+    });
+    const unit = file('/etc/systemd/system/armada-interfaces.service');
+    expect(unit).toMatch(/^After=armada-firstboot\.service systemd-networkd\.service$/m);
+    expect(unit).toMatch(/^ConditionPathExists=\/var\/lib\/armada\/interfaces\.pending$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/lib\/armada\/firstboot\.sh interfaces$/m);
+    // Not before docker or anything else: a link without a cable must not hold up the boot.
+    expect(unit).not.toMatch(/^Before=/m);
+    expect(file(firstBootPaths.script)).toMatch(/^ {2}interfaces\) report_interfaces ;;$/m);
+  });
+
   test('systemd-firstboot is masked, networkd enabled without wait-online', () => {
     expect(plan.symlinks).toContainEqual({
       path: '/etc/systemd/system/systemd-firstboot.service',

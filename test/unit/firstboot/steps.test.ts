@@ -150,6 +150,7 @@ describe('status.json', () => {
       version: '1.2.3',
       ok: true,
       failedSteps: [],
+      interfaces: {},
     });
     const failed = runLib(script, `status_json 'a"b\\c' e none '' '' 3 1 v 'tls docker'`).stdout;
     expect(JSON.parse(failed)).toMatchObject({
@@ -159,6 +160,92 @@ describe('status.json', () => {
       ok: false,
       failedSteps: ['tls', 'docker'],
     });
+  });
+
+  test('interfaces: every interface with its addresses, as JSON; odd names stay valid JSON', () => {
+    const lines =
+      'enp0s1 10.0.2.15/24 fec0::5054:ff:fe12:3456/64\nenp0s2 10.99.0.12/24\nwlan0\nodd"\\x\n';
+    expect(JSON.parse(runLib(script, `printf '%s' ${q(lines)} | interfaces_json`).stdout)).toEqual({
+      enp0s1: ['10.0.2.15/24', 'fec0::5054:ff:fe12:3456/64'],
+      enp0s2: ['10.99.0.12/24'],
+      wlan0: [],
+      'odd"\\x': [],
+    });
+    expect(runLib(script, `printf '\\n' | interfaces_json`).stdout).toBe('{}');
+    const withIfaces = runLib(
+      script,
+      `status_json pi-1 e laptop '' '' 1 0 v '' "$(printf 'eth0 192.0.2.2/24\n' | interfaces_json)"`,
+    ).stdout;
+    expect(JSON.parse(withIfaces)).toMatchObject({ interfaces: { eth0: ['192.0.2.2/24'] } });
+  });
+
+  test.skipIf(!have('ip'))(
+    'interface_addrs lists what ip(8) shows for each interface but lo',
+    () => {
+      const want = (
+        JSON.parse(execFileSync('ip', ['-j', 'addr'], { encoding: 'utf8' })) as {
+          ifname: string;
+          addr_info: { local: string; prefixlen: number }[];
+        }[]
+      )
+        .filter((i) => i.ifname !== 'lo')
+        .map((i) => [i.ifname, ...i.addr_info.map((a) => `${a.local}/${a.prefixlen}`)].join(' '))
+        .sort();
+      const got = runLib(script, 'interface_addrs').stdout.trim().split('\n').sort();
+      expect(got).toEqual(want);
+    },
+  );
+
+  test('status_with_interfaces replaces the interfaces and keeps every other field', () => {
+    const { base } = sandbox();
+    const file = join(base, 'state/status.json');
+    runLib(
+      script,
+      `status_json 'h,"interfaces":{}' e none '' '' 1 0 v 'tls' '{"eth0":[]}' >${q(file)}`,
+    );
+    const r = runLib(script, `status_with_interfaces ${q(file)} '{"eth0":["10.0.0.2/24"]}'`);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      hostname: 'h,"interfaces":{}',
+      failedSteps: ['tls'],
+      interfaces: { eth0: ['10.0.0.2/24'] },
+    });
+    // A status.json from before "interfaces" existed gets the key added.
+    writeFileSync(file, '{"hostname":"old","ok":true}\n');
+    expect(JSON.parse(runLib(script, `status_with_interfaces ${q(file)} '{}'`).stdout)).toEqual({
+      hostname: 'old',
+      ok: true,
+      interfaces: {},
+    });
+    writeFileSync(file, 'not json');
+    expect(runLib(script, `status_with_interfaces ${q(file)} '{}'`).status).toBe(1);
+  });
+
+  test('report_interfaces rewrites status.json once per first-boot run and says so', () => {
+    const { base, vars } = sandbox();
+    const state = join(base, 'state');
+    const env = `${vars} BOOT_DIR=${q(base)}; LOG=${q(join(base, 'log/firstboot.log'))}; mountpoint() { return 0; }; wait_for_links() { return 1; };`;
+    runLib(
+      script,
+      `${env} status_json h e none '' '' 1 0 v '' '{}' >${q(join(state, 'status.json'))}`,
+    );
+    writeFileSync(join(state, 'interfaces.pending'), '');
+    const r = runLib(
+      script,
+      `${env} interface_addrs() { printf 'enp0s2 10.99.0.12/24\\nlan0\\n'; }; report_interfaces`,
+    );
+    expect(r.status).toBe(0);
+    expect(JSON.parse(read(join(base, 'seed/status.json')))).toMatchObject({
+      hostname: 'h',
+      interfaces: { enp0s2: ['10.99.0.12/24'], lan0: [] },
+    });
+    // The console is fd 3, here the service's stdout.
+    expect(r.stdout).toContain('armada: interfaces: enp0s2 10.99.0.12/24; lan0\n');
+    expect(existsSync(join(state, 'interfaces.pending'))).toBe(false);
+    expect(read(join(base, 'log/firstboot.log'))).toContain('not every link was configured');
+    // Without the flag (a later boot) nothing is rewritten.
+    writeFileSync(join(base, 'seed/status.json'), 'kept');
+    runLib(script, `${env} report_interfaces`);
+    expect(read(join(base, 'seed/status.json'))).toBe('kept');
   });
 
   test('the console and motd text tells how to connect', () => {
@@ -190,6 +277,36 @@ describe('Wi-Fi', () => {
     expect(conf).toContain(`\tpsk=${'ab'.repeat(32)}\n`);
     expect(conf.match(/[{}]/g)).toEqual(['{', '}']);
     expect(runLib(script, `wpa_conf '' open ''`).stdout).toContain('\tkey_mgmt=NONE\n');
+  });
+});
+
+describe('network files', () => {
+  test('.network and .link files are copied and tracked; .link files go to udev; bad names are not copied', () => {
+    const { base, vars } = sandbox();
+    const net = join(base, 'seed/network');
+    const etc = join(base, 'etc-network');
+    mkdirSync(net);
+    writeFileSync(join(net, '10-armada-1-lan.network'), '[Match]\r\nName=lan0\r\n');
+    writeFileSync(
+      join(net, '10-armada-1-lan.link'),
+      '[Match]\nMACAddress=52:54:00:99:00:03\n\n[Link]\nName=lan0\n',
+    );
+    writeFileSync(join(net, '90-armada-ethernet.network'), '[Match]\nName=*\n');
+    writeFileSync(join(net, 'bad name.link'), '');
+    const apply = `${vars} NETWORK_DIR=${q(etc)}; rename_links() { echo "rename_links $*" >&2; }; apply_network >/dev/null`;
+    const r = runLib(script, apply);
+    expect(r.status).toBe(0);
+    expect(read(join(etc, '10-armada-1-lan.network'))).toBe('[Match]\nName=lan0\n');
+    expect(read(join(etc, '10-armada-1-lan.link'))).toContain('Name=lan0\n');
+    expect(existsSync(join(etc, '90-armada-ethernet.network'))).toBe(false);
+    expect(existsSync(join(etc, 'bad name.link'))).toBe(false);
+    expect(r.stderr).toContain('armada/network/bad name.link: not copied');
+    expect(r.stderr).toContain(`rename_links ${join(etc, '10-armada-1-lan.link')}\n`);
+    // A new seed without the .link: its files go, and udev is left alone.
+    execFileSync('rm', [join(net, '10-armada-1-lan.link')]);
+    const again = runLib(script, apply);
+    expect(existsSync(join(etc, '10-armada-1-lan.link'))).toBe(false);
+    expect(again.stderr).not.toContain('rename_links');
   });
 });
 

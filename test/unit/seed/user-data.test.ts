@@ -92,7 +92,8 @@ describe('parseUserData on HypriotOS-style files', () => {
     expect(files['/etc/armada-notes.txt'].append).toBe(true);
     expect(r.settings.ethernets).toEqual([
       {
-        match: 'eth0',
+        id: 'eth0',
+        match: { name: 'eth0' },
         dhcp4: false,
         dhcp6: false,
         addresses: ['192.168.1.31/24'],
@@ -100,8 +101,12 @@ describe('parseUserData on HypriotOS-style files', () => {
         routes: [],
         nameservers: ['192.168.1.1', '9.9.9.9'],
         searchDomains: ['home.lan'],
+        optional: false,
       },
     ]);
+    expect(r.warnings.find((w) => w.path === 'network.ethernets.eth0.gateway4')?.message).toMatch(
+      /deprecated in cloud-init 22\.4/,
+    );
     expect(r.warnings.find((w) => w.path === 'write_files[0].path')?.message).toMatch(
       /dhcpcd is not used/,
     );
@@ -288,7 +293,8 @@ describe('parseUserData details', () => {
     );
     expect(r.settings.wifi).toEqual({ ssid: 'Maison', passphrase: 'motdepasse', country: 'FR' });
     expect(r.settings.ethernets[0]).toMatchObject({
-      match: 'en*',
+      id: 'en',
+      match: { name: 'en*' },
       dhcp4: true,
       routes: [{ to: '0.0.0.0/0', via: '10.0.0.1', metric: 100 }],
     });
