@@ -9,6 +9,7 @@
  */
 import type { FileSpec, SymlinkSpec } from '../build/apply-files.js';
 import { InternalError } from '../errors.js';
+import { systemNames } from '../seed/validate.js';
 import { render, type TemplateName } from './render.js';
 
 export interface FirstBootOptions {
@@ -138,6 +139,7 @@ export function planFirstBootFiles(opts: FirstBootOptions): FirstBootPlan {
     version: opts.armadaVersion,
     insecureTcp: opts.insecureTcp ? '1' : '0',
     builtAt: opts.builtAt ?? '',
+    systemUsers: [...systemNames].join(' '),
   };
   const files = plannedFiles.map((f): FileSpec => ({
     path: f.path,

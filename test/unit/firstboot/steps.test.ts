@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { firstBootPaths } from '../../../src/firstboot/plan.js';
@@ -85,6 +93,26 @@ describe('load_settings', () => {
     expect(r.stderr).toContain("TLS_MODE 'both' is neither laptop nor device");
   });
 
+  test.each(['nobody', 'sshd', 'www-data', 'systemd-foo', 'docker'])(
+    'USERNAME %s (a system account) gets no login, so never the docker group',
+    (name) => {
+      const { base, vars } = sandbox(renderSeedEnv({ USERNAME: name }));
+      writeFileSync(join(base, 'seed/authorized_keys'), 'ssh-ed25519 AAAA test\n');
+      const r = runLib(script, `${vars} ${show}`);
+      expect(r.stdout).toBe('armada||device|0\n');
+      expect(r.stderr).toContain(`USERNAME '${name}' is not usable`);
+    },
+  );
+
+  test('an existing account is a login user only with a uid from 1000 to 59999', () => {
+    const uids = ['0', '999', '1000', '59999', '60000', '65534', '', 'x1'];
+    const r = runLib(
+      script,
+      `for u in ${uids.map(q).join(' ')}; do valid_login_uid "$u" && printf '%s ' "$u"; done`,
+    );
+    expect(r.stdout).toBe('1000 59999 ');
+  });
+
   test('upper-case host names are lowered; INSECURE_TCP from the seed or the image', () => {
     const seeded = sandbox(renderSeedEnv({ HOSTNAME: 'Pi-2', INSECURE_TCP: '1' }));
     expect(runLib(script, `${seeded.vars} ${show}`).stdout).toBe('pi-2||device|1\n');
@@ -97,6 +125,28 @@ describe('load_settings', () => {
     writeFileSync(join(base, 'seed/seed.env.new'), renderSeedEnv({ HOSTNAME: 'pi-5' }));
     expect(runLib(script, `${vars} ${show}`).stdout).toBe('pi-5||device|0\n');
     expect(existsSync(join(base, 'seed/seed.env'))).toBe(true);
+  });
+});
+
+describe('the first-boot log', () => {
+  test.each(shells)('%s: open_log makes it 0600, also when an older run left it 0644', (shell) => {
+    const { base } = sandbox();
+    const log = join(base, 'log/armada-firstboot.log');
+    const fresh = runLib(script, `LOG=${q(log)}; open_log; echo hi`, shell);
+    expect(fresh.status).toBe(0);
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(read(log)).toBe('hi\n');
+    chmodSync(log, 0o644);
+    runLib(script, `LOG=${q(log)}; open_log; echo again`, shell);
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(read(log)).toBe('hi\nagain\n');
+  });
+
+  test('first boot and the runcmd service both open it that way', () => {
+    const text = planned(firstBootPaths.script);
+    expect(text.match(/^\s*exec 3>&1 >>"\$LOG" 2>&1$/gm)).toHaveLength(1);
+    expect(text).toMatch(/main\(\) \{[^}]*\n {2}open_log\n/);
+    expect(text).toMatch(/run_pending_runcmd\(\) \{\n {2}open_log\n/);
   });
 });
 
