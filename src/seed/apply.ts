@@ -10,8 +10,16 @@ import { UsageError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { userHome } from '../config-dir.js';
 import { certSha256Hex, issueServerCert } from '../tls/certs.js';
-import { ensureCa } from '../tls/store.js';
-import type { CardCerts, PreparedSeed, Problem, SeedFlags, SeedSettings } from './types.js';
+import { ensureCa, laptopPaths } from '../tls/store.js';
+import { deviceClientCsr } from '../tls/device-client.js';
+import type {
+  CardCerts,
+  DeviceCaRequest,
+  PreparedSeed,
+  Problem,
+  SeedFlags,
+  SeedSettings,
+} from './types.js';
 import { parseUserData } from './user-data.js';
 import { hostnameFor, mergeSettings, type MergeInput } from './settings.js';
 import { formatProblem } from './yaml-problems.js';
@@ -196,6 +204,12 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
       `created the laptop CA in ${ca.paths.caDir} (back up ca-key.pem; cards trust only this CA)`,
     );
 
+  // Device-CA mode: the card carries only a request for this laptop's key; first boot signs it.
+  const request: DeviceCaRequest | undefined =
+    settings.tlsMode === 'device'
+      ? { clientCsrPem: await deviceClientCsr(await laptopPaths()) }
+      : undefined;
+
   const seeds: PreparedSeed[] = [];
   const start = flags.start ?? 1;
   for (let n = start; n < start + count; n++) {
@@ -215,7 +229,7 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
       ...(hostname ? { hostname } : {}),
       tlsMode: card.tlsMode,
       ...(certs ? { serverCertSha256: certSha256Hex(certs.serverCertPem) } : {}),
-      files: planSeed(card, n, certs),
+      files: planSeed(card, n, certs ?? request),
       warnings,
     });
   }

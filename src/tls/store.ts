@@ -3,7 +3,7 @@
  * `<cfg>/client/{ca.pem,cert.pem,key.pem}` (Docker's names). Keys 0600, certificates 0644,
  * written atomically (temp file + rename) so an interrupted run never leaves half a key.
  */
-import { readFile, rename, writeFile, rm, access } from 'node:fs/promises';
+import { readFile, rename, writeFile, rm, access, link } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +44,31 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Creates `path` with `content` only when it does not exist yet, atomically: the content goes to
+ * a temp file that is then hard-linked to `path` (link fails with EEXIST instead of replacing),
+ * so two runs at once never both create it and nobody sees half a file. False when it existed.
+ */
+export async function createFileExclusive(
+  path: string,
+  content: string | Uint8Array,
+  mode: number,
+): Promise<boolean> {
+  await makeUserDir(dirname(path));
+  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, content, { mode, flag: 'wx' });
+    await giveToUser([tmp]);
+    await link(tmp, path);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -51,7 +76,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function who(): string {
+export function who(): string {
   let user = process.env.SUDO_USER;
   if (!user) {
     try {

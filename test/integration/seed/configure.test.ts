@@ -201,7 +201,16 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
       .map((p) => p.slice(1))
       .sort();
     expect(after).toEqual([...again.files].sort());
-    expect(after).toEqual(['armada/authorized_keys', 'armada/seed.env']);
+    expect(after).toEqual(['armada/authorized_keys', 'armada/seed.env', 'armada/tls/client.csr']);
+    // Device-CA mode: only a certificate request for the key this laptop keeps.
+    const csr = (await readFat(fat(img), '/armada/tls/client.csr'))!.toString();
+    expect(csr).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+    const deviceKey = await readFile(join(dir, 'config/device-client/key.pem'), 'utf8');
+    expect(sh('openssl', ['req', '-noout', '-pubkey'], csr)).toBe(
+      sh('openssl', ['pkey', '-pubout'], deviceKey),
+    );
+    for (const f of after)
+      expect((await readFat(fat(img), `/${f}`))!.toString(), f).not.toMatch(/PRIVATE KEY/);
     expect(parseSeedEnv((await readFat(fat(img), '/armada/seed.env'))!.toString())).toMatchObject({
       HOSTNAME: 'other',
       TLS_MODE: 'device',

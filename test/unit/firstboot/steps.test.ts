@@ -212,19 +212,22 @@ describe('status.json', () => {
   });
 
   test('the console and motd text tells how to connect', () => {
+    const { base, vars } = sandbox();
     const text = runLib(
       script,
-      `INSECURE=1; LOGIN_USER=pirate; connect_text pi-4 device ab12 cd34`,
+      `${vars} INSECURE=1; LOGIN_USER=pirate; connect_text pi-4 device ab12 cd34`,
     ).stdout;
     expect(text).toContain('DOCKER_HOST=tcp://pi-4.local:2376 DOCKER_TLS_VERIFY=1');
     expect(text).toContain('Connect       armada connect pi-4.local --ssh pirate@pi-4.local ');
-    expect(runLib(script, `INSECURE=0; connect_text pi-4 device ab12 cd34`).stdout).toContain(
-      'armada connect pi-4.local --from-card <this card> ',
-    );
     expect(runLib(script, `INSECURE=0; connect_text pi-4 laptop ab12 cd34`).stdout).toContain(
       'Connect       armada connect pi-4.local    (on your laptop)',
     );
-    expect(text).toContain('armada/client/ on the boot partition, ~pirate/.docker/');
+    mkdirSync(join(base, 'state/client'));
+    writeFileSync(join(base, 'state/client/cert.pem'), 'cert');
+    const seeded = runLib(script, `${vars} INSECURE=0; connect_text pi-4 device ab12 cd34`).stdout;
+    expect(seeded).toContain('armada connect pi-4.local --from-card <this card>');
+    expect(seeded).toContain('ca.pem, cert.pem in armada/client/ on the boot partition');
+    expect(seeded).not.toContain('~pirate/.docker');
     expect(text).toContain('Server cert   SHA-256 ab12');
     expect(text).toContain('tcp://pi-4.local:2375 is open WITHOUT TLS');
   });

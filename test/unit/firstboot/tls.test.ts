@@ -1,14 +1,26 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
 import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  certMatchesKey,
   certSha256Hex,
   createCa,
+  createCsr,
+  createKeyPem,
   describeCert,
   isIssuedBy,
   issueServerCert,
   loadIssuer,
 } from '../../../src/tls/certs.js';
+import { splitCertificates } from '../../../src/tls/device-client.js';
 import { isRoot, suiteTempDir } from '../../helpers/tmp.js';
 import { have, q, runLib, writeScript } from './run-sh.js';
 
@@ -16,28 +28,36 @@ const dir = await suiteTempDir('armada-firstboot-tls-');
 const script = writeScript(dir);
 const read = (path: string) => readFileSync(path, 'utf8');
 
-describe.skipIf(!have('openssl'))('device CA (make_device_tls)', () => {
+describe.skipIf(!have('openssl'))('device CA (make_device_tls, sign_client_csr)', () => {
   const out = join(dir, 'device');
   mkdirSync(out);
   const r = runLib(
     script,
     `make_device_tls ${q(out)} pi-3 10.0.0.5 'x;touch /tmp/armada-pwned' fd00::5 10.0.0.5 >/dev/null 2>&1 && tls_check ${q(out)} >/dev/null 2>&1 && echo ok`,
   );
+  let laptopKey: string;
+  let signed: string;
+  beforeAll(async () => {
+    laptopKey = await createKeyPem();
+    writeFileSync(join(dir, 'laptop.csr'), await createCsr(laptopKey, 'armada client me@laptop'));
+    const s = runLib(
+      script,
+      `sign_client_csr ${q(join(dir, 'laptop.csr'))} ${q(out)} ${q(join(dir, 'laptop.pem'))} && echo signed`,
+    );
+    expect(s.stdout, s.stderr).toBe('signed\n');
+    signed = read(join(dir, 'laptop.pem'));
+  });
 
-  test('makes exactly the server set and the client bundle; the CA key is gone', () => {
+  test('makes the CA and the server set, and no client key at all', () => {
     expect(r.stdout).toBe('ok\n');
-    const files = [
+    expect(readdirSync(out).sort()).toEqual([
+      'ca-key.pem',
       'ca.pem',
-      'server.pem',
       'server-key.pem',
-      'client/ca.pem',
-      'client/cert.pem',
-      'client/key.pem',
-    ];
-    for (const f of files) expect(statSync(join(out, f)).size).toBeGreaterThan(0);
-    expect(() => statSync(join(out, 'ca-key.pem'))).toThrow();
+      'server.pem',
+    ]);
     expect(statSync(join(out, 'server-key.pem')).mode & 0o777).toBe(0o600);
-    expect(statSync(join(out, 'client/key.pem')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(out, 'ca-key.pem')).mode & 0o777).toBe(0o600);
   });
 
   test('server certificate: ECDSA P-256, serverAuth, SANs for the name, .local, loopback and valid addresses', () => {
@@ -63,13 +83,47 @@ describe.skipIf(!have('openssl'))('device CA (make_device_tls)', () => {
     expect(text).toContain('NIST CURVE: P-256');
   });
 
-  test('client bundle: clientAuth, signed by the same CA, Docker file names', () => {
-    const client = describeCert(read(join(out, 'client/cert.pem')));
+  test('the laptop’s request becomes a clientAuth certificate for the laptop’s own key', () => {
+    const client = describeCert(signed);
     expect(client.extendedKeyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect(client.subjectAltNames).toEqual([]);
-    expect(read(join(out, 'client/ca.pem'))).toBe(read(join(out, 'ca.pem')));
-    expect(isIssuedBy(read(join(out, 'client/cert.pem')), read(join(out, 'ca.pem')))).toBe(true);
+    expect(client.subject).toContain('armada client me@laptop');
+    expect(client.isCa).toBe(false);
+    expect(isIssuedBy(signed, read(join(out, 'ca.pem')))).toBe(true);
+    expect(certMatchesKey(signed, laptopKey)).toBe(true);
     expect(describeCert(read(join(out, 'ca.pem'))).isCa).toBe(true);
+  });
+
+  test('what a request asks for is ignored: a CA:TRUE serverAuth request still gets a clientAuth leaf', () => {
+    const key = join(dir, 'greedy-key.pem');
+    const csr = join(dir, 'greedy.csr');
+    const mk = runLib(
+      script,
+      `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${q(key)} 2>/dev/null && openssl req -new -key ${q(key)} -subj /CN=greedy -addext basicConstraints=critical,CA:TRUE -addext extendedKeyUsage=serverAuth -addext subjectAltName=DNS:bank.example -out ${q(csr)} && sign_client_csr ${q(csr)} ${q(out)} ${q(join(dir, 'greedy.pem'))} 2>/dev/null && echo signed`,
+    );
+    expect(mk.stdout, mk.stderr).toBe('signed\n');
+    const cert = describeCert(read(join(dir, 'greedy.pem')));
+    expect(cert.isCa).toBe(false);
+    expect(cert.extendedKeyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+    expect(cert.subjectAltNames).toEqual([]);
+  });
+
+  test('a request whose signature does not verify (its sender lacks the key) is refused', () => {
+    const pem = read(join(dir, 'laptop.csr'));
+    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    der[der.length - 5] ^= 0x01; // inside the signature
+    const bad = join(dir, 'bad.csr');
+    writeFileSync(
+      bad,
+      `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE REQUEST-----\n`,
+    );
+    const s = runLib(
+      script,
+      `sign_client_csr ${q(bad)} ${q(out)} ${q(join(dir, 'bad.pem'))} >/dev/null; echo "rc=$?"`,
+    );
+    expect(s.stdout).toBe('rc=1\n');
+    expect(s.stderr).toContain('is not a signed PEM request');
+    expect(existsSync(join(dir, 'bad.pem'))).toBe(false);
   });
 
   test('fingerprints are the lower-case hex SHA-256 of the DER, as the laptop computes them', () => {
@@ -82,12 +136,12 @@ describe.skipIf(!have('openssl'))('device CA (make_device_tls)', () => {
     mkdirSync(mixed);
     writeFileSync(join(mixed, 'ca.pem'), read(join(out, 'ca.pem')));
     writeFileSync(join(mixed, 'server.pem'), read(join(out, 'server.pem')));
-    writeFileSync(join(mixed, 'server-key.pem'), read(join(out, 'client/key.pem')));
+    writeFileSync(join(mixed, 'server-key.pem'), read(join(out, 'ca-key.pem')));
     expect(runLib(script, `tls_check ${q(mixed)} >/dev/null 2>&1 || echo refused`).stdout).toBe(
       'refused\n',
     );
-    writeFileSync(join(mixed, 'server.pem'), read(join(out, 'client/cert.pem')));
-    writeFileSync(join(mixed, 'server-key.pem'), read(join(out, 'client/key.pem')));
+    writeFileSync(join(mixed, 'server.pem'), signed);
+    writeFileSync(join(mixed, 'server-key.pem'), laptopKey);
     // A client certificate is not a server certificate (EKU).
     expect(runLib(script, `tls_check ${q(mixed)} >/dev/null 2>&1 || echo refused`).stdout).toBe(
       'refused\n',
@@ -149,19 +203,90 @@ describe.skipIf(!have('openssl') || !isRoot)('setup_tls (root: files are chowned
     expect(() => statSync(join(base, 'etc-docker/tls/server-key.pem'))).toThrow();
   });
 
-  test('device mode makes the set once, keeps it on a re-run, and remakes it for a new host name', () => {
+  /** Every file under `root`, recursively, with its text. */
+  const tree = (root: string): Record<string, string> =>
+    Object.fromEntries(
+      (readdirSync(root, { recursive: true }) as string[])
+        .filter((f) => statSync(join(root, f)).isFile())
+        .map((f) => [f, read(join(root, f))]),
+    );
+  // The boot partition counts as mounted, so armada/client/ is written back as on a device.
+  const mounted = 'mountpoint() { return 0; };';
+
+  test('device mode signs the seed’s request; the boot partition gets ca.pem and cert.pem, never a key', async () => {
     const { base, vars } = env('device');
+    const laptopKey = await createKeyPem();
+    writeFileSync(join(base, 'seed/tls/client.csr'), await createCsr(laptopKey, 'me@laptop'));
+    // What an older armada left there goes.
+    mkdirSync(join(base, 'seed/client'));
+    writeFileSync(join(base, 'seed/client/key.pem'), 'old key');
     const run = (extra = '') =>
-      runLib(script, `${vars} TLS_MODE=device; ${extra} setup_tls >/dev/null; echo "rc=$?"`);
+      runLib(
+        script,
+        `${vars} ${mounted} TLS_MODE=device; ${extra} setup_tls >/dev/null; echo "rc=$?"`,
+      );
+    const first = run();
+    expect(first.stdout, first.stderr).toBe('rc=0\n');
+    expect(first.stderr).toContain('your laptop keeps the key');
+    expect(Object.keys(tree(join(base, 'seed'))).sort()).toEqual([
+      'client/ca.pem',
+      'client/cert.pem',
+      'tls/client.csr',
+    ]);
+    for (const [f, text] of Object.entries(tree(join(base, 'seed'))))
+      expect(text, f).not.toMatch(/PRIVATE KEY/);
+    const cert = read(join(base, 'seed/client/cert.pem'));
+    expect(certMatchesKey(cert, laptopKey)).toBe(true);
+    expect(read(join(base, 'seed/client/ca.pem'))).toBe(read(join(base, 'etc-docker/tls/ca.pem')));
+    expect(isIssuedBy(cert, read(join(base, 'seed/client/ca.pem')))).toBe(true);
+    expect(statSync(join(base, 'state/device-ca/ca-key.pem')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(base, 'state/device-ca')).mode & 0o777).toBe(0o700);
+
+    // A re-run keeps the CA, the server certificate and the signed client certificate.
+    const server = read(join(base, 'etc-docker/tls/server.pem'));
     expect(run().stdout).toBe('rc=0\n');
-    const first = read(join(base, 'etc-docker/tls/server.pem'));
-    expect(read(join(base, 'state/client/cert.pem'))).toContain('BEGIN CERTIFICATE');
-    expect(statSync(join(base, 'state/client')).mode & 0o777).toBe(0o700);
-    expect(run().stdout).toBe('rc=0\n');
-    expect(read(join(base, 'etc-docker/tls/server.pem'))).toBe(first);
+    expect(read(join(base, 'etc-docker/tls/server.pem'))).toBe(server);
+    expect(read(join(base, 'seed/client/cert.pem'))).toBe(cert);
+    // A new host name makes a new CA, which signs the request again.
     expect(run('HOST=pi-9;').stdout).toBe('rc=0\n');
     expect(describeCert(read(join(base, 'etc-docker/tls/server.pem'))).subjectAltNames).toContain(
       'DNS:pi-9.local',
     );
+    const again = read(join(base, 'seed/client/cert.pem'));
+    expect(again).not.toBe(cert);
+    expect(isIssuedBy(again, read(join(base, 'etc-docker/tls/ca.pem')))).toBe(true);
+  });
+
+  test('device mode without a request (a card flashed by another tool): no client certificate, and how to get one', () => {
+    const { base, vars } = env('device-unseeded');
+    mkdirSync(join(base, 'seed/client'));
+    writeFileSync(join(base, 'seed/client/cert.pem'), 'stale');
+    const r = runLib(
+      script,
+      `${vars} ${mounted} TLS_MODE=device; setup_tls >/dev/null; echo "rc=$?"`,
+    );
+    expect(r.stdout).toBe('rc=0\n');
+    expect(r.stderr).toContain('armada connect pi-7 --ssh <user>@pi-7.local');
+    expect(existsSync(join(base, 'seed/client'))).toBe(false);
+    expect(existsSync(join(base, 'state/device-ca/ca-key.pem'))).toBe(true);
+    expect(existsSync(join(base, 'etc-docker/tls/server-key.pem'))).toBe(true);
+  });
+
+  test('sign-client (over SSH): a request on stdin, ca.pem and cert.pem on stdout', async () => {
+    const { base, vars } = env('device-ssh');
+    expect(
+      runLib(script, `${vars} TLS_MODE=device; setup_tls >/dev/null 2>&1; echo "rc=$?"`).stdout,
+    ).toBe('rc=0\n');
+    const laptopKey = await createKeyPem();
+    writeFileSync(join(base, 'req.csr'), await createCsr(laptopKey, 'me@laptop'));
+    const r = runLib(script, `${vars} sign_client_stdin <${q(join(base, 'req.csr'))}`);
+    expect(r.status, r.stderr).toBe(0);
+    const got = splitCertificates(r.stdout)!;
+    expect(got.ca).toBe(read(join(base, 'etc-docker/tls/ca.pem')));
+    expect(certMatchesKey(got.cert, laptopKey)).toBe(true);
+    expect(r.stdout).not.toMatch(/PRIVATE KEY/);
+    const junk = runLib(script, `${vars} echo junk | sign_client_stdin; echo "rc=$?"`);
+    expect(junk.stdout).toBe('rc=1\n');
+    expect(junk.stderr).toContain('is not a signed PEM request');
   });
 });

@@ -113,6 +113,15 @@ describe('planSeed', () => {
     }
   });
 
+  test('device CA: the laptop’s certificate request is the only TLS file, and not a secret', () => {
+    const files = planSeed(settingsFor({ flags: { tls: 'device', hostname: 'h' } }), 1, {
+      clientCsrPem: 'CSR PEM\n',
+    });
+    expect(files.filter((f) => f.path.startsWith('armada/tls/'))).toEqual([
+      { path: 'armada/tls/client.csr', content: 'CSR PEM\n', secret: false },
+    ]);
+  });
+
   test('no login: no USERNAME, no authorized_keys, no user set-up in runcmd', () => {
     const s = settingsFor({ flags: { user: 'pi', hostname: 'h' } });
     expect(loginUser(s)).toBeUndefined();

@@ -15,7 +15,8 @@ import {
   type PemPair,
 } from '../../../src/tls/certs.js';
 import { initCa, readCa } from '../../../src/tls/store.js';
-import { bundleProblems, splitBundle } from '../../../src/tls/bundle.js';
+import { bundleProblems } from '../../../src/tls/bundle.js';
+import { splitCertificates } from '../../../src/tls/device-client.js';
 import { configPaths } from '../../../src/config-dir.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'armada-tls-'));
@@ -126,13 +127,12 @@ describe('laptop CA certificates (checked by openssl)', () => {
     expect(subject).toMatch(/commonName\s+= x", CN=evil/);
   });
 
-  test('splitBundle reads `cat ca.pem cert.pem key.pem` in any order', () => {
-    expect(splitBundle(client.keyPem + client.certPem + ca.certPem)).toEqual({
+  test('splitCertificates reads `cat ca.pem cert.pem` in any order; a key in the text is ignored', () => {
+    expect(splitCertificates(client.keyPem + client.certPem + ca.certPem)).toEqual({
       ca: ca.certPem,
       cert: client.certPem,
-      key: client.keyPem,
     });
-    expect(splitBundle(client.certPem)).toBeUndefined();
+    expect(splitCertificates(client.certPem)).toBeUndefined();
   });
 });
 
