@@ -150,6 +150,36 @@ describe('the first-boot log', () => {
   });
 });
 
+describe('mDNS (setup_mdns)', () => {
+  test.each(['laptop', 'device'])(
+    '%s mode: the image’s service gets tlsmode= and ca=<sha256> TXT records, once',
+    async (mode) => {
+      const { base, vars } = sandbox();
+      const service = join(base, 'docker.service');
+      writeFileSync(service, planned('/etc/avahi/services/docker.service'));
+      mkdirSync(join(base, 'tls'));
+      const { createCa, certSha256Hex } = await import('../../../src/tls/certs.js');
+      const ca = await createCa('test');
+      writeFileSync(join(base, 'tls/ca.pem'), ca.certPem);
+      writeFileSync(join(base, 'state/tls-mode'), `${mode}\n`);
+      const run = () =>
+        runLib(script, `${vars} HOST=pi-1; AVAHI_SERVICE=${q(service)}; setup_mdns >/dev/null`);
+      expect(run().status).toBe(0);
+      expect(run().status).toBe(0);
+      const text = read(service);
+      const records = [...text.matchAll(/<txt-record>([^<]*)<\/txt-record>/g)].map((m) => m[1]);
+      expect(records).toEqual([
+        'tls=1',
+        'armada=1.2.3',
+        `tlsmode=${mode}`,
+        `ca=${certSha256Hex(ca.certPem)}`,
+      ]);
+      expect(text).toContain(`    <txt-record>tlsmode=${mode}</txt-record>\n`);
+      expect(statSync(service).mode & 0o777).toBe(0o644);
+    },
+  );
+});
+
 describe('scrub_seed', () => {
   const seed = renderSeedEnv({
     HOSTNAME: 'pi-1',
