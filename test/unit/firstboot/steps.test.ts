@@ -202,6 +202,34 @@ describe('scrub_seed', () => {
     expect(existsSync(join(base, 'seed/seed.env.new'))).toBe(false);
   });
 
+  test('write_files and runcmd leave the card once applied, overwritten first', () => {
+    const { base, vars } = sandbox(seed);
+    mkdirSync(join(base, 'seed/files'));
+    writeFileSync(join(base, 'seed/files.tsv'), '/root/.env\t0600\troot:root\t0\tfiles/1\n');
+    writeFileSync(join(base, 'seed/files/1'), 'TOKEN=s3cret\n');
+    writeFileSync(join(base, 'seed/runcmd.sh'), "docker login -p 'hunter2' registry\n");
+    writeFileSync(join(base, 'seed/user-data'), '#cloud-config\n');
+    // shred is watched: it is what overwrites the clusters before the name goes.
+    const r = runLib(
+      script,
+      `${vars} shred() { for a; do :; done; echo "shred $a" >&2; command shred "$@"; }; scrub_seed >/dev/null; echo "rc=$?"`,
+    );
+    expect(r.stdout).toBe('rc=0\n');
+    for (const f of ['files.tsv', 'files/1', 'runcmd.sh']) {
+      expect(existsSync(join(base, 'seed', f)), f).toBe(false);
+      expect(r.stderr).toContain(`shred ${join(base, 'seed', f)}`);
+    }
+    expect(existsSync(join(base, 'seed/files'))).toBe(false);
+    expect(read(join(base, 'seed/user-data'))).toBe('#cloud-config\n');
+    // A failed step keeps its input for the retry.
+    const kept = sandbox(seed);
+    writeFileSync(join(kept.base, 'seed/files.tsv'), 'x\n');
+    writeFileSync(join(kept.base, 'seed/runcmd.sh'), 'true\n');
+    runLib(script, `${kept.vars} FAILED=' write-files runcmd'; scrub_seed >/dev/null`);
+    expect(existsSync(join(kept.base, 'seed/files.tsv'))).toBe(true);
+    expect(existsSync(join(kept.base, 'seed/runcmd.sh'))).toBe(true);
+  });
+
   test('a secret whose step failed stays for the retry', () => {
     const { base, vars } = sandbox(seed);
     mkdirSync(join(base, 'seed/tls'));
