@@ -191,7 +191,14 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
     );
     expect(all.join('')).not.toMatch(/sekrit|passphrase1/);
 
-    // A second configure replaces the seed: no TLS files, no runcmd left behind.
+    // A second configure replaces the seed: no TLS files, no runcmd left behind, and none of the
+    // old secrets' bytes anywhere in the image (deleted FAT files keep theirs unless overwritten).
+    const oldSecrets = [
+      (await readFat(fat(img), '/armada/tls/server-key.pem'))!.toString().split('\n')[1],
+      env.WIFI_PSK,
+      env.PASSWORD_HASH,
+      "'echo' 'it'\\''s up'",
+    ];
     const again = await configureTarget({
       target: img,
       seed: { hostname: 'other', sshKey: [keyFile], tls: 'device' },
@@ -215,6 +222,8 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
       HOSTNAME: 'other',
       TLS_MODE: 'device',
     });
+    const bytes = await readFile(img);
+    for (const secret of oldSecrets) expect(bytes.includes(secret), secret).toBe(false);
     expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
   });
 
