@@ -23,7 +23,7 @@ import type {
 import { parseUserData } from './user-data.js';
 import { hostnameFor, mergeSettings, type MergeInput } from './settings.js';
 import { formatProblem } from './yaml-problems.js';
-import { sha512Crypt } from './sha512-crypt.js';
+import { hashSeedPassword } from './sha512-crypt.js';
 import { wpaPsk } from './wpa-psk.js';
 import { planSeed } from './plan.js';
 
@@ -210,12 +210,17 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
       ? { clientCsrPem: await deviceClientCsr(await laptopPaths()) }
       : undefined;
 
+  // Hashed once: a strong hash costs a noticeable fraction of a second, and every card of one
+  // run gets the same password anyway.
+  const passwordHash =
+    settings.user.password === undefined ? undefined : hashSeedPassword(settings.user.password);
+
   const seeds: PreparedSeed[] = [];
   const start = flags.start ?? 1;
   for (let n = start; n < start + count; n++) {
     const card: SeedSettings = { ...settings, user: { ...settings.user } };
-    if (card.user.password !== undefined) {
-      card.user.passwordHash = sha512Crypt(card.user.password);
+    if (passwordHash !== undefined) {
+      card.user.passwordHash = passwordHash;
       delete card.user.password;
     }
     const hostname = card.hostname === undefined ? undefined : hostnameFor(card.hostname, n);

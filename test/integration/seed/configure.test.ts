@@ -155,7 +155,7 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
       WIFI_COUNTRY: 'FR',
       TLS_MODE: 'laptop',
     });
-    expect(env.PASSWORD_HASH).toMatch(/^\$6\$/);
+    expect(env.PASSWORD_HASH).toMatch(/^\$6\$rounds=100000\$/);
     expect(env.WIFI_PSK).toMatch(/^[0-9a-f]{64}$/);
     expect((await readFat(fat(img), '/armada/authorized_keys'))!.toString()).toBe(
       await readFile(keyFile, 'utf8'),
