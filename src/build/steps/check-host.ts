@@ -3,14 +3,20 @@
  * archive we will bootstrap from (whose state keys the stage cache).
  */
 import { createHash } from 'node:crypto';
-import { readFile, statfs, mkdir } from 'node:fs/promises';
+import { access, readFile, statfs, mkdir } from 'node:fs/promises';
 import { arch as hostArch } from 'node:os';
 import type { ListrTask } from 'listr2';
 import { NotRootError, UserError } from '../../errors.js';
 import { requireTool } from '../../exec.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { inReleaseUrl, mirrorLinesFor, mirrorLinesFromOption } from '../apt-sources.js';
+import {
+  inReleaseUrl,
+  mirrorLinesFor,
+  mirrorLinesFromOption,
+  withoutOptions,
+} from '../apt-sources.js';
+import { debianArchiveKeyring } from '../plan-bootstrap.js';
 import { readHostAptSources } from '../read-apt-sources.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
@@ -19,6 +25,13 @@ import { timed } from '../../tasks.js';
 
 const tools = ['mmdebstrap', 'mkfs.vfat', 'mcopy', 'mke2fs', 'sfdisk', 'xz', 'dpkg-query'];
 const GiB = 1024 ** 3;
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
 
 async function binfmtEnabled(arch: string): Promise<boolean> {
   const name = arch === 'arm64' ? 'qemu-aarch64' : 'qemu-arm';
@@ -84,11 +97,19 @@ export function checkHost(o: BuildOptions): ListrTask<BuildContext> {
         ? mirrorLinesFromOption(o.mirror, o.suite, o.components)
         : mirrorLinesFor(await readHostAptSources(), o.suite, o.arch, o.components);
       task.output = lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default";
+      const keyring = o.keyring ?? debianArchiveKeyring;
+      if (!(await exists(keyring)))
+        throw new UserError(
+          o.keyring
+            ? `--keyring ${o.keyring} does not exist; give the archive's keyring file`
+            : `${debianArchiveKeyring} is missing: install it ('sudo apt-get install debian-archive-keyring') or pass --keyring FILE with the archive's key`,
+        );
       const state = await archiveState(lines);
       const key = stageKey({
         arch: o.arch,
         suite: o.suite,
-        mirrorLines: lines,
+        // signed-by says how packages are verified, not which are installed.
+        mirrorLines: lines.map(withoutOptions),
         components: o.components,
         ...(o.keyring ? { keyring: o.keyring } : {}),
         packages: buildPackages(o),
