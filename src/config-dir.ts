@@ -32,6 +32,8 @@ export interface ConfigPaths {
   caCert: string;
   caKey: string;
   clientDir: string;
+  /** This laptop's key for device-CA cards (only its certificate request goes to a card). */
+  deviceKey: string;
   hostsDir: string;
 }
 
@@ -42,6 +44,7 @@ export function configPaths(root: string): ConfigPaths {
     caCert: join(root, 'ca', 'ca.pem'),
     caKey: join(root, 'ca', 'ca-key.pem'),
     clientDir: join(root, 'client'),
+    deviceKey: join(root, 'device-client', 'key.pem'),
     hostsDir: join(root, 'hosts'),
   };
 }

@@ -9,6 +9,14 @@ export interface AptSource {
   suites: string[];
   components: string[];
   architectures?: string[];
+  /** The keyring file the host trusts for this source alone (`signed-by`); kept on mirror lines. */
+  signedBy?: string;
+}
+
+/** Pure: a signed-by value that is one keyring file (an inline key block cannot go on a line). */
+function keyringPath(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v && /^\/[^\s\]]+$/.test(v) ? v : undefined;
 }
 
 /** One-line format: `deb [arch=amd64 signed-by=…] URI suite comp…`. */
@@ -31,6 +39,7 @@ export function parseSourcesList(text: string): AptSource[] {
       suites: [m[4]],
       components: (m[5] ?? '').split(/\s+/).filter(Boolean),
       ...(opts.arch ? { architectures: opts.arch.split(',') } : {}),
+      ...(keyringPath(opts['signed-by']) ? { signedBy: keyringPath(opts['signed-by']) } : {}),
     });
   }
   return out;
@@ -63,6 +72,7 @@ export function parseDeb822Sources(text: string): AptSource[] {
       suites: words(fields.suites),
       components: words(fields.components),
       ...(fields.architectures ? { architectures: words(fields.architectures) } : {}),
+      ...(keyringPath(fields['signed-by']) ? { signedBy: keyringPath(fields['signed-by']) } : {}),
     });
   }
   return out;
@@ -81,15 +91,19 @@ export function mirrorLinesFor(
   const usable = sources.filter(
     (s) => s.types.includes('deb') && (!s.architectures || s.architectures.includes(arch)),
   );
-  const uriFor = (wanted: string) => usable.find((s) => s.suites.includes(wanted))?.uris[0];
-  const comps = components.join(' ');
-  const lines: string[] = [];
-  const main = uriFor(suite);
+  // The host's signed-by goes along: that source is trusted with that keyring only.
+  const lineFor = (wanted: string) => {
+    const src = usable.find((s) => s.suites.includes(wanted));
+    if (!src) return undefined;
+    const opts = src.signedBy ? `[signed-by=${src.signedBy}] ` : '';
+    return `deb ${opts}${src.uris[0]} ${wanted} ${components.join(' ')}`;
+  };
+  const main = lineFor(suite);
   if (!main) return [];
-  lines.push(`deb ${main} ${suite} ${comps}`);
+  const lines = [main];
   for (const extra of [`${suite}-updates`, `${suite}-security`]) {
-    const uri = uriFor(extra);
-    if (uri) lines.push(`deb ${uri} ${extra} ${comps}`);
+    const line = lineFor(extra);
+    if (line) lines.push(line);
   }
   return lines;
 }
@@ -107,6 +121,11 @@ export function mirrorLinesFromOption(
     .map((m) =>
       m.startsWith('deb ') ? m : `deb ${m.replace(/\/+$/, '')} ${suite} ${components.join(' ')}`,
     );
+}
+
+/** Pure: a mirror line without its `[options]` (they say how to verify, not what is installed). */
+export function withoutOptions(line: string): string {
+  return line.replace(/^(deb(?:-src)?)\s+\[[^\]]*\]\s+/, '$1 ');
 }
 
 /** The Release file whose content identifies the archive state of a mirror line. */

@@ -12,6 +12,7 @@ export interface BootstrapInput {
   /** Full `deb URI suite components` lines; [] lets mmdebstrap choose its default mirror. */
   mirrorLines: string[];
   components: string[];
+  /** --keyring; without it, Debian's archive keyring (never every key the build host trusts). */
   keyring?: string;
   packages: string[];
   targetDir: string;
@@ -21,6 +22,13 @@ export interface BootstrapInput {
 }
 
 const diverted = '/usr/sbin/update-initramfs.armada';
+
+/**
+ * What the archive is verified with when --keyring is not given. Without any --keyring,
+ * mmdebstrap trusts every key in the build host's trusted.gpg.d (a vendor's repository key
+ * included); this file holds only Debian's archive keys (package debian-archive-keyring).
+ */
+export const debianArchiveKeyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 function sh(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
@@ -66,7 +74,7 @@ export function mmdebstrapCommand(input: BootstrapInput): Command {
     '--skip=essential/unlink',
     '--aptopt=Acquire::Retries "3"',
     '--dpkgopt=force-unsafe-io',
-    ...(input.keyring ? [`--keyring=${input.keyring}`] : []),
+    `--keyring=${input.keyring ?? debianArchiveKeyring}`,
     ...hooks.setup.map((h) => `--setup-hook=${h}`),
     ...hooks.essential.map((h) => `--essential-hook=${h}`),
     ...hooks.customize.map((h) => `--customize-hook=${h}`),

@@ -31,11 +31,13 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
         },
         'from-card': {
           type: 'string',
-          describe: 'Device-CA card or image: read the client bundle from its armada/client/',
+          describe:
+            'Device-CA card or image: pair the certificate first boot left in armada/client/ with this laptop’s key',
         },
         ssh: {
           type: 'string',
-          describe: 'Device-CA host: fetch ~/.docker/{ca,cert,key}.pem over SSH from user@host',
+          describe:
+            'Device-CA host: have it sign this laptop’s certificate request over SSH (user@host, needs sudo)',
         },
         force: {
           type: 'boolean',

@@ -145,7 +145,7 @@ export function formatConfigure(r: ConfigureResult): string {
     `seeded ${r.target}: ${r.files.length} files in armada/ (read back and verified)`,
     `  hostname   ${r.hostname ?? '(image default)'}`,
     `  login      ${r.username ? `${r.username} (ssh ${r.username}@${host}.local)` : 'none (no SSH key or password given)'}`,
-    `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'} (valid for ${host} and ${host}.local; --san <address> adds an IP)` : 'device CA (made at first boot; fetch the client bundle with armada connect --from-card or --ssh)'}`,
+    `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'} (valid for ${host} and ${host}.local; --san <address> adds an IP)` : 'device CA (made at first boot, which signs the request for this laptop’s key; then armada connect <host> --from-card <card>)'}`,
     '',
     `next: boot the Pi, then '${connectAdvice(host, r.tlsMode, r.username)}'`,
   ];

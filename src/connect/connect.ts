@@ -77,7 +77,9 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
   let certPath: string;
   let bundle: Bundle;
   if (opts.fromCard || opts.ssh) {
-    bundle = opts.fromCard ? await bundleFromCard(opts.fromCard) : await bundleFromSsh(opts.ssh!);
+    bundle = opts.fromCard
+      ? await bundleFromCard(opts.fromCard, paths)
+      : await bundleFromSsh(opts.ssh!, paths);
     const problems = bundleProblems(bundle);
     if (problems.length)
       throw new UserError(`the fetched client bundle is not usable: ${problems.join('; ')}`);

@@ -1,7 +1,9 @@
 /**
  * Pure: what mDNS browsing found, turned into hosts with a trust verdict. Armada devices publish
- * TXT `tls=1`, `armada=<version>`, `tlsmode=laptop|device` and, in laptop-CA mode,
- * `ca=<sha256 of the CA certificate>`.
+ * TXT `tls=1`, `armada=<version>`, `tlsmode=laptop|device` and `ca=<sha256 of the CA
+ * certificate>` (first boot writes them). TXT records are unauthenticated hints: anyone on the
+ * network can announce any of them, so the verdict only says which certificate to try; the TLS
+ * handshake is what proves a host.
  */
 /** What the browser reports about one service (the subset of bonjour-service's Service we use). */
 export interface ServiceRecord {

@@ -10,6 +10,7 @@
  */
 import type { FileSpec, SymlinkSpec } from '../build/apply-files.js';
 import { InternalError } from '../errors.js';
+import { systemNames } from '../seed/validate.js';
 import { render, type TemplateName } from './render.js';
 
 export interface FirstBootOptions {
@@ -158,6 +159,7 @@ export function planFirstBootFiles(opts: FirstBootOptions, part?: FirstBootPart)
     version: opts.armadaVersion,
     insecureTcp: opts.insecureTcp ? '1' : '0',
     builtAt: opts.builtAt ?? '',
+    systemUsers: [...systemNames].join(' '),
   };
   const files = plannedFiles
     .filter((f) => part === undefined || (f.part ?? 'firstboot') === part)

@@ -10,12 +10,20 @@ import { UsageError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { userHome } from '../config-dir.js';
 import { certSha256Hex, issueServerCert } from '../tls/certs.js';
-import { ensureCa } from '../tls/store.js';
-import type { CardCerts, PreparedSeed, Problem, SeedFlags, SeedSettings } from './types.js';
+import { ensureCa, laptopPaths } from '../tls/store.js';
+import { deviceClientCsr } from '../tls/device-client.js';
+import type {
+  CardCerts,
+  DeviceCaRequest,
+  PreparedSeed,
+  Problem,
+  SeedFlags,
+  SeedSettings,
+} from './types.js';
 import { parseUserData } from './user-data.js';
 import { hostnameFor, mergeSettings, type MergeInput } from './settings.js';
 import { formatProblem } from './yaml-problems.js';
-import { sha512Crypt } from './sha512-crypt.js';
+import { hashSeedPassword } from './sha512-crypt.js';
 import { wpaPsk } from './wpa-psk.js';
 import { planSeed } from './plan.js';
 
@@ -196,12 +204,23 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
       `created the laptop CA in ${ca.paths.caDir} (back up ca-key.pem; cards trust only this CA)`,
     );
 
+  // Device-CA mode: the card carries only a request for this laptop's key; first boot signs it.
+  const request: DeviceCaRequest | undefined =
+    settings.tlsMode === 'device'
+      ? { clientCsrPem: await deviceClientCsr(await laptopPaths()) }
+      : undefined;
+
+  // Hashed once: a strong hash costs a noticeable fraction of a second, and every card of one
+  // run gets the same password anyway.
+  const passwordHash =
+    settings.user.password === undefined ? undefined : hashSeedPassword(settings.user.password);
+
   const seeds: PreparedSeed[] = [];
   const start = flags.start ?? 1;
   for (let n = start; n < start + count; n++) {
     const card: SeedSettings = { ...settings, user: { ...settings.user } };
-    if (card.user.password !== undefined) {
-      card.user.passwordHash = sha512Crypt(card.user.password);
+    if (passwordHash !== undefined) {
+      card.user.passwordHash = passwordHash;
       delete card.user.password;
     }
     const hostname = card.hostname === undefined ? undefined : hostnameFor(card.hostname, n);
@@ -215,7 +234,7 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
       ...(hostname ? { hostname } : {}),
       tlsMode: card.tlsMode,
       ...(certs ? { serverCertSha256: certSha256Hex(certs.serverCertPem) } : {}),
-      files: planSeed(card, n, certs),
+      files: planSeed(card, n, certs ?? request),
       warnings,
     });
   }

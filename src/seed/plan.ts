@@ -3,7 +3,7 @@
  * passphrase reaching this point is a bug, never written.
  */
 import { InternalError } from '../errors.js';
-import type { CardCerts, SeedFile, SeedSettings } from './types.js';
+import type { CardCerts, DeviceCaRequest, SeedFile, SeedSettings } from './types.js';
 import { renderSeedEnv, type SeedEnvKey } from './seed-env.js';
 import { renderFilesTsv, renderRuncmd } from './render.js';
 import { linkFileName, networkFileName, renderLink, renderNetworkd } from './render-network.js';
@@ -19,7 +19,16 @@ export function loginUser(settings: SeedSettings): string | undefined {
   return canLogIn ? (u.name ?? defaultUsername) : undefined;
 }
 
-export function planSeed(settings: SeedSettings, index: number, certs?: CardCerts): SeedFile[] {
+/** Where a device-CA seed carries the laptop's certificate request. */
+export const clientCsrPath = `${seedDir}/tls/client.csr`;
+
+export function planSeed(
+  settings: SeedSettings,
+  index: number,
+  tls?: CardCerts | DeviceCaRequest,
+): SeedFile[] {
+  const certs = tls && 'serverKeyPem' in tls ? tls : undefined;
+  const request = tls && 'clientCsrPem' in tls ? tls : undefined;
   const u = settings.user;
   if (u.password !== undefined)
     throw new InternalError('planSeed got a plain-text password; prepareSeeds hashes it first');
@@ -85,6 +94,8 @@ export function planSeed(settings: SeedSettings, index: number, certs?: CardCert
   }
   const runcmd = renderRuncmd(settings.runcmd, u, username);
   if (runcmd) files.push({ path: `${seedDir}/runcmd.sh`, content: runcmd, secret: false });
+  if (settings.tlsMode === 'device' && request)
+    files.push({ path: clientCsrPath, content: request.clientCsrPem, secret: false });
   if (settings.tlsMode === 'laptop' && certs) {
     files.push(
       { path: `${seedDir}/tls/ca.pem`, content: certs.caPem, secret: false },

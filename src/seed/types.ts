@@ -130,6 +130,11 @@ export interface CardCerts {
   serverKeyPem: string;
 }
 
+/** Device-CA mode: the laptop's certificate request (public material only) for first boot to sign. */
+export interface DeviceCaRequest {
+  clientCsrPem: string;
+}
+
 export interface SeedFile {
   /** Relative to the FAT root, always under `armada/`. */
   path: string;

@@ -23,7 +23,7 @@ function parseWifis(value: unknown, p: ProblemList, base: Path, out: NetworkResu
       'write wifis: { wlan0: { access-points: ... } }',
     );
   const ifaces = Object.entries(value).filter(([k]) => k !== 'renderer');
-  if ('renderer' in value)
+  if (Object.hasOwn(value, 'renderer'))
     p.warn(
       [...base, 'renderer'],
       'renderer is ignored (armada uses systemd-networkd)',

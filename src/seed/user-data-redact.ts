@@ -1,10 +1,11 @@
 /**
  * The copy of user-data kept on the card (`armada/user-data`) is the file as given, minus its
  * secrets: the point of deriving the PSK and hashing passwords on the laptop is that no
- * passphrase ever reaches the FAT partition, which anyone holding the card can read.
+ * passphrase ever reaches the FAT partition, which anyone holding the card can read. The same
+ * goes for everything in write_files contents and runcmd, which first boot also removes once applied.
  * Secrets are cut out by their source ranges, so every other byte stays as written.
  */
-import { isPair, isScalar, parseDocument, visit, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair } from 'yaml';
 
 export const redacted = '"<redacted by armada>"';
 
@@ -29,19 +30,21 @@ export function redactUserData(text: string): string {
       // chpasswd.list holds "user:password" lines.
       if (key === 'list' && pair.value) cut(pair.value);
     },
-    Map(_, map) {
-      // write_files entries that carry a wpa_supplicant.conf: the whole content goes.
-      const path = map.items.find((p) => isPair(p) && keyOf(p) === 'path');
-      const content = map.items.find((p) => isPair(p) && keyOf(p) === 'content');
-      if (
-        path &&
-        content &&
-        isScalar(path.value) &&
-        /wpa_supplicant/.test(String(path.value.value))
-      )
-        cut(content.value);
-    },
   });
+  // write_files contents and runcmd lines: a psk= line, a token in /root/.env, `docker login -p`,
+  // `tailscale up --authkey`. armada cannot tell which are secret, so every one is cut; the
+  // paths, modes and owners stay for reference.
+  const top = doc.contents;
+  if (isMap(top)) {
+    const files = top.get('write_files', true);
+    if (isSeq(files))
+      for (const entry of files.items)
+        if (isMap(entry)) cut(entry.items.find((p) => keyOf(p) === 'content')?.value);
+    for (const key of ['runcmd', 'bootcmd']) {
+      const lines = top.get(key, true);
+      if (isSeq(lines)) for (const line of lines.items) cut(line);
+    }
+  }
   // wifis access points are keyed by SSID; their password is found by the Pair rule above.
   const unique = [...new Map(ranges.map((r) => [`${r[0]}:${r[1]}`, r])).values()];
   const inside = (a: [number, number], b: [number, number]) =>

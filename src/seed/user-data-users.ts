@@ -150,7 +150,7 @@ function parseUser(
         );
         break;
       default:
-        if (key in ignoredUserKeys) {
+        if (Object.hasOwn(ignoredUserKeys, key)) {
           const harmless =
             (key === 'ssh-import-id' || key === 'ssh_import_id') &&
             (value === null || value === 'None');

@@ -225,7 +225,8 @@ export function parseUserData(text: string, opts: UserDataOptions = {}): UserDat
 
   for (const key of Object.keys(root)) {
     if (handled.has(key)) continue;
-    if (key in harmless) p.warn([key], `${key} is ignored: ${harmless[key]}`, `remove ${key}`);
+    if (Object.hasOwn(harmless, key))
+      p.warn([key], `${key} is ignored: ${harmless[key]}`, `remove ${key}`);
     else
       p.error(
         [key],

@@ -49,8 +49,11 @@ export function checkHostname(value: string, widestN = 1): Finding | undefined {
   return undefined;
 }
 
-/** Names Debian reserves for system accounts: a login user named like this breaks the system. */
-const systemNames = new Set(
+/**
+ * Names Debian reserves for system accounts: a login user named like this breaks the system (and
+ * would get the docker group). First boot refuses the same names (src/firstboot/plan.ts).
+ */
+export const systemNames: ReadonlySet<string> = new Set(
   (
     'root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc gnats _gnats ' +
     'nobody nogroup _apt messagebus sshd avahi avahi-autoipd systemd-network systemd-resolve ' +

@@ -23,6 +23,7 @@ import { log } from '../log.js';
 import { run, type Command } from '../exec.js';
 import { onCleanup } from '../cleanup.js';
 import { drive, fatSpace, listFat, mtoolsEnv, type FatVolume } from '../image/fat.js';
+import { wipeFatFiles } from '../image/fat-wipe.js';
 import { isFatPartition } from '../image/partition-table.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import type { PreparedSeed, SeedFile } from './types.js';
@@ -163,7 +164,15 @@ async function checkSpace(target: string, v: FatVolume, files: readonly SeedFile
     );
 }
 
+/**
+ * Removes dir/ and its bytes: a seed's files (old keys, a PSK, another user's runcmd) are
+ * overwritten where they lie before they are deleted (a deleted FAT file keeps its clusters).
+ */
 async function deltree(v: FatVolume, dir: string): Promise<void> {
+  await wipeFatFiles(
+    v,
+    (await listFat(v, `/${dir}`)).filter((p) => !p.endsWith('/')),
+  );
   await run(deltreeCommand(v, dir), { env: mtoolsEnv, allowFailure: true });
   const leftover = await listFat(v, `/${dir}`);
   if (leftover.length)

@@ -33,29 +33,6 @@ export function checkHost(host: string): void {
   }
 }
 
-const pemBlock = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
-
-/** Pure: split concatenated PEM (e.g. `cat ca.pem cert.pem key.pem`) into a bundle. */
-export function splitBundle(text: string): Bundle | undefined {
-  let key: string | undefined;
-  const certs: string[] = [];
-  for (const m of text.matchAll(pemBlock)) {
-    if (m[1] === 'CERTIFICATE') certs.push(m[0] + '\n');
-    else if (m[1].endsWith('PRIVATE KEY')) key = m[0] + '\n';
-  }
-  if (!key || certs.length !== 2) return undefined;
-  const isCa = (pem: string) => {
-    try {
-      return new X509Certificate(pem).ca;
-    } catch {
-      return false;
-    }
-  };
-  const ca = certs.find(isCa);
-  const cert = certs.find((c) => c !== ca);
-  return ca && cert ? { ca, cert, key } : undefined;
-}
-
 /** Problems with a bundle: certificate not from its CA, key not the certificate's, expired. */
 export function bundleProblems(b: Bundle, now = new Date()): string[] {
   const problems: string[] = [];

@@ -5,7 +5,13 @@
  */
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs this polyfill loaded first.
 import 'reflect-metadata';
-import { webcrypto, X509Certificate as NodeX509, randomBytes, createHash } from 'node:crypto';
+import {
+  webcrypto,
+  X509Certificate as NodeX509,
+  randomBytes,
+  createHash,
+  createPublicKey,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 
@@ -196,4 +202,37 @@ export function isIssuedBy(certPem: string, caPem: string): boolean {
   const cert = new NodeX509(certPem);
   const ca = new NodeX509(caPem);
   return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+}
+
+/** A new ECDSA P-256 private key as PKCS#8 PEM (a laptop's device-CA client key). */
+export async function createKeyPem(): Promise<string> {
+  return keyPem((await newKeys()).privateKey);
+}
+
+/**
+ * A PKCS#10 certificate request for the key in `keyPem`: only public material, signed with the
+ * key so the device CA can tell its sender holds it.
+ */
+export async function createCsr(keyPem: string, commonName: string): Promise<string> {
+  const publicDer = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
+  const privateKey = await crypto.subtle.importKey(
+    'pkcs8',
+    x509.PemConverter.decodeFirst(keyPem),
+    ecdsa,
+    false,
+    ['sign'],
+  );
+  const publicKey = await crypto.subtle.importKey('spki', publicDer, ecdsa, true, ['verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: dn(commonName),
+    keys: { privateKey, publicKey },
+    signingAlgorithm: signing,
+  });
+  return pem(csr.toString('pem'));
+}
+
+/** True when the certificate carries the public key of `keyPem`. */
+export function certMatchesKey(certPem: string, keyPem: string): boolean {
+  const fromKey = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
+  return new NodeX509(certPem).publicKey.export({ type: 'spki', format: 'der' }).equals(fromKey);
 }

@@ -3,7 +3,8 @@
  * `<cfg>/client/{ca.pem,cert.pem,key.pem}` (Docker's names). Keys 0600, certificates 0644,
  * written atomically (temp file + rename) so an interrupted run never leaves half a key.
  */
-import { readFile, rename, writeFile, rm, access } from 'node:fs/promises';
+import { readFile, rename, writeFile, rm, access, link, stat } from 'node:fs/promises';
+import { onCleanup } from '../cleanup.js';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,31 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Creates `path` with `content` only when it does not exist yet, atomically: the content goes to
+ * a temp file that is then hard-linked to `path` (link fails with EEXIST instead of replacing),
+ * so two runs at once never both create it and nobody sees half a file. False when it existed.
+ */
+export async function createFileExclusive(
+  path: string,
+  content: string | Uint8Array,
+  mode: number,
+): Promise<boolean> {
+  await makeUserDir(dirname(path));
+  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, content, { mode, flag: 'wx' });
+    await giveToUser([tmp]);
+    await link(tmp, path);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -51,7 +77,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function who(): string {
+export function who(): string {
   let user = process.env.SUDO_USER;
   if (!user) {
     try {
@@ -67,8 +93,27 @@ export async function laptopPaths(): Promise<ConfigPaths> {
   return configPaths(await configDir());
 }
 
+/**
+ * The CA key signs what every card trusts: its directory must be 0700 and the key 0600. Loose
+ * modes (a restored backup, a copy with `cp -r`) are refused with the commands that fix them.
+ */
+async function checkCaPermissions(paths: ConfigPaths): Promise<void> {
+  const loose = async (path: string, allowed: number) => {
+    const s = await stat(path).catch(() => undefined);
+    return s && s.mode & 0o777 & ~allowed ? (s.mode & 0o777).toString(8).padStart(4, '0') : '';
+  };
+  const dir = await loose(paths.caDir, 0o700);
+  const key = await loose(paths.caKey, 0o600);
+  if (dir || key)
+    throw new UserError(
+      `the laptop CA is readable by others (${[dir && `${paths.caDir} is ${dir}`, key && `${paths.caKey} is ${key}`].filter(Boolean).join(', ')}); ` +
+        `fix it with: chmod 700 '${paths.caDir}' && chmod 600 '${paths.caKey}' (and consider the key exposed if others could log in here)`,
+    );
+}
+
 /** The CA, or undefined when there is none yet; a half-present CA is an error with the fix. */
 export async function readCa(paths: ConfigPaths): Promise<PemPair | undefined> {
+  await checkCaPermissions(paths);
   const [cert, key] = await Promise.all([exists(paths.caCert), exists(paths.caKey)]);
   if (!cert && !key) return undefined;
   if (!cert || !key) {
@@ -83,10 +128,58 @@ export async function readCa(paths: ConfigPaths): Promise<PemPair | undefined> {
   };
 }
 
-async function writeCa(paths: ConfigPaths, ca: PemPair): Promise<void> {
+/** A new CA: exclusively (never over another run's) unless `replace` (`ca init --force`). */
+async function writeCa(paths: ConfigPaths, ca: PemPair, replace: boolean): Promise<void> {
   await makeUserDir(paths.caDir);
-  await writeFileAtomic(paths.caKey, ca.keyPem, 0o600);
-  await writeFileAtomic(paths.caCert, ca.certPem, 0o644);
+  if (replace) {
+    await writeFileAtomic(paths.caKey, ca.keyPem, 0o600);
+    await writeFileAtomic(paths.caCert, ca.certPem, 0o644);
+    return;
+  }
+  // The key first: a CA counts as present (readCa) only once both exist.
+  if (!(await createFileExclusive(paths.caKey, ca.keyPem, 0o600)))
+    throw new UserError(
+      `${paths.caKey} appeared while armada was creating it; run the command again`,
+    );
+  await createFileExclusive(paths.caCert, ca.certPem, 0o644);
+}
+
+const lockWaitMs = 30_000;
+/** A run that died holding the lock leaves it behind: older than this, it is taken over. */
+const staleLockMs = 120_000;
+
+/**
+ * Runs `fn` holding `<cfg>/ca/.lock` (created with O_EXCL): two `configure` runs on a fresh
+ * config dir must not each make a CA, or the card seeded by the loser trusts a CA nobody keeps.
+ */
+async function withCaLock<T>(paths: ConfigPaths, fn: () => Promise<T>): Promise<T> {
+  await makeUserDir(paths.caDir);
+  const lock = join(paths.caDir, '.lock');
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      const held = await stat(lock).catch(() => undefined);
+      if (held && Date.now() - held.mtimeMs > staleLockMs) {
+        await rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new UserError(
+          `another armada run is creating the laptop CA (${lock} exists); wait for it, or delete that file if no armada is running`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+    }
+  }
+  const release = onCleanup(`remove ${lock}`, () => rm(lock, { force: true }));
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
 }
 
 async function writeClient(paths: ConfigPaths, issuer: Issuer, caPem: string): Promise<void> {
@@ -129,18 +222,24 @@ export async function initCa(
   opts: { force?: boolean; paths?: ConfigPaths } = {},
 ): Promise<CaInitResult> {
   const paths = opts.paths ?? (await laptopPaths());
-  let ca = opts.force ? undefined : await readCa(paths);
-  const created = !ca;
-  if (!ca) {
-    ca = await createCa(`armada CA ${who()}`);
-    await writeCa(paths, ca);
-  }
-  let clientCreated = false;
-  if (created || !(await clientIsCurrent(paths, ca.certPem))) {
-    await writeClient(paths, await loadIssuer(ca), ca.certPem);
-    clientCreated = true;
-  }
-  return { created, clientCreated, paths };
+  await checkCaPermissions(paths);
+  return withCaLock(paths, async () => {
+    let ca = opts.force ? undefined : await readCa(paths);
+    const created = !ca;
+    if (!ca) {
+      await writeCa(paths, await createCa(`armada CA ${who()}`), Boolean(opts.force));
+      // What is on disk is the CA from now on, whatever this run generated.
+      ca = await readCa(paths);
+      if (!ca)
+        throw new UserError(`could not read the laptop CA in ${paths.caDir} after creating it`);
+    }
+    let clientCreated = false;
+    if (created || !(await clientIsCurrent(paths, ca.certPem))) {
+      await writeClient(paths, await loadIssuer(ca), ca.certPem);
+      clientCreated = true;
+    }
+    return { created, clientCreated, paths };
+  });
 }
 
 export interface LaptopCa {

@@ -3,7 +3,7 @@
  * archive we will bootstrap from (whose state keys the stage cache).
  */
 import { createHash } from 'node:crypto';
-import { statfs, mkdir } from 'node:fs/promises';
+import { access, statfs, mkdir } from 'node:fs/promises';
 import { arch as hostArch } from 'node:os';
 import type { Step } from '../../progress.js';
 import { NotRootError, OptionError, UserError } from '../../errors.js';
@@ -13,13 +13,26 @@ import { canRun } from '../../host/binfmt.js';
 import { interruptionSignal, throwIfInterrupted } from '../../cleanup.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { inReleaseUrl, mirrorLinesFor, mirrorLinesFromOption } from '../apt-sources.js';
+import {
+  inReleaseUrl,
+  mirrorLinesFor,
+  mirrorLinesFromOption,
+  withoutOptions,
+} from '../apt-sources.js';
+import { debianArchiveKeyring } from '../plan-bootstrap.js';
 import { readHostAptSources } from '../read-apt-sources.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stageKey, stagePaths } from '../stage-cache.js';
 
 const GiB = 1024 ** 3;
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
 
 async function archiveState(lines: string[]): Promise<string[]> {
   return Promise.all(
@@ -82,11 +95,19 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
         ? mirrorLinesFromOption(o.mirror, o.suite, o.components)
         : mirrorLinesFor(await readHostAptSources(), o.suite, o.arch, o.components);
       report.status(lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default");
+      const keyring = o.keyring ?? debianArchiveKeyring;
+      if (!(await exists(keyring)))
+        throw new UserError(
+          o.keyring
+            ? `--keyring ${o.keyring} does not exist; give the archive's keyring file`
+            : `${debianArchiveKeyring} is missing: install it ('sudo apt-get install debian-archive-keyring') or pass --keyring FILE with the archive's key`,
+        );
       const state = await archiveState(lines);
       const key = stageKey({
         arch: o.arch,
         suite: o.suite,
-        mirrorLines: lines,
+        // signed-by says how packages are verified, not which are installed.
+        mirrorLines: lines.map(withoutOptions),
         components: o.components,
         ...(o.keyring ? { keyring: o.keyring } : {}),
         packages: buildPackages(o),

@@ -17,6 +17,8 @@ import { certSha256Hex, createCa, issueClientCert, loadIssuer } from '../../../s
 import { hostDir, writeBundle } from '../../../src/tls/bundle.js';
 import { readFileSync } from 'node:fs';
 import { rootOnlyReason, suiteTempDir } from '../../helpers/tmp.js';
+import { planFirstBootFiles } from '../../../src/firstboot/plan.js';
+import { q, runLib, writeScript } from '../../unit/firstboot/run-sh.js';
 import type { DiscoveredHost } from '../../../src/discover/records.js';
 
 const execFileAsync = promisify(execFile);
@@ -134,15 +136,24 @@ describe.skipIf(skip)('armada discover finds avahi-published Docker hosts', () =
       `[server]\nhost-name=armada-disc-${id}\ndomain-name=local\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=va-${id}\nenable-dbus=no\n[wide-area]\nenable-wide-area=no\n[publish]\npublish-hinfo=no\npublish-workstation=no\n`,
     );
     writeFileSync(join(etc, 'hosts'), `${avahiAddr} pi-dev-${id}.local\n`);
+    // The laptop-CA host publishes what first boot makes of the image's service file.
+    const fb = join(dir, 'firstboot');
+    mkdirSync(join(fb, 'state'), { recursive: true });
+    mkdirSync(join(fb, 'tls'));
+    writeFileSync(join(fb, 'state', 'tls-mode'), 'laptop\n');
+    copyFileSync(join(config, 'ca', 'ca.pem'), join(fb, 'tls', 'ca.pem'));
+    const laptopService = join(etc, 'services', 'laptop.service');
     writeFileSync(
-      join(etc, 'services', 'laptop.service'),
-      service(`armada-disc-${id}`, [
-        'tls=1',
-        'armada=0.1.0',
-        'tlsmode=laptop',
-        `ca=${laptopCaSha}`,
-      ]),
+      laptopService,
+      planFirstBootFiles({ armadaVersion: '0.1.0', insecureTcp: false }).files.find(
+        (f) => f.path === '/etc/avahi/services/docker.service',
+      )!.content,
     );
+    const mdns = runLib(
+      writeScript(fb),
+      `STATE_DIR=${q(join(fb, 'state'))}; TLS_DIR=${q(join(fb, 'tls'))}; HOST=x; AVAHI_SERVICE=${q(laptopService)}; setup_mdns >/dev/null`,
+    );
+    expect(mdns.status, mdns.stderr).toBe(0);
     writeFileSync(
       join(etc, 'services', 'device.service'),
       service(`pi-dev-${id}`, ['tls=1', 'armada=0.1.0', 'tlsmode=device'], `pi-dev-${id}.local`),

@@ -155,7 +155,7 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
       WIFI_COUNTRY: 'FR',
       TLS_MODE: 'laptop',
     });
-    expect(env.PASSWORD_HASH).toMatch(/^\$6\$/);
+    expect(env.PASSWORD_HASH).toMatch(/^\$6\$rounds=100000\$/);
     expect(env.WIFI_PSK).toMatch(/^[0-9a-f]{64}$/);
     expect((await readFat(fat(img), '/armada/authorized_keys'))!.toString()).toBe(
       await readFile(keyFile, 'utf8'),
@@ -191,7 +191,14 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
     );
     expect(all.join('')).not.toMatch(/sekrit|passphrase1/);
 
-    // A second configure replaces the seed: no TLS files, no runcmd left behind.
+    // A second configure replaces the seed: no TLS files, no runcmd left behind, and none of the
+    // old secrets' bytes anywhere in the image (deleted FAT files keep theirs unless overwritten).
+    const oldSecrets = [
+      (await readFat(fat(img), '/armada/tls/server-key.pem'))!.toString().split('\n')[1],
+      env.WIFI_PSK,
+      env.PASSWORD_HASH,
+      "'echo' 'it'\\''s up'",
+    ];
     const again = await configureTarget({
       target: img,
       seed: { hostname: 'other', sshKey: [keyFile], tls: 'device' },
@@ -201,11 +208,22 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
       .map((p) => p.slice(1))
       .sort();
     expect(after).toEqual([...again.files].sort());
-    expect(after).toEqual(['armada/authorized_keys', 'armada/seed.env']);
+    expect(after).toEqual(['armada/authorized_keys', 'armada/seed.env', 'armada/tls/client.csr']);
+    // Device-CA mode: only a certificate request for the key this laptop keeps.
+    const csr = (await readFat(fat(img), '/armada/tls/client.csr'))!.toString();
+    expect(csr).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+    const deviceKey = await readFile(join(dir, 'config/device-client/key.pem'), 'utf8');
+    expect(sh('openssl', ['req', '-noout', '-pubkey'], csr)).toBe(
+      sh('openssl', ['pkey', '-pubout'], deviceKey),
+    );
+    for (const f of after)
+      expect((await readFat(fat(img), `/${f}`))!.toString(), f).not.toMatch(/PRIVATE KEY/);
     expect(parseSeedEnv((await readFat(fat(img), '/armada/seed.env'))!.toString())).toMatchObject({
       HOSTNAME: 'other',
       TLS_MODE: 'device',
     });
+    const bytes = await readFile(img);
+    for (const secret of oldSecrets) expect(bytes.includes(secret), secret).toBe(false);
     expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
   });
 

@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttps, type Server } from 'node:https';
 import { createServer as createHttp } from 'node:http';
 import { createServer as createTcp, type AddressInfo } from 'node:net';
@@ -16,11 +16,15 @@ import { connectHost } from '../../../src/connect/connect.js';
 import { dockerEnv, renderEnv } from '../../../src/commands/env.js';
 import {
   createCa,
+  createCsr,
   issueClientCert,
   issueServerCert,
   loadIssuer,
   type PemPair,
 } from '../../../src/tls/certs.js';
+import { deviceClientCsr } from '../../../src/tls/device-client.js';
+import { firstBootPaths } from '../../../src/firstboot/plan.js';
+import { q, runLib, writeScript } from '../../unit/firstboot/run-sh.js';
 import { initCa, laptopPaths } from '../../../src/tls/store.js';
 import { hostDir, writeBundle } from '../../../src/tls/bundle.js';
 import { writeFat } from '../../../src/image/fat.js';
@@ -31,6 +35,7 @@ const execFileAsync = promisify(execFile);
 const saved = { ...process.env };
 // At module level: suiteTempDir's afterAll is ignored when registered from inside a hook.
 const dir = await suiteTempDir('armada-connect-');
+const script = writeScript(dir);
 const servers: Server[] = [];
 const hasDocker = (() => {
   try {
@@ -314,20 +319,18 @@ describe('armada connect and env, laptop-CA mode', () => {
   });
 });
 
-describe('armada connect, device-CA mode', () => {
-  let device: { ca: PemPair; client: PemPair; port: number };
-  beforeAll(async () => {
-    const ca = await createCa('armada device CA pi-9');
-    const issuer = await loadIssuer(ca);
-    device = {
-      ca,
-      client: await issueClientCert(issuer, 'client'),
-      port: await dockerLike(await issueServerCert(issuer, 'pi-9'), ca.certPem),
-    };
-  });
-
-  test('--from-card reads armada/client/ from the FAT partition of an image', async () => {
-    const img = join(dir, 'booted.img');
+describe('armada connect, device-CA mode (the device side is the real first-boot shell)', () => {
+  const device = join(dir, 'device');
+  const state = join(dir, 'device-state');
+  let port: number;
+  const sh = (snippet: string) => {
+    const r = runLib(script, snippet);
+    if (r.status !== 0) throw new Error(`${snippet}: ${r.stderr}`);
+    return r.stdout;
+  };
+  /** A card image whose FAT holds what first boot wrote back: armada/client/{ca,cert}.pem. */
+  const card = async (name: string, csrPem: string) => {
+    const img = join(dir, `${name}.img`);
     execFileSync('truncate', ['-s', '48M', img]);
     execFileSync('sfdisk', ['-q', img], { input: 'label: dos\nstart=8192, type=c\n' });
     execFileSync(
@@ -335,47 +338,70 @@ describe('armada connect, device-CA mode', () => {
       ['-F', '32', '--offset', '8192', img, String((48 * 1024 * 1024 - 8192 * 512) / 1024)],
       { stdio: 'ignore' },
     );
+    writeFileSync(join(dir, `${name}.csr`), csrPem);
+    sh(
+      `sign_client_csr ${q(join(dir, `${name}.csr`))} ${q(join(state, 'device-ca'))} ${q(join(dir, `${name}.pem`))}`,
+    );
     const v = { path: img, offsetBytes: 8192 * 512 };
-    await writeFat(v, '/armada/client/ca.pem', device.ca.certPem);
-    await writeFat(v, '/armada/client/cert.pem', device.client.certPem);
-    await writeFat(v, '/armada/client/key.pem', device.client.keyPem);
-    const r = await connectHost({
-      host: 'localhost',
-      port: device.port,
-      fromCard: img,
-      name: 'armada-card',
-    });
+    await writeFat(v, '/armada/client/ca.pem', readFileSync(join(device, 'ca.pem')));
+    await writeFat(v, '/armada/client/cert.pem', readFileSync(join(dir, `${name}.pem`)));
+    return img;
+  };
+  beforeAll(async () => {
+    mkdirSync(device);
+    mkdirSync(join(state, 'device-ca'), { recursive: true });
+    sh(`make_device_tls ${q(device)} pi-9 >/dev/null 2>&1`);
+    writeFileSync(join(state, 'tls-mode'), 'device\n');
+    for (const f of ['ca.pem', 'ca-key.pem'])
+      writeFileSync(join(state, 'device-ca', f), readFileSync(join(device, f)));
+    port = await dockerLike(
+      {
+        certPem: readFileSync(join(device, 'server.pem'), 'utf8'),
+        keyPem: readFileSync(join(device, 'server-key.pem'), 'utf8'),
+      },
+      readFileSync(join(device, 'ca.pem'), 'utf8'),
+    );
+  });
+
+  test('--from-card pairs the certificate first boot signed with the key this laptop kept', async () => {
+    const paths = await laptopPaths();
+    const img = await card('booted', await deviceClientCsr(paths));
+    const r = await connectHost({ host: 'localhost', port, fromCard: img, name: 'armada-card' });
     expect(r).toMatchObject({ certSource: 'card', ping: { ready: true } });
     expect(r.certPath).toBe(join(dir, 'config', 'hosts', 'localhost'));
     expect(statSync(join(r.certPath, 'key.pem')).mode & 0o777).toBe(0o600);
-    // Stored: the next connect (and env) finds it without --from-card.
-    expect(
-      (await connectHost({ host: 'localhost', port: device.port, name: 'armada-card' })).certSource,
-    ).toBe('host');
-    expect((await dockerEnv({ host: 'localhost', port: device.port })).DOCKER_CERT_PATH).toBe(
-      r.certPath,
+    expect(readFileSync(join(r.certPath, 'key.pem'), 'utf8')).toBe(
+      readFileSync(paths.deviceKey, 'utf8'),
     );
-    // An image whose first boot has not run yet has no bundle.
+    expect(statSync(paths.deviceKey).mode & 0o777).toBe(0o600);
+    // Stored: the next connect (and env) finds it without --from-card.
+    expect((await connectHost({ host: 'localhost', port, name: 'armada-card' })).certSource).toBe(
+      'host',
+    );
+    expect((await dockerEnv({ host: 'localhost', port })).DOCKER_CERT_PATH).toBe(r.certPath);
+    // A card signed for another laptop's key is refused, and so is one first boot has not run on.
+    const other = await createCa('other laptop (only its key is used)');
+    const foreign = await card('foreign', await createCsr(other.keyPem, 'someone else'));
+    await expect(connectHost({ host: 'localhost', fromCard: foreign })).rejects.toThrow(
+      /made for another key/,
+    );
     const empty = join(dir, 'fresh.img');
     execFileSync('cp', [img, empty]);
     execFileSync('mdeltree', ['-i', `${empty}@@${8192 * 512}`, '::/armada']);
     await expect(connectHost({ host: 'localhost', fromCard: empty })).rejects.toThrow(
-      /no armada\/client\/ bundle/,
+      /no armada\/client\/cert\.pem/,
     );
   });
 
-  test('--ssh fetches ~/.docker/{ca,cert,key}.pem with one ssh command', async () => {
+  test('--ssh sends only a certificate request; the device signs it with sudo and answers ca.pem + cert.pem', async () => {
     const bin = join(dir, 'fake-bin');
     mkdirSync(bin, { recursive: true });
-    const home = join(dir, 'remote-home', '.docker');
-    mkdirSync(home, { recursive: true });
-    writeFileSync(join(home, 'ca.pem'), device.ca.certPem);
-    writeFileSync(join(home, 'cert.pem'), device.client.certPem);
-    writeFileSync(join(home, 'key.pem'), device.client.keyPem);
-    // A stand-in for ssh: checks it was asked for the right host and runs the remote command in a fake home.
+    const seen = join(dir, 'ssh-stdin');
+    // A stand-in for ssh to the device: checks host and remote command, keeps what it was sent,
+    // and runs the real script's signer against the device state made above.
     writeFileSync(
       join(bin, 'ssh'),
-      `#!/bin/sh\nfor last; do :; done\ncase "$*" in *"-- pi@localhost "*) HOME='${join(dir, 'remote-home')}' exec sh -c "$last";; esac\necho "ssh: unexpected $*" >&2; exit 255\n`,
+      `#!/bin/sh\ncase "$*" in\n  *"-- pi@localhost sudo -n ${firstBootPaths.script} sign-client") ;;\n  *) echo "ssh: unexpected $*" >&2; exit 255 ;;\nesac\ntee ${q(seen)} | dash -c 'st=$1; set -- lib; . "$0"; STATE_DIR=$st; sign_client_stdin' ${q(script)} ${q(state)}\n`,
     );
     chmodSync(join(bin, 'ssh'), 0o755);
     process.env.PATH = `${bin}:${saved.PATH ?? ''}`;
@@ -383,15 +409,24 @@ describe('armada connect, device-CA mode', () => {
       execFileSync('rm', ['-rf', join(dir, 'config', 'hosts', 'localhost')]);
       const r = await connectHost({
         host: 'localhost',
-        port: device.port,
+        port,
         ssh: 'pi@localhost',
         name: 'armada-ssh',
       });
       expect(r).toMatchObject({ certSource: 'ssh', ping: { ready: true } });
+      const sent = readFileSync(seen, 'utf8');
+      expect(sent).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+      expect(sent).not.toMatch(/PRIVATE KEY/);
       await expect(connectHost({ host: 'localhost', ssh: 'pi@elsewhere' })).rejects.toThrow(
-        /could not fetch the client bundle over SSH/,
+        /did not sign this laptop's certificate request over SSH/,
+      );
+      // A laptop-CA device has no device CA to sign with.
+      writeFileSync(join(state, 'tls-mode'), 'laptop\n');
+      await expect(connectHost({ host: 'localhost', ssh: 'pi@localhost' })).rejects.toThrow(
+        /no device CA/,
       );
     } finally {
+      writeFileSync(join(state, 'tls-mode'), 'device\n');
       process.env.PATH = saved.PATH;
     }
   });

@@ -5,6 +5,7 @@ import {
   mirrorLinesFromOption,
   parseDeb822Sources,
   parseSourcesList,
+  withoutOptions,
 } from '../../../src/build/apt-sources.js';
 
 // Recorded from a Debian bookworm host (host names replaced by example ones).
@@ -54,6 +55,7 @@ describe('apt sources', () => {
         suites: ['cloud-sdk'],
         components: ['main'],
         architectures: ['amd64'],
+        signedBy: '/k.gpg',
       },
       {
         types: ['deb-src'],
@@ -71,10 +73,29 @@ describe('apt sources', () => {
         'non-free-firmware',
       ]),
     ).toEqual([
-      'deb http://mirror.example/debian bookworm main non-free-firmware',
-      'deb http://mirror.example/debian bookworm-updates main non-free-firmware',
-      'deb http://mirror.example/debian-security bookworm-security main non-free-firmware',
+      'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian bookworm main non-free-firmware',
+      'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian bookworm-updates main non-free-firmware',
+      'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian-security bookworm-security main non-free-firmware',
     ]);
+  });
+
+  it('keeps a one-line source’s signed-by; an inline key block is not a file and is left out', () => {
+    const one = parseSourcesList('deb [signed-by=/k.gpg] http://m.example/debian trixie main\n');
+    expect(mirrorLinesFor(one, 'trixie', 'arm64', ['main'])).toEqual([
+      'deb [signed-by=/k.gpg] http://m.example/debian trixie main',
+    ]);
+    const inline = parseDeb822Sources(
+      'Types: deb\nURIs: http://m.example/debian\nSuites: trixie\nComponents: main\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n xyz\n -----END PGP PUBLIC KEY BLOCK-----\n',
+    );
+    expect(mirrorLinesFor(inline, 'trixie', 'arm64', ['main'])).toEqual([
+      'deb http://m.example/debian trixie main',
+    ]);
+    expect(withoutOptions('deb [signed-by=/k.gpg arch=arm64] http://m/d s c')).toBe(
+      'deb http://m/d s c',
+    );
+    expect(inReleaseUrl('deb [signed-by=/k.gpg] http://m/d s c')).toBe(
+      'http://m/d/dists/s/InRelease',
+    );
   });
 
   it('returns no lines when the host knows no archive for the suite (mmdebstrap chooses)', () => {

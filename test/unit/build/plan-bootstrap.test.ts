@@ -55,9 +55,12 @@ describe('mmdebstrap command', () => {
     expect(customize.join('\n')).toContain('ext4\\nvirtio_blk');
   });
 
-  it('passes a keyring only when given', () => {
-    expect(args.some((a) => a.startsWith('--keyring'))).toBe(false);
-    expect(mmdebstrapCommand({ ...input, keyring: '/k.gpg' })[1]).toContain('--keyring=/k.gpg');
+  it('verifies with Debian’s archive keyring unless --keyring names another (never all the host’s keys)', () => {
+    expect(args.filter((a) => a.startsWith('--keyring'))).toEqual([
+      '--keyring=/usr/share/keyrings/debian-archive-keyring.gpg',
+    ]);
+    const given = mmdebstrapCommand({ ...input, keyring: '/k.gpg' })[1];
+    expect(given.filter((a) => a.startsWith('--keyring'))).toEqual(['--keyring=/k.gpg']);
   });
 });
 

@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { firstBootPaths } from '../../../src/firstboot/plan.js';
@@ -85,6 +93,26 @@ describe('load_settings', () => {
     expect(r.stderr).toContain("TLS_MODE 'both' is neither laptop nor device");
   });
 
+  test.each(['nobody', 'sshd', 'www-data', 'systemd-foo', 'docker'])(
+    'USERNAME %s (a system account) gets no login, so never the docker group',
+    (name) => {
+      const { base, vars } = sandbox(renderSeedEnv({ USERNAME: name }));
+      writeFileSync(join(base, 'seed/authorized_keys'), 'ssh-ed25519 AAAA test\n');
+      const r = runLib(script, `${vars} ${show}`);
+      expect(r.stdout).toBe('armada||device|0\n');
+      expect(r.stderr).toContain(`USERNAME '${name}' is not usable`);
+    },
+  );
+
+  test('an existing account is a login user only with a uid from 1000 to 59999', () => {
+    const uids = ['0', '999', '1000', '59999', '60000', '65534', '', 'x1'];
+    const r = runLib(
+      script,
+      `for u in ${uids.map(q).join(' ')}; do valid_login_uid "$u" && printf '%s ' "$u"; done`,
+    );
+    expect(r.stdout).toBe('1000 59999 ');
+  });
+
   test('upper-case host names are lowered; INSECURE_TCP from the seed or the image', () => {
     const seeded = sandbox(renderSeedEnv({ HOSTNAME: 'Pi-2', INSECURE_TCP: '1' }));
     expect(runLib(script, `${seeded.vars} ${show}`).stdout).toBe('pi-2||device|1\n');
@@ -98,6 +126,58 @@ describe('load_settings', () => {
     expect(runLib(script, `${vars} ${show}`).stdout).toBe('pi-5||device|0\n');
     expect(existsSync(join(base, 'seed/seed.env'))).toBe(true);
   });
+});
+
+describe('the first-boot log', () => {
+  test.each(shells)('%s: open_log makes it 0600, also when an older run left it 0644', (shell) => {
+    const { base } = sandbox();
+    const log = join(base, 'log/armada-firstboot.log');
+    const fresh = runLib(script, `LOG=${q(log)}; open_log; echo hi`, shell);
+    expect(fresh.status).toBe(0);
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(read(log)).toBe('hi\n');
+    chmodSync(log, 0o644);
+    runLib(script, `LOG=${q(log)}; open_log; echo again`, shell);
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(read(log)).toBe('hi\nagain\n');
+  });
+
+  test('first boot and the runcmd service both open it that way', () => {
+    const text = planned(firstBootPaths.script);
+    expect(text.match(/^\s*exec 3>&1 >>"\$LOG" 2>&1$/gm)).toHaveLength(1);
+    expect(text).toMatch(/main\(\) \{[^}]*\n {2}open_log\n/);
+    expect(text).toMatch(/run_pending_runcmd\(\) \{\n {2}open_log\n/);
+  });
+});
+
+describe('mDNS (setup_mdns)', () => {
+  test.each(['laptop', 'device'])(
+    '%s mode: the image’s service gets tlsmode= and ca=<sha256> TXT records, once',
+    async (mode) => {
+      const { base, vars } = sandbox();
+      const service = join(base, 'docker.service');
+      writeFileSync(service, planned('/etc/avahi/services/docker.service'));
+      mkdirSync(join(base, 'tls'));
+      const { createCa, certSha256Hex } = await import('../../../src/tls/certs.js');
+      const ca = await createCa('test');
+      writeFileSync(join(base, 'tls/ca.pem'), ca.certPem);
+      writeFileSync(join(base, 'state/tls-mode'), `${mode}\n`);
+      const run = () =>
+        runLib(script, `${vars} HOST=pi-1; AVAHI_SERVICE=${q(service)}; setup_mdns >/dev/null`);
+      expect(run().status).toBe(0);
+      expect(run().status).toBe(0);
+      const text = read(service);
+      const records = [...text.matchAll(/<txt-record>([^<]*)<\/txt-record>/g)].map((m) => m[1]);
+      expect(records).toEqual([
+        'tls=1',
+        'armada=1.2.3',
+        `tlsmode=${mode}`,
+        `ca=${certSha256Hex(ca.certPem)}`,
+      ]);
+      expect(text).toContain(`    <txt-record>tlsmode=${mode}</txt-record>\n`);
+      expect(statSync(service).mode & 0o777).toBe(0o644);
+    },
+  );
 });
 
 describe('scrub_seed', () => {
@@ -120,6 +200,34 @@ describe('scrub_seed', () => {
     expect(existsSync(join(base, 'seed/tls/server-key.pem'))).toBe(false);
     expect(read(join(base, 'seed/tls/server.pem'))).toBe('cert');
     expect(existsSync(join(base, 'seed/seed.env.new'))).toBe(false);
+  });
+
+  test('write_files and runcmd leave the card once applied, overwritten first', () => {
+    const { base, vars } = sandbox(seed);
+    mkdirSync(join(base, 'seed/files'));
+    writeFileSync(join(base, 'seed/files.tsv'), '/root/.env\t0600\troot:root\t0\tfiles/1\n');
+    writeFileSync(join(base, 'seed/files/1'), 'TOKEN=s3cret\n');
+    writeFileSync(join(base, 'seed/runcmd.sh'), "docker login -p 'hunter2' registry\n");
+    writeFileSync(join(base, 'seed/user-data'), '#cloud-config\n');
+    // shred is watched: it is what overwrites the clusters before the name goes.
+    const r = runLib(
+      script,
+      `${vars} shred() { for a; do :; done; echo "shred $a" >&2; command shred "$@"; }; scrub_seed >/dev/null; echo "rc=$?"`,
+    );
+    expect(r.stdout).toBe('rc=0\n');
+    for (const f of ['files.tsv', 'files/1', 'runcmd.sh']) {
+      expect(existsSync(join(base, 'seed', f)), f).toBe(false);
+      expect(r.stderr).toContain(`shred ${join(base, 'seed', f)}`);
+    }
+    expect(existsSync(join(base, 'seed/files'))).toBe(false);
+    expect(read(join(base, 'seed/user-data'))).toBe('#cloud-config\n');
+    // A failed step keeps its input for the retry.
+    const kept = sandbox(seed);
+    writeFileSync(join(kept.base, 'seed/files.tsv'), 'x\n');
+    writeFileSync(join(kept.base, 'seed/runcmd.sh'), 'true\n');
+    runLib(script, `${kept.vars} FAILED=' write-files runcmd'; scrub_seed >/dev/null`);
+    expect(existsSync(join(kept.base, 'seed/files.tsv'))).toBe(true);
+    expect(existsSync(join(kept.base, 'seed/runcmd.sh'))).toBe(true);
   });
 
   test('a secret whose step failed stays for the retry', () => {
@@ -249,19 +357,22 @@ describe('status.json', () => {
   });
 
   test('the console and motd text tells how to connect', () => {
+    const { base, vars } = sandbox();
     const text = runLib(
       script,
-      `INSECURE=1; LOGIN_USER=pirate; connect_text pi-4 device ab12 cd34`,
+      `${vars} INSECURE=1; LOGIN_USER=pirate; connect_text pi-4 device ab12 cd34`,
     ).stdout;
     expect(text).toContain('DOCKER_HOST=tcp://pi-4.local:2376 DOCKER_TLS_VERIFY=1');
     expect(text).toContain('Connect       armada connect pi-4.local --ssh pirate@pi-4.local ');
-    expect(runLib(script, `INSECURE=0; connect_text pi-4 device ab12 cd34`).stdout).toContain(
-      'armada connect pi-4.local --from-card <this card> ',
-    );
     expect(runLib(script, `INSECURE=0; connect_text pi-4 laptop ab12 cd34`).stdout).toContain(
       'Connect       armada connect pi-4.local    (on your laptop)',
     );
-    expect(text).toContain('armada/client/ on the boot partition, ~pirate/.docker/');
+    mkdirSync(join(base, 'state/client'));
+    writeFileSync(join(base, 'state/client/cert.pem'), 'cert');
+    const seeded = runLib(script, `${vars} INSECURE=0; connect_text pi-4 device ab12 cd34`).stdout;
+    expect(seeded).toContain('armada connect pi-4.local --from-card <this card>');
+    expect(seeded).toContain('ca.pem, cert.pem in armada/client/ on the boot partition');
+    expect(seeded).not.toContain('~pirate/.docker');
     expect(text).toContain('Server cert   SHA-256 ab12');
     expect(text).toContain('tcp://pi-4.local:2375 is open WITHOUT TLS');
   });

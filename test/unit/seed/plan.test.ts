@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { parseDocument } from 'yaml';
 import { planSeed, loginUser } from '../../../src/seed/plan.js';
 import { mergeSettings, type MergeInput } from '../../../src/seed/settings.js';
 import { parseUserData } from '../../../src/seed/user-data.js';
@@ -114,6 +115,15 @@ describe('planSeed', () => {
     }
   });
 
+  test('device CA: the laptop’s certificate request is the only TLS file, and not a secret', () => {
+    const files = planSeed(settingsFor({ flags: { tls: 'device', hostname: 'h' } }), 1, {
+      clientCsrPem: 'CSR PEM\n',
+    });
+    expect(files.filter((f) => f.path.startsWith('armada/tls/'))).toEqual([
+      { path: 'armada/tls/client.csr', content: 'CSR PEM\n', secret: false },
+    ]);
+  });
+
   test('no login: no USERNAME, no authorized_keys, no user set-up in runcmd', () => {
     const s = settingsFor({ flags: { user: 'pi', hostname: 'h' } });
     expect(loginUser(s)).toBeUndefined();
@@ -169,6 +179,38 @@ describe('redactUserData', () => {
     expect(r.ok || r.problems.every((p) => !p.message.startsWith('YAML'))).toBe(true);
   });
 
+  test('every write_files content and every runcmd line is cut; paths and keys stay', () => {
+    const out = redactUserData(
+      [
+        '#cloud-config',
+        'write_files:',
+        '  - path: /etc/wpa_supplicant/home.conf',
+        '    content: |',
+        '      network={ psk="wifi-secret" }',
+        '  - path: /root/.env',
+        '    permissions: "0600"',
+        '    content: TOKEN=env-secret',
+        '  - {path: /etc/motd, encoding: b64, content: aGVsbG8=}',
+        'runcmd:',
+        '  - docker login -u me -p login-secret registry.example',
+        '  - [tailscale, up, --authkey, tskey-secret]',
+        'bootcmd:',
+        '  - echo boot-secret',
+        '',
+      ].join('\n'),
+    );
+    expect(out).not.toMatch(/secret|aGVsbG8/);
+    for (const kept of [
+      '/etc/wpa_supplicant/home.conf',
+      '/root/.env',
+      'permissions: "0600"',
+      '/etc/motd',
+    ])
+      expect(out).toContain(kept);
+    expect(out.match(/<redacted by armada>/g)).toHaveLength(6);
+    expect(parseDocumentOk(out)).toBe(true);
+  });
+
   test('netplan passwords and chpasswd', () => {
     const out = redactUserData(
       '#cloud-config\nchpasswd:\n  list: |\n    pi:secret1\nwifis:\n  wlan0:\n    access-points:\n      Net: {password: secret2}\n',
@@ -177,6 +219,10 @@ describe('redactUserData', () => {
     expect(out).toContain('access-points:\n      Net: {password: "<redacted by armada>"}\n');
   });
 });
+
+function parseDocumentOk(text: string): boolean {
+  return parseDocument(text).errors.length === 0;
+}
 
 const hasShellcheck = (() => {
   try {

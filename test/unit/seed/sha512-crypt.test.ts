@@ -1,6 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { randomSalt, sha512Crypt, sha512CryptWithSetting } from '../../../src/seed/sha512-crypt.js';
+import {
+  hashSeedPassword,
+  randomSalt,
+  sha512Crypt,
+  sha512CryptWithSetting,
+} from '../../../src/seed/sha512-crypt.js';
 
 // The test vectors published with the SHA-crypt specification (Drepper, 2007/2008).
 const vectors: [setting: string, password: string, expected: string][] = [
@@ -57,6 +62,13 @@ describe('sha512Crypt', () => {
         .trim();
       expect(ours).toBe(theirs);
     }
+  });
+
+  test('seed passwords use 100,000 rounds (not glibc’s 5,000) and verify as glibc would', () => {
+    const h = hashSeedPassword('correct horse');
+    expect(h).toMatch(/^\$6\$rounds=100000\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    expect(sha512CryptWithSetting('correct horse', h)).toBe(h);
+    expect(sha512CryptWithSetting('correct horsE', h)).not.toBe(h);
   });
 
   test('random salts are 16 characters of the crypt alphabet and differ', () => {

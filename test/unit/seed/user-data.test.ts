@@ -223,6 +223,18 @@ describe('parseUserData reports every problem at once, with line and fix', () =>
 });
 
 describe('parseUserData details', () => {
+  test('keys named like Object.prototype members are unsupported keys, not known ones', () => {
+    const ps = problems(
+      parseUserData(
+        '#cloud-config\nconstructor: 1\n__proto__: 2\ntoString: 3\nusers: [{name: pi, constructor: x, hasOwnProperty: y}]\n',
+      ),
+    );
+    for (const path of ['constructor', '__proto__', 'toString', 'users[0].constructor'])
+      expect(at(ps, path), path).toHaveLength(1);
+    expect(ps.every((p) => p.severity === 'error')).toBe(true);
+    expect(ps.map((p) => p.message).join('\n')).not.toMatch(/function|native code/);
+  });
+
   test('chpasswd list and users forms; expire ignored with a warning', () => {
     const r = ok(
       parseUserData(

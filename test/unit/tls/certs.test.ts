@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -14,8 +22,9 @@ import {
   serverSans,
   type PemPair,
 } from '../../../src/tls/certs.js';
-import { initCa, readCa } from '../../../src/tls/store.js';
-import { bundleProblems, splitBundle } from '../../../src/tls/bundle.js';
+import { ensureCa, initCa, readCa } from '../../../src/tls/store.js';
+import { bundleProblems } from '../../../src/tls/bundle.js';
+import { splitCertificates } from '../../../src/tls/device-client.js';
 import { configPaths } from '../../../src/config-dir.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'armada-tls-'));
@@ -126,13 +135,12 @@ describe('laptop CA certificates (checked by openssl)', () => {
     expect(subject).toMatch(/commonName\s+= x", CN=evil/);
   });
 
-  test('splitBundle reads `cat ca.pem cert.pem key.pem` in any order', () => {
-    expect(splitBundle(client.keyPem + client.certPem + ca.certPem)).toEqual({
+  test('splitCertificates reads `cat ca.pem cert.pem` in any order; a key in the text is ignored', () => {
+    expect(splitCertificates(client.keyPem + client.certPem + ca.certPem)).toEqual({
       ca: ca.certPem,
       cert: client.certPem,
-      key: client.keyPem,
     });
-    expect(splitBundle(client.certPem)).toBeUndefined();
+    expect(splitCertificates(client.certPem)).toBeUndefined();
   });
 });
 
@@ -206,6 +214,29 @@ describe('CA store', () => {
         readFileSync(paths.caCert, 'utf8'),
       ),
     ).toBe(true);
+  });
+
+  test('runs at once on a fresh config dir end up with one CA, and every run uses it', async () => {
+    const fresh = configPaths(join(dir, 'race'));
+    const runs = await Promise.all([1, 2, 3, 4].map(() => ensureCa(fresh)));
+    expect(runs.filter((r) => r.created)).toHaveLength(1);
+    const onDisk = readFileSync(fresh.caCert, 'utf8');
+    for (const r of runs) expect(r.caPem).toBe(onDisk);
+    expect(isIssuedBy(readFileSync(join(fresh.clientDir, 'cert.pem'), 'utf8'), onDisk)).toBe(true);
+    expect(existsSync(join(fresh.caDir, '.lock'))).toBe(false);
+  });
+
+  test('a CA directory or key others can read is refused with the chmod that fixes it', async () => {
+    const loose = configPaths(join(dir, 'loose'));
+    await initCa({ paths: loose });
+    chmodSync(loose.caKey, 0o644);
+    await expect(readCa(loose)).rejects.toThrow(/ca-key\.pem is 0644.*chmod 700 .*chmod 600/);
+    await expect(initCa({ paths: loose })).rejects.toThrow(/readable by others/);
+    chmodSync(loose.caKey, 0o600);
+    chmodSync(loose.caDir, 0o755);
+    await expect(readCa(loose)).rejects.toThrow(/ca is 0755/);
+    chmodSync(loose.caDir, 0o700);
+    expect(await readCa(loose)).toBeDefined();
   });
 
   test('a half-present CA is an error that names the fix', async () => {

@@ -18,6 +18,7 @@ describe('configDirFor', () => {
       caCert: '/c/ca/ca.pem',
       caKey: '/c/ca/ca-key.pem',
       clientDir: '/c/client',
+      deviceKey: '/c/device-client/key.pem',
       hostsDir: '/c/hosts',
     });
   });
