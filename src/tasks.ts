@@ -7,6 +7,8 @@ import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 
 
 export interface TaskRunOptions {
   silent?: boolean;
+  /** Run the tasks side by side, each to its own end (one failing does not stop the others). */
+  concurrent?: boolean;
 }
 
 export function listrOptions(opts: TaskRunOptions) {
@@ -23,7 +25,8 @@ export function listrOptions(opts: TaskRunOptions) {
     rendererOptions: { timer: PRESET_TIMER, logger, collapseSubtasks: false },
     fallbackRendererOptions: { timer: PRESET_TIMER, logger },
     registerSignalListeners: false,
-    exitOnError: true,
+    exitOnError: !opts.concurrent,
+    concurrent: Boolean(opts.concurrent),
     collectErrors: false as const,
   };
 }

@@ -74,9 +74,8 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         '',
       ),
   handler: async (argv) => {
-    const { flashImage, formatFlashResult } = await import('../commands/flash.js');
-    const seed = argv.seed ? await seedHook(argv) : undefined;
-    const result = await flashImage({
+    const { runFlash, formatFlashResult } = await import('../commands/flash.js');
+    const result = await runFlash({
       image: argv.image,
       devices: argv.devices.map(String),
       yes: argv.yes,
@@ -89,19 +88,8 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
             : { mode: 'discover' },
       allowVirtual: argv.allowVirtual ?? false,
       allowLarge: argv.allowLarge ?? false,
-      ...(seed ? { seed } : {}),
+      ...(argv.seed ? { seed: await seedFlagsWithSecrets(argv) } : {}),
     });
     printResult(argv, result, () => formatFlashResult(result));
   },
 };
-
-async function seedHook(argv: SeedArgs) {
-  const { prepareSeeds, writeSeed } = await import('../seed/apply.js');
-  type Prepared = Awaited<ReturnType<typeof prepareSeeds>>[number];
-  const flags = await seedFlagsWithSecrets(argv);
-  return {
-    prepare: (count: number) => prepareSeeds(flags, count),
-    write: (device: string, _index: number, prepared: unknown) =>
-      writeSeed(device, prepared as Prepared),
-  };
-}

@@ -5,12 +5,12 @@
  */
 import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { UsageError, UserError } from '../errors.js';
+import { CancelledError, UsageError, UserError } from '../errors.js';
 import type { Drive } from './drive.js';
 import { findBmap, type BmapChoice, type FoundBmap } from './find-bmap.js';
 import { drivesHoldingPaths } from './holders.js';
 import type { Platform } from './platform/index.js';
-import { CancelledError, chooseDrives, confirm } from './prompt.js';
+import type { FlashQuestions } from './report.js';
 import { isSafeTarget, type SafetyPolicy } from './safety.js';
 import { probeSource, type ProbedSource } from './source/probe.js';
 import { describeDrive, resolveTargets, type Target } from './targets.js';
@@ -22,7 +22,8 @@ export interface PrepareOptions {
   bmap: BmapChoice;
   allowVirtual: boolean;
   allowLarge: boolean;
-  interactive: boolean;
+  /** Who answers questions; without it, whatever needs an answer is refused. */
+  questions?: FlashQuestions;
 }
 
 export interface Prepared {
@@ -58,7 +59,7 @@ async function pickTargets(
     }
     return resolved.targets;
   }
-  if (!opts.interactive) {
+  if (!opts.questions) {
     throw new UsageError(
       "name the card to write, e.g. 'armada flash IMAGE /dev/sdX --yes' ('armada drives' lists them)",
     );
@@ -69,7 +70,7 @@ async function pickTargets(
       "no drive armada may write was found; insert a card ('armada drives --all' says why each drive is refused)",
     );
   }
-  const chosen = await chooseDrives(candidates);
+  const chosen = await opts.questions.chooseDrives(candidates);
   const resolved = resolveTargets(
     chosen.map((d) => d.device),
     drives,
@@ -81,18 +82,20 @@ async function pickTargets(
 
 /** Ask what must be asked; refuse what cannot be asked. */
 async function confirmTargets(opts: PrepareOptions, targets: Target[]): Promise<void> {
+  const questions = opts.questions;
   for (const t of targets.filter((x) => x.confirm)) {
-    if (!opts.interactive) throw new UserError(t.confirm!);
-    if (!(await confirm(t.confirm!))) throw new CancelledError();
+    if (!questions) throw new UserError(t.confirm!);
+    if (!(await questions.confirm(t.confirm!))) throw new CancelledError();
   }
   if (opts.yes) return;
-  if (!opts.interactive) {
+  if (!questions) {
     throw new UsageError(
       `pass --yes to confirm erasing ${targets.map((t) => t.drive.device).join(', ')} (no terminal to ask on)`,
     );
   }
   const list = targets.map((t) => describeDrive(t.drive)).join(', ');
-  if (!(await confirm(`Everything on ${list} will be erased.`))) throw new CancelledError();
+  if (!(await questions.confirm(`Everything on ${list} will be erased.`)))
+    throw new CancelledError();
 }
 
 export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flashImage } from '../../../src/commands/flash.js';
+import { flashImage } from '../../../src/flash/flash-image.js';
 import { rootOnlyReason } from '../../helpers/tmp.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { flashImage } from '../../../src/commands/flash.js';
+import { flashImage } from '../../../src/flash/flash-image.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { mappedBytes } from '../../../src/bmap/types.js';
 import { rootOnlyReason } from '../../helpers/tmp.js';
