@@ -13,6 +13,7 @@ interface Args extends GlobalArgs, SeedArgs {
   // yargs fills the camel-case twins of dashed flags at run time; its types only know the dashed ones.
   allowVirtual?: boolean;
   allowLarge?: boolean;
+  dangerouslyAllowAnyBus?: boolean;
   json: boolean;
 }
 
@@ -65,6 +66,12 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           default: false,
           describe: 'Do not ask before writing a drive larger than 128 GiB',
         },
+        'dangerously-allow-any-bus': {
+          type: 'boolean',
+          default: false,
+          describe:
+            'Allow a disk on a bus other than usb, mmc or sd (SATA, NVMe…): only if that disk really is the card',
+        },
         ...seedOptions,
         ...jsonOption,
       })
@@ -88,6 +95,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
             : { mode: 'discover' },
       allowVirtual: argv.allowVirtual ?? false,
       allowLarge: argv.allowLarge ?? false,
+      allowAnyBus: argv.dangerouslyAllowAnyBus ?? false,
       ...(argv.seed ? { seed: await seedFlagsWithSecrets(argv) } : {}),
     });
     printResult(argv, result, () => formatFlashResult(result));

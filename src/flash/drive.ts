@@ -25,6 +25,15 @@ export interface Drive {
   partitions: string[];
   /** Signatures that put the disk to other use: LVM2_member, linux_raid_member, crypto_LUKS. */
   members: string[];
+  /**
+   * Devices stacked on the disk that its own tree does not show (a loop device over the card or
+   * one of its partitions), with their mount points and those of devices stacked on them.
+   */
+  holders?: { device: string; mountpoints: string[] }[];
+  /** major:minor of the node, when the platform knows it (checked again after opening). */
+  devNumber?: string;
+  /** The medium's serial number, when the platform knows it. */
+  serial?: string;
 }
 
 /** Drive kinds that are not real media: allowed only with --allow-virtual (tests use loop devices). */

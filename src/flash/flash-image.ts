@@ -23,6 +23,8 @@ export interface FlashOptions {
   bmap: BmapChoice;
   allowVirtual: boolean;
   allowLarge: boolean;
+  /** Write disks on buses where cards are not read (SATA, NVMe…): --dangerously-allow-any-bus. */
+  allowAnyBus?: boolean;
   /** Who answers questions (which card, "really erase?"); none: refuse what needs an answer. */
   questions?: FlashQuestions;
   /** Where progress goes; default: nowhere. */

@@ -11,7 +11,8 @@ import { findBmap, type BmapChoice, type FoundBmap } from './find-bmap.js';
 import { drivesHoldingPaths } from './holders.js';
 import type { Platform } from './platform/index.js';
 import type { FlashQuestions } from './report.js';
-import { isSafeTarget, type SafetyPolicy } from './safety.js';
+import { anyBusFlag, cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
+import { log } from '../log.js';
 import { probeSource, type ProbedSource } from './source/probe.js';
 import { describeDrive, resolveTargets, type Target } from './targets.js';
 
@@ -22,6 +23,7 @@ export interface PrepareOptions {
   bmap: BmapChoice;
   allowVirtual: boolean;
   allowLarge: boolean;
+  allowAnyBus?: boolean;
   /** Who answers questions; without it, whatever needs an answer is refused. */
   questions?: FlashQuestions;
 }
@@ -115,8 +117,15 @@ export async function prepareFlash(opts: PrepareOptions, platform: Platform): Pr
     sourceDevices,
     allowVirtual: opts.allowVirtual,
     allowLarge: opts.allowLarge,
+    allowAnyBus: opts.allowAnyBus ?? false,
   };
   const targets = await pickTargets(opts, drives, policy);
+  for (const { drive } of targets.filter((t) => t.drive.kind === 'disk')) {
+    if (!cardBuses.has(drive.bus ?? ''))
+      log.warn(
+        `${drive.device} is on the ${drive.bus ?? 'unknown'} bus, where SD cards are not read; writing it only because ${anyBusFlag} was given`,
+      );
+  }
   await confirmTargets(opts, targets);
   return {
     probe,

@@ -10,6 +10,7 @@ import { alignedBuffer } from './aligned.js';
 import { finishCard, type CardJob, type CardResult, type SeedHook } from './card.js';
 import { copyImage, type CopyResult } from './copy.js';
 import type { Drive } from './drive.js';
+import { identityMessage, identityProblems } from './identity.js';
 import type { FoundBmap } from './find-bmap.js';
 import { defaultChunkBytes, headBytes, plannedBytes } from './plan.js';
 import type { Platform } from './platform/index.js';
@@ -76,6 +77,18 @@ async function openWriters(opts: WriteCardsOptions, writers: DeviceWriter[]): Pr
   }
 }
 
+/** Refuse a card that is not the one checked (swapped at the prompt): before any byte is written. */
+async function checkIdentities(opts: WriteCardsOptions, writers: readonly DeviceWriter[]) {
+  for (const [i, writer] of writers.entries()) {
+    const drive = opts.targets[i];
+    const problems = identityProblems(
+      drive,
+      await opts.platform.identify(drive, await writer.rdev()),
+    );
+    if (problems.length) throw new UserError(identityMessage(drive.device, problems));
+  }
+}
+
 export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsResult> {
   const { probe, bmap, imageSize, targets, progress } = opts;
   const writers: DeviceWriter[] = [];
@@ -84,6 +97,7 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
   });
   try {
     await openWriters(opts, writers);
+    await checkIdentities(opts, writers);
     const source = await startSource(probe);
     const stopSource = onCleanup('stop reading the image', () => source.close());
     try {

@@ -187,6 +187,11 @@ export class DeviceWriter {
     if (this.buffered) await (await this.buffered).datasync();
   }
 
+  /** st_rdev of the open descriptor: the device this writer writes, whatever its path names now. */
+  async rdev(): Promise<bigint> {
+    return (await this.fh.stat({ bigint: true })).rdev;
+  }
+
   /** Wait for every write and flush them to the card; throws this card's failure, if any. */
   async finish(): Promise<void> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
+import { setLogSinks } from '../../../src/log.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { mappedBytes } from '../../../src/bmap/types.js';
 import { rootOnlyReason } from '../../helpers/tmp.js';
@@ -136,10 +137,20 @@ describe.skipIf(rootOnlyReason())('armada flash onto loop-device cards', () => {
     execFileSync('mount', [card.device, mountpoint]);
     const mounted = () => spawnSync('findmnt', ['-n', mountpoint]).status === 0;
     expect(mounted()).toBe(true);
+    const said: string[] = [];
+    setLogSinks(
+      (line) => said.push(line),
+      () => undefined,
+    );
     try {
       await flashImage(flashOptions(image.xz, [card.device]));
       expect(mounted()).toBe(false);
+      expect(said).toContain(`unmounted ${mountpoint} (on ${card.device})`);
     } finally {
+      setLogSinks(
+        (line) => process.stderr.write(`${line}\n`),
+        (text) => process.stdout.write(text),
+      );
       if (mounted()) execFileSync('umount', [mountpoint]);
     }
     await expectCardHoldsImage(card.device, image, dir);
