@@ -13,7 +13,10 @@ import type { Platform } from './platform/index.js';
 import type { FlashQuestions } from './report.js';
 import { anyBusFlag, cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
 import { log } from '../log.js';
+import { partitionTableOf } from './source/image-head.js';
 import { probeSource, type ProbedSource } from './source/probe.js';
+import { readImageHead } from './source/read-head.js';
+import { headBytes } from './plan.js';
 import { describeDrive, resolveTargets, type Target } from './targets.js';
 
 export interface PrepareOptions {
@@ -103,6 +106,11 @@ async function confirmTargets(opts: PrepareOptions, targets: Target[]): Promise<
 export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {
   const probe = await probeSource(opts.image);
   const bmap = await findBmap(probe, opts.bmap);
+  if (!partitionTableOf(await readImageHead(probe, headBytes))) {
+    throw new UserError(
+      `${probe.display} is not a disk image: its first MiB holds no partition table (MBR or GPT); nothing was written. Name an image made by 'armada build' (.img, .img.xz, .img.zst, .zip)`,
+    );
+  }
   const imageSize = bmap?.map.imageSize ?? probe.imageSize;
   const drives = await platform.listDrives();
   const paths = await protectedPaths(probe);
