@@ -1,4 +1,6 @@
 import type { CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+import type { BmapChoice } from '../flash/find-bmap.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 import { seedFlagsWithSecrets, seedOptions, type SeedArgs } from './seed-options.js';
 
@@ -7,14 +9,29 @@ interface Args extends GlobalArgs, SeedArgs {
   devices: string[];
   yes: boolean;
   verify: boolean;
-  /** A path, or false for --no-bmap. */
-  bmap?: string | false;
+  /** A path, false for --no-bmap; an array when given more than once (or with --no-bmap). */
+  bmap?: string | false | (string | false)[];
   seed: boolean;
   // yargs fills the camel-case twins of dashed flags at run time; its types only know the dashed ones.
   allowVirtual?: boolean;
   allowLarge?: boolean;
   dangerouslyAllowAnyBus?: boolean;
   json: boolean;
+}
+
+function bmapChoice(value: Args['bmap']): BmapChoice {
+  if (Array.isArray(value))
+    throw new UsageError(
+      value.includes(false)
+        ? '--bmap and --no-bmap contradict each other; give one of them'
+        : '--bmap is given more than once; give one block map',
+    );
+  if (value === false) return { mode: 'none' };
+  if (value === '')
+    throw new UsageError(
+      '--bmap needs a file, e.g. --bmap pi.img.bmap (or --no-bmap to write every byte)',
+    );
+  return value === undefined ? { mode: 'discover' } : { mode: 'file', path: value };
 }
 
 export const flashCommand: CommandModule<GlobalArgs, Args> = {
@@ -87,12 +104,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
       devices: argv.devices.map(String),
       yes: argv.yes,
       verify: argv.verify,
-      bmap:
-        argv.bmap === false
-          ? { mode: 'none' }
-          : typeof argv.bmap === 'string'
-            ? { mode: 'file', path: argv.bmap }
-            : { mode: 'discover' },
+      bmap: bmapChoice(argv.bmap),
       allowVirtual: argv.allowVirtual ?? false,
       allowLarge: argv.allowLarge ?? false,
       allowAnyBus: argv.dangerouslyAllowAnyBus ?? false,

@@ -6,10 +6,13 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
+import { parseBmap } from '../../../src/bmap/parse.js';
+import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { rootOnlyReason } from '../../helpers/tmp.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
@@ -185,6 +188,77 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     expect(usage.stderr).toMatch(/pass --yes to confirm erasing/);
   });
 
+  it('usage errors about --bmap exit 2 with one line each', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--bmap'], /--bmap needs a file, e\.g\. --bmap pi\.img\.bmap/],
+      [['--no-bmap', '--bmap', image.bmap], /--bmap and --no-bmap contradict each other/],
+      [['--bmap', image.bmap, '--bmap', image.bmap], /--bmap is given more than once/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await armada(['flash', image.img, '/dev/null', '--yes', '--no-seed', ...flags]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim()).toMatch(new RegExp(`^armada: ${message.source}[^\n]*$`));
+    }
+  });
+
+  it.each([
+    ['Ctrl-C', '\x03'],
+    ['Ctrl-D', '\x04'],
+  ])(
+    '%s at the "Type yes" question cancels: one line, exit 4, card untouched',
+    async (_name, key) => {
+      const card = await suite.card(`prompt-${key.charCodeAt(0)}.bin`, 136 * MiB);
+      const before = await sha256OfDevice(card.device);
+      const command = [
+        'node',
+        join(root, 'bin/armada.js'),
+        'flash',
+        image.img,
+        card.device,
+        '--allow-virtual',
+        '--no-seed',
+      ].join(' ');
+      // script(1) gives armada a terminal, so it asks.
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { ...process.env, CI: '1' },
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      for (let i = 0; i < 150 && !output.includes("Type 'yes'"); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(output, 'no question within 15 s').toContain("Type 'yes' to continue");
+      child.stdin.write(key);
+      const code = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('timeout'), 15_000)),
+      ]);
+      child.stdin.end();
+      expect(code, output).toBe(4);
+      const after = output.slice(output.indexOf("Type 'yes'"));
+      expect(after).toMatch(/armada: cancelled; nothing was written/);
+      expect(after).not.toMatch(/internal error|report it/);
+      expect(await sha256OfDevice(card.device)).toBe(before);
+    },
+  );
+
+  it('when every card fails, the run reads as failed (✖), not done (✔)', async () => {
+    const dir = join(suite.dir(), 'bad-bmap');
+    execFileSync('mkdir', ['-p', dir]);
+    const img = join(dir, 'mismatch.img');
+    execFileSync('cp', ['--sparse=always', image.img, img]);
+    const map = parseBmap(await readFile(image.bmap, 'utf8'));
+    map.ranges.at(-1)!.checksum = 'f'.repeat(64);
+    await writeFile(`${img}.bmap`, serializeBmap(map));
+    const card = await suite.card('cli-all-fail.bin', 136 * MiB);
+    const r = await armada(['flash', img, card.device, '--yes', '--allow-virtual', '--no-seed']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/✖ Write mismatch\.img \(with bmap\) to \/dev\/loop\d+ \[FAILED: /);
+    expect(r.stderr).not.toMatch(/✔ Write/);
+  });
+
   it('drives --all --json lists loop cards with the reason they are refused', async () => {
     const card = await suite.card('cli-drives.bin', 32 * MiB);
     const r = await armada(['drives', '--all', '--json']);
@@ -252,6 +326,7 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     ]);
     expect(code, `flash did not exit within 15 s of SIGINT; stderr:\n${stderr}`).toBe(4);
     expect(stderr).toMatch(/interrupted by SIGINT/);
+    expect(stderr).not.toMatch(/Premature close|file is truncated/);
     // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
     const state = execFileSync('sh', ['-c', `ps -o stat= -p ${xzPid} || true`], {
       encoding: 'utf8',
