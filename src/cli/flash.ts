@@ -16,6 +16,10 @@ interface Args extends GlobalArgs, SeedArgs {
   allowVirtual?: boolean;
   allowLarge?: boolean;
   dangerouslyAllowAnyBus?: boolean;
+  allowHttp?: boolean;
+  sha256?: string;
+  sha256sums?: string;
+  checksum: boolean;
   json: boolean;
 }
 
@@ -43,7 +47,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
       .positional('image', {
         type: 'string',
         demandOption: true,
-        describe: 'Image file or http(s) URL',
+        describe: 'Image file or https URL',
       })
       .positional('devices', {
         type: 'string',
@@ -83,6 +87,26 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           default: false,
           describe: 'Do not ask before writing a drive larger than 128 GiB',
         },
+        sha256: {
+          type: 'string',
+          describe:
+            "The image file's sha256 (as published with it); checked before the card is bootable",
+        },
+        sha256sums: {
+          type: 'string',
+          describe: 'SHA256SUMS file or URL listing the image (default: the one next to the image)',
+        },
+        checksum: {
+          type: 'boolean',
+          default: true,
+          describe:
+            'Check the image against SHA256SUMS or --sha256 (--no-checksum: a download may go unchecked)',
+        },
+        'allow-http': {
+          type: 'boolean',
+          default: false,
+          describe: 'Accept plain http:// URLs (anyone on the way can alter them)',
+        },
         'dangerously-allow-any-bus': {
           type: 'boolean',
           default: false,
@@ -108,6 +132,12 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
       allowVirtual: argv.allowVirtual ?? false,
       allowLarge: argv.allowLarge ?? false,
       allowAnyBus: argv.dangerouslyAllowAnyBus ?? false,
+      checksum: {
+        ...(argv.sha256 === undefined ? {} : { sha256: argv.sha256 }),
+        ...(argv.sha256sums === undefined ? {} : { sums: argv.sha256sums }),
+        skip: !argv.checksum,
+        allowHttp: argv.allowHttp ?? false,
+      },
       ...(argv.seed ? { seed: await seedFlagsWithSecrets(argv) } : {}),
     });
     printResult(argv, result, () => formatFlashResult(result));

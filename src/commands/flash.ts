@@ -51,7 +51,7 @@ export function listrProgress(): FlashProgress {
   return {
     begin(title, drives: readonly Drive[]) {
       const plain = plainOutput();
-      const cardTasks = drives.map((drive, i): ListrTask => {
+      const cardTasks = drives.map((drive, i): ListrTask<object> => {
         cards[i] = deferred();
         return {
           title: describeDrive(drive),
@@ -63,7 +63,7 @@ export function listrProgress(): FlashProgress {
           rendererOptions: { persistentOutput: false },
         };
       });
-      const overallTask: ListrTask = { title, task: () => overall.promise };
+      const overallTask: ListrTask<object> = { title, task: () => overall.promise };
       run = runTasks([overallTask, ...cardTasks], {}, { concurrent: true }).catch(() => undefined);
     },
     status: (card, text) => outputs[card]?.(text),
@@ -104,5 +104,10 @@ export function formatFlashResult(r: FlashResult): string {
   const map = r.bmap
     ? ` using ${r.bmap} (${formatBytes(r.mappedBytes)} mapped of ${formatBytes(r.imageBytes)})`
     : ` (${formatBytes(r.imageBytes)}, no bmap)`;
-  return [`Flashed ${r.image}${map}`, ...lines].join('\n');
+  const sum = r.checksum
+    ? r.checksum === '--sha256'
+      ? 'verified against --sha256'
+      : `verified against SHA256SUMS (${r.checksum})`
+    : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
+  return [`Flashed ${r.image}${map}`, `  image ${sum}`, ...lines].join('\n');
 }

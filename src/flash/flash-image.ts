@@ -4,6 +4,7 @@
  */
 import type { CardResult, SeedHook } from './card.js';
 import type { BmapChoice } from './find-bmap.js';
+import type { ChecksumChoice } from './source/checksum.js';
 import { currentPlatform, type Platform } from './platform/index.js';
 import { prepareFlash } from './prepare.js';
 import { silentProgress, type FlashProgress, type FlashQuestions } from './report.js';
@@ -25,6 +26,8 @@ export interface FlashOptions {
   allowLarge: boolean;
   /** Write disks on buses where cards are not read (SATA, NVMe…): --dangerously-allow-any-bus. */
   allowAnyBus?: boolean;
+  /** --sha256, --sha256sums, --no-checksum, --allow-http. */
+  checksum?: ChecksumChoice;
   /** Who answers questions (which card, "really erase?"); none: refuse what needs an answer. */
   questions?: FlashQuestions;
   /** Where progress goes; default: nowhere. */
@@ -50,6 +53,8 @@ export interface FlashResult {
   mappedBytes: number;
   rangesVerified: number;
   verified: boolean;
+  /** Where the image's sha256 came from, when it was checked ('SHA256SUMS' path/URL or '--sha256'). */
+  checksum?: string;
   seconds: number;
   cards: CardResult[];
 }
@@ -61,7 +66,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const platform = opts.platform ?? (await currentPlatform());
   const prepared = await prepareFlash(opts, platform);
   mark('image and cards checked');
-  const { probe, bmap, imageSize, targets } = prepared;
+  const { probe, bmap, imageSize, targets, checksum } = prepared;
   // The seed is validated and rendered for every card before any card is touched.
   const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
 
@@ -70,6 +75,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     probe,
     ...(bmap ? { bmap } : {}),
     ...(imageSize === undefined ? {} : { imageSize }),
+    ...(checksum ? { checksum } : {}),
     targets,
     platform,
     verify: opts.verify,
@@ -91,6 +97,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     mappedBytes: written.copy.mappedBytes,
     rangesVerified: written.copy.rangesVerified,
     verified: opts.verify,
+    ...(checksum ? { checksum: checksum.origin } : {}),
     seconds: Math.round((Date.now() - started) / 100) / 10,
     cards: written.cards,
   };

@@ -16,6 +16,13 @@ import { log } from '../log.js';
 import { partitionTableOf } from './source/image-head.js';
 import { probeSource, type ProbedSource } from './source/probe.js';
 import { readImageHead } from './source/read-head.js';
+import {
+  checkDigest,
+  findChecksum,
+  sha256OfFile,
+  type ChecksumChoice,
+  type ExpectedChecksum,
+} from './source/checksum.js';
 import { headBytes } from './plan.js';
 import { describeDrive, resolveTargets, type Target } from './targets.js';
 
@@ -27,6 +34,7 @@ export interface PrepareOptions {
   allowVirtual: boolean;
   allowLarge: boolean;
   allowAnyBus?: boolean;
+  checksum?: ChecksumChoice;
   /** Who answers questions; without it, whatever needs an answer is refused. */
   questions?: FlashQuestions;
 }
@@ -36,6 +44,8 @@ export interface Prepared {
   bmap?: FoundBmap;
   imageSize?: number;
   targets: Drive[];
+  /** The expected sha256: checked already for a local image, while streaming for a download. */
+  checksum?: ExpectedChecksum;
 }
 
 /** The image file, armada's own code and the node binary: the drives holding them are off limits. */
@@ -104,8 +114,12 @@ async function confirmTargets(opts: PrepareOptions, targets: Target[]): Promise<
 }
 
 export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {
-  const probe = await probeSource(opts.image);
-  const bmap = await findBmap(probe, opts.bmap);
+  const allowHttp = opts.checksum?.allowHttp ?? false;
+  const probe = await probeSource(opts.image, { allowHttp });
+  const bmap = await findBmap(probe, opts.bmap, { allowHttp });
+  const checksum = await findChecksum(probe, opts.checksum ?? {});
+  if (checksum && probe.localPath)
+    checkDigest(probe.display, checksum, await sha256OfFile(probe.localPath));
   if (!partitionTableOf(await readImageHead(probe, headBytes))) {
     throw new UserError(
       `${probe.display} is not a disk image: its first MiB holds no partition table (MBR or GPT); nothing was written. Name an image made by 'armada build' (.img, .img.xz, .img.zst, .zip)`,
@@ -139,6 +153,7 @@ export async function prepareFlash(opts: PrepareOptions, platform: Platform): Pr
     probe,
     ...(bmap ? { bmap } : {}),
     ...(imageSize === undefined ? {} : { imageSize }),
+    ...(checksum ? { checksum } : {}),
     targets: targets.map((t) => t.drive),
   };
 }

@@ -154,11 +154,18 @@ async function probeUrl(url: string): Promise<ProbedSource> {
   };
 }
 
-export async function probeSource(input: string): Promise<ProbedSource> {
+export async function probeSource(
+  input: string,
+  opts: { allowHttp?: boolean } = {},
+): Promise<ProbedSource> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)?.[1];
   if (scheme && !isUrl(input))
     throw new UsageError(
       `${scheme}:// images are not supported; give a local file or an https:// URL`,
+    );
+  if (/^http:/i.test(input) && !opts.allowHttp)
+    throw new UsageError(
+      `${input} is plain http, which anyone on the way can alter; use https, or pass --allow-http`,
     );
   return isUrl(input) ? probeUrl(input) : probeFile(input);
 }

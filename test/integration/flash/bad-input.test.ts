@@ -78,6 +78,29 @@ describe.skipIf(rootOnlyReason())('armada flash refuses and fails cleanly', () =
     );
   });
 
+  it('a local image that does not match the SHA256SUMS next to it: exit 3, card untouched', async () => {
+    const sub = join(dir, 'sums');
+    execFileSync('mkdir', ['-p', sub]);
+    const img = join(sub, 'pi.img');
+    execFileSync('cp', ['--sparse=always', image.img, img]);
+    await writeFile(join(sub, 'SHA256SUMS'), `${'1'.repeat(64)}  pi.img\n`);
+    await expectUntouched(
+      img,
+      {},
+      3,
+      /checksum mismatch for pi\.img: expected 1{64}, got [0-9a-f]{64}.*SHA256SUMS/,
+    );
+  });
+
+  it('--sha256 that is not 64 hex digits: exit 2, card untouched', async () => {
+    await expectUntouched(
+      image.img,
+      { checksum: { sha256: 'abc' } },
+      2,
+      /--sha256 needs 64 hex digits/,
+    );
+  });
+
   it('a bmap whose file checksum does not match: exit 3, card untouched', async () => {
     const img = join(dir, 'edited.img');
     await copyFile(image.img, img);

@@ -68,6 +68,21 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
   beforeAll(async () => {
     image = await testImage(join(suite.dir(), 'image'));
     http = await serve(join(suite.dir(), 'image'));
+    // What a release directory holds: SHA256SUMS next to the images.
+    const served = join(suite.dir(), 'image');
+    execFileSync('sh', [
+      '-c',
+      'cd "$1" && sha256sum pi.img pi.img.xz pi.zip > SHA256SUMS',
+      'sh',
+      served,
+    ]);
+    // A copy whose SHA256SUMS does not match it, and one with no SHA256SUMS at all.
+    execFileSync('sh', [
+      '-c',
+      'cd "$1" && mkdir wrongsum nosum && cp pi.img.xz pi.img.bmap wrongsum/ && cp pi.img.xz pi.img.bmap nosum/ && printf "%064d  pi.img.xz\\n" 0 > wrongsum/SHA256SUMS',
+      'sh',
+      served,
+    ]);
     // The CLI runs the compiled code; build it (type errors elsewhere do not stop the emit).
     await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).catch(() => undefined);
   });
@@ -279,11 +294,83 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     'streams pi.%s over http, with the bmap found next to it',
     async (ext) => {
       const card = await suite.card(`http-${ext}.bin`, 136 * MiB);
-      const result = await flashImage(flashOptions(`${http.url}/pi.${ext}`, [card.device]));
+      const result = await flashImage(
+        flashOptions(`${http.url}/pi.${ext}`, [card.device], { checksum: { allowHttp: true } }),
+      );
       expect(result.bmap).toBe(`${http.url}/pi.img.bmap`);
+      expect(result.checksum).toBe(`${http.url}/SHA256SUMS`);
       await expectCardHoldsImage(card.device, image, suite.dir());
     },
   );
+
+  it('a plain http URL without --allow-http: exit 2, card untouched', async () => {
+    const card = await suite.card('http-refused.bin', 136 * MiB);
+    const before = await sha256OfDevice(card.device);
+    const r = await armada([
+      'flash',
+      `${http.url}/pi.img.xz`,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /is plain http, which anyone on the way can alter; use https, or pass --allow-http/,
+    );
+    expect(await sha256OfDevice(card.device)).toBe(before);
+  });
+
+  it('a download without SHA256SUMS next to it is refused unless --sha256 or --no-checksum', async () => {
+    const card = await suite.card('http-nosum.bin', 136 * MiB);
+    const before = await sha256OfDevice(card.device);
+    const url = `${http.url}/nosum/pi.img.xz`;
+    const refused = await flashImage(
+      flashOptions(url, [card.device], { checksum: { allowHttp: true } }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(refused?.message).toMatch(/no SHA256SUMS next to .*pass --sha256 HEX/);
+    expect(await sha256OfDevice(card.device)).toBe(before);
+    const sha256 = execFileSync('sha256sum', [image.xz], { encoding: 'utf8' }).split(' ')[0];
+    const result = await flashImage(
+      flashOptions(url, [card.device], { checksum: { allowHttp: true, sha256 } }),
+    );
+    expect(result.checksum).toBe('--sha256');
+    await expectCardHoldsImage(card.device, image, suite.dir());
+  });
+
+  it('a download that does not match its SHA256SUMS: exit 3 and never a partition table', async () => {
+    const card = await suite.card('http-wrongsum.bin', 136 * MiB);
+    const r = await armada([
+      'flash',
+      `${http.url}/wrongsum/pi.img.xz`,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+      '--allow-http',
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/checksum mismatch for .*pi\.img\.xz: expected 0{64}.*SHA256SUMS/);
+    expect(await hasPartitionTable(card.device)).toBe(false);
+  });
+
+  it('the summary says the image was verified against SHA256SUMS', async () => {
+    const card = await suite.card('http-summary.bin', 136 * MiB);
+    const r = await armada([
+      'flash',
+      `${http.url}/pi.img.xz`,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+      '--allow-http',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`image verified against SHA256SUMS (${http.url}/SHA256SUMS)`);
+  });
 
   it('Ctrl-C during a write: exit 4, decompressor gone, no partition table', async () => {
     const card = await suite.card('sigint.bin', 136 * MiB);
@@ -298,6 +385,8 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
         '--allow-virtual',
         '--no-seed',
         '--no-bmap',
+        '--allow-http',
+        '--no-checksum',
       ],
       {
         env: { ...process.env, CI: '1' },
@@ -310,7 +399,8 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     );
     // Wait (bounded) until the decompressor runs, i.e. writing has started.
     let xzPid: string | undefined;
-    for (let i = 0; i < 100 && !xzPid; i++) {
+    // The image's head is read (and checked) by an xz of its own first: wait for the write's.
+    for (let i = 0; i < 100 && !(xzPid && /Write /.test(stderr)); i++) {
       await new Promise((r) => setTimeout(r, 100));
       xzPid =
         execFileSync('sh', ['-c', `pgrep -P ${child.pid} xz || true`], {
