@@ -5,9 +5,8 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
-import { statExt4 } from '../image/ext4.js';
-import { findRootPartition } from '../image/partition-table.js';
-import { readPartitionTable } from '../image/read-partition-table.js';
+import { hasFirstBootUnit } from '../flash/armada-image.js';
+import { checkBlockTarget, type BlockTargetRules } from '../flash/block-target.js';
 import { prepareSeeds, writeSeed } from '../seed/apply.js';
 import { assertWritable, seedVolume } from '../seed/write.js';
 import type { SeedFlags, TlsMode } from '../seed/types.js';
@@ -16,6 +15,8 @@ import { parseSeedEnv } from '../seed/seed-env.js';
 export interface ConfigureOptions {
   target: string;
   seed: SeedFlags;
+  /** On a block device: flash's target rules, and an armada image unless allowed otherwise. */
+  rules?: BlockTargetRules;
 }
 
 export interface ConfigureResult {
@@ -31,12 +32,7 @@ export interface ConfigureResult {
   warnings: string[];
 }
 
-/** Where an armada image keeps its first-boot unit (the marker that the seed will be read). */
-export const firstBootUnitPaths = [
-  '/etc/systemd/system/armada-firstboot.service',
-  '/usr/lib/systemd/system/armada-firstboot.service',
-  '/lib/systemd/system/armada-firstboot.service',
-];
+export { firstBootUnitPaths, hasFirstBootUnit } from '../flash/armada-image.js';
 
 /** Pure: mount points of the device or any of its partitions, from /proc/mounts. */
 export function mountsOf(device: string, procMounts: string): string[] {
@@ -60,19 +56,6 @@ async function refuseMounted(target: string): Promise<void> {
     );
 }
 
-/** Does the target's root partition carry armada's first-boot unit? */
-export async function hasFirstBootUnit(target: string): Promise<boolean> {
-  try {
-    const root = findRootPartition(await readPartitionTable(target));
-    for (const path of firstBootUnitPaths) {
-      if (await statExt4({ path: target, offsetBytes: root.offsetBytes }, path)) return true;
-    }
-  } catch {
-    return false;
-  }
-  return false;
-}
-
 export async function configureTarget(opts: ConfigureOptions): Promise<ConfigureResult> {
   const exists = await stat(opts.target).catch(() => undefined);
   if (!exists)
@@ -80,6 +63,7 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
       `${opts.target} does not exist; give an image file or a card's device (see 'lsblk')`,
     );
   await refuseMounted(opts.target);
+  await checkBlockTarget(opts.target, opts.rules ?? {});
   // Readable, partitioned, FAT partition 1, writable: all before a CA or a temp file is made.
   await seedVolume(opts.target);
   await assertWritable(opts.target);

@@ -3,12 +3,10 @@
  * drives, which of them are safe, and the user's answers. Any problem here leaves every card
  * untouched.
  */
-import { realpath } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { CancelledError, UsageError, UserError } from '../errors.js';
 import type { Drive } from './drive.js';
 import { findBmap, type BmapChoice, type FoundBmap } from './find-bmap.js';
-import { drivesHoldingPaths } from './holders.js';
+import { armadaItself, devicesHolding } from './block-target.js';
 import type { Platform } from './platform/index.js';
 import type { FlashQuestions } from './report.js';
 import { anyBusFlag, cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
@@ -46,14 +44,6 @@ export interface Prepared {
   targets: Drive[];
   /** The expected sha256: checked already for a local image, while streaming for a download. */
   checksum?: ExpectedChecksum;
-}
-
-/** The image file, armada's own code and the node binary: the drives holding them are off limits. */
-async function protectedPaths(probe: ProbedSource): Promise<string[]> {
-  const paths = [probe.localPath, fileURLToPath(import.meta.url), process.execPath].filter(
-    (p): p is string => Boolean(p),
-  );
-  return Promise.all(paths.map((p) => realpath(p).catch(() => p)));
 }
 
 async function pickTargets(
@@ -127,13 +117,11 @@ export async function prepareFlash(opts: PrepareOptions, platform: Platform): Pr
   }
   const imageSize = bmap?.map.imageSize ?? probe.imageSize;
   const drives = await platform.listDrives();
-  const paths = await protectedPaths(probe);
-  const sourceDevices = [
-    ...new Set([
-      ...(await platform.holdersOf(paths, drives)),
-      ...drivesHoldingPaths(paths, drives),
-    ]),
-  ];
+  const sourceDevices = await devicesHolding(
+    [...(probe.localPath ? [probe.localPath] : []), ...armadaItself()],
+    platform,
+    drives,
+  );
   const policy: SafetyPolicy = {
     ...(imageSize === undefined ? {} : { imageSizeBytes: imageSize }),
     sourceDevices,

@@ -270,6 +270,7 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
       const r = await configureTarget({
         target: card.device,
         seed: { hostname: 'card', sshKey: [keyFile] },
+        rules: { allowVirtual: true },
       });
       expect(r).toMatchObject({ hostname: 'card', armadaImage: true, tlsMode: 'laptop' });
       expect(
