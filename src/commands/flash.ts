@@ -11,6 +11,8 @@ import type { FlashProgress } from '../flash/report.js';
 import { describeDrive } from '../flash/targets.js';
 import type { SeedFlags } from '../seed/types.js';
 import { runTasks } from '../tasks.js';
+import { parseSeedEnv } from '../seed/seed-env.js';
+import { formatConfigure } from './configure.js';
 
 export type { FlashResult } from '../flash/flash-image.js';
 
@@ -91,8 +93,20 @@ async function seedHook(flags: SeedFlags): Promise<NonNullable<FlashOptions['see
   type Prepared = Awaited<ReturnType<typeof prepareSeeds>>[number];
   return {
     prepare: (count: number) => prepareSeeds(flags, count),
-    write: (device: string, _index: number, prepared: unknown) =>
-      writeSeed(device, prepared as Prepared),
+    write: async (device: string, _index: number, prepared: unknown) => {
+      const seed = prepared as Prepared;
+      await writeSeed(device, seed);
+      const envFile = seed.files.find((f) => f.path === 'armada/seed.env');
+      const username = envFile ? parseSeedEnv(String(envFile.content)).USERNAME : undefined;
+      return {
+        ...(seed.hostname ? { hostname: seed.hostname } : {}),
+        ...(username ? { username } : {}),
+        tlsMode: seed.tlsMode,
+        ...(seed.serverCertSha256 ? { serverCertSha256: seed.serverCertSha256 } : {}),
+        files: seed.files.map((f) => f.path),
+        warnings: seed.warnings,
+      };
+    },
   };
 }
 
@@ -109,5 +123,11 @@ export function formatFlashResult(r: FlashResult): string {
       ? 'verified against --sha256'
       : `verified against SHA256SUMS (${r.checksum})`
     : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
-  return [`Flashed ${r.image}${map}`, `  image ${sum}`, ...lines].join('\n');
+  // Each seeded card gets configure's summary: hostname, login, fingerprint, what to do next.
+  const seeds = r.cards.flatMap((c) =>
+    c.seed
+      ? ['', formatConfigure({ target: c.device, ...c.seed, armadaImage: c.armadaImage ?? true })]
+      : [],
+  );
+  return [`Flashed ${r.image}${map}`, `  image ${sum}`, ...lines, ...seeds].join('\n');
 }

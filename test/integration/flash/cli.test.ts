@@ -134,6 +134,12 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/verified, seeded/);
+    // configure's summary, for each card, and a word about the image not being armada's.
+    expect(r.stdout).toMatch(/hostname\s+pi-test/);
+    expect(r.stdout).toMatch(/login\s+armada/);
+    expect(r.stdout).toMatch(/server certificate sha256 [0-9a-f:]{64,}/i);
+    expect(r.stdout).toMatch(/next: boot the Pi, then 'armada connect pi-test\.local/);
+    expect(r.stderr).toMatch(/does not look like an armada image \(no armada-firstboot\.service/);
     const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
     const seedEnv = execFileSync(
       'mtype',
