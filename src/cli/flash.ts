@@ -53,7 +53,8 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         type: 'string',
         array: true,
         default: [] as string[],
-        describe: "Cards to write (see 'armada drives'); none: choose interactively",
+        describe:
+          "Cards to write (see 'armada drives'), or a new image file (out.img) to write instead; none: choose interactively",
       })
       .options({
         yes: {
@@ -117,6 +118,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         ...jsonOption,
       })
       .example('sudo $0 flash armada.img.xz /dev/sdb --yes --hostname pi-1', '')
+      .example('$0 flash armada.img.xz pi-1.img --hostname pi-1', '')
       .example(
         'sudo $0 flash https://example.org/armada.img.zst /dev/sdb /dev/sdc --yes --hostname pi-{n}',
         '',

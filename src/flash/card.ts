@@ -11,6 +11,7 @@ import { formatProgress } from './progress.js';
 import { log } from '../log.js';
 import type { TlsMode } from '../seed/types.js';
 import { hasFirstBootUnit, notArmadaWarning } from './armada-image.js';
+import { completeImageFile } from './image-file.js';
 
 /** What a seed holds, for the summary (never its secrets). */
 export interface SeedReport {
@@ -111,15 +112,17 @@ export async function finishCard(
   let seeded = false;
   let seed: SeedReport | undefined;
   let armadaImage: boolean | undefined;
+  // An image file is written under a temporary name until it is complete.
+  const node = drive.kind === 'image-file' ? drive.rawDevice : drive.device;
   if (steps.seed) {
-    armadaImage = await hasFirstBootUnit(drive.device);
+    armadaImage = await hasFirstBootUnit(node);
     steps.status('writing the seed');
     seed =
-      (await steps.seed.hook.write(drive.device, job.index, steps.seed.prepared[job.index])) ??
-      undefined;
+      (await steps.seed.hook.write(node, job.index, steps.seed.prepared[job.index])) ?? undefined;
     seeded = true;
     if (!armadaImage) log.warn(notArmadaWarning(drive.device));
   }
+  if (drive.kind === 'image-file') await completeImageFile(drive, copy.imageBytes);
   await steps.platform.afterWrite(drive);
   mark('done');
   return {

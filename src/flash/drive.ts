@@ -2,7 +2,16 @@
  * A block device as armada sees it, whatever the platform tool that found it.
  */
 export type DriveKind =
-  'disk' | 'loop' | 'nbd' | 'zram' | 'raid' | 'device-mapper' | 'rom' | 'disk-image';
+  | 'disk'
+  | 'loop'
+  | 'nbd'
+  | 'zram'
+  | 'raid'
+  | 'device-mapper'
+  | 'rom'
+  | 'disk-image'
+  /** Not a drive: an image file flash writes instead of a card. */
+  | 'image-file';
 
 export interface Drive {
   /** The device node people name: /dev/sdb, /dev/mmcblk0, /dev/disk4. */

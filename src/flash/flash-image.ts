@@ -10,6 +10,8 @@ import { prepareFlash } from './prepare.js';
 import { silentProgress, type FlashProgress, type FlashQuestions } from './report.js';
 import { writeCards } from './write-cards.js';
 import { log } from '../log.js';
+import { onCleanup } from '../cleanup.js';
+import { removePartial, withImageFiles } from './image-file.js';
 
 export type { SeedHook } from './card.js';
 export type { BmapChoice } from './find-bmap.js';
@@ -63,7 +65,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const started = Date.now();
   const mark = (what: string) =>
     log.debug(`${what} after ${((Date.now() - started) / 1000).toFixed(2)} s`);
-  const platform = opts.platform ?? (await currentPlatform());
+  const platform = withImageFiles(opts.platform ?? (await currentPlatform()));
   const prepared = await prepareFlash(opts, platform);
   mark('image and cards checked');
   const { probe, bmap, imageSize, targets, checksum } = prepared;
@@ -71,6 +73,9 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
 
   for (const drive of targets) await platform.unmount(drive);
+  const removePartials = onCleanup('remove unfinished image files', async () => {
+    for (const d of targets.filter((t) => t.kind === 'image-file')) await removePartial(d);
+  });
   const written = await writeCards({
     probe,
     ...(bmap ? { bmap } : {}),
@@ -88,7 +93,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(opts.maxInFlight === undefined ? {} : { maxInFlight: opts.maxInFlight }),
     ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
     mark,
-  });
+  }).finally(removePartials);
   return {
     image: probe.input,
     format: probe.format,

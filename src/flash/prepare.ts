@@ -11,6 +11,7 @@ import type { Platform } from './platform/index.js';
 import type { FlashQuestions } from './report.js';
 import { anyBusFlag, cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
 import { log } from '../log.js';
+import { imageFileTarget, isImageFileTarget } from './image-file.js';
 import { partitionTableOf } from './source/image-head.js';
 import { probeSource, type ProbedSource } from './source/probe.js';
 import { readImageHead } from './source/read-head.js';
@@ -52,7 +53,14 @@ async function pickTargets(
   policy: SafetyPolicy,
 ): Promise<Target[]> {
   if (opts.devices.length) {
-    const resolved = resolveTargets(opts.devices, drives, policy);
+    const files: Target[] = [];
+    const devices: string[] = [];
+    for (const name of opts.devices) {
+      if (await isImageFileTarget(name)) files.push({ drive: await imageFileTarget(name) });
+      else devices.push(name);
+    }
+    if (!devices.length) return files;
+    const resolved = resolveTargets(devices, drives, policy);
     if (!resolved.ok) {
       const [first, ...rest] = resolved.problems;
       throw new UserError(
@@ -62,7 +70,7 @@ async function pickTargets(
         rest.length ? resolved.problems : [],
       );
     }
-    return resolved.targets;
+    return [...resolved.targets, ...files];
   }
   if (!opts.questions) {
     throw new UsageError(
@@ -86,7 +94,10 @@ async function pickTargets(
 }
 
 /** Ask what must be asked; refuse what cannot be asked. */
-async function confirmTargets(opts: PrepareOptions, targets: Target[]): Promise<void> {
+async function confirmTargets(opts: PrepareOptions, all: Target[]): Promise<void> {
+  // A new image file erases nothing.
+  const targets = all.filter((t) => t.drive.kind !== 'image-file');
+  if (!targets.length) return;
   const questions = opts.questions;
   for (const t of targets.filter((x) => x.confirm)) {
     if (!questions) throw new UserError(t.confirm!);

@@ -73,6 +73,7 @@ async function openWriters(opts: WriteCardsOptions, writers: DeviceWriter[]): Pr
         // A queue deep enough to keep one card busy; with several, libuv's 4 threads are shared.
         maxInFlight: opts.maxInFlight ?? (opts.targets.length === 1 ? 3 : 2),
         exclusive: opts.platform.exclusiveOpen,
+        create: drive.kind === 'image-file',
         direct: opts.directIo ?? true,
       }),
     );

@@ -3,7 +3,7 @@
  * images over http, and Ctrl-C in the middle of a write.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -149,6 +149,43 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     expect(seedEnv).toMatch(/HOSTNAME='pi-test'/);
     expect(seedEnv).toMatch(/PASSWORD_HASH='\$6\$/);
     await expectCardHoldsImage(card.device, image, suite.dir());
+  });
+
+  it('writes a seeded image file instead of a card (flash img.xz out.img --hostname pi-1)', async () => {
+    const outDir = join(suite.dir(), 'out-file');
+    execFileSync('mkdir', ['-p', outDir]);
+    const out = join(outDir, 'out.img');
+    const home = join(suite.dir(), 'file-home');
+    const env = { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') };
+    const r = await armada(
+      ['flash', image.xz, out, '--hostname', 'pi-1', '--password', 'correct horse'],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/hostname\s+pi-1/);
+    expect(statSync(out).size).toBe(image.sizeBytes);
+    const seedEnv = execFileSync(
+      'mtype',
+      ['-i', `${out}@@${image.boot.offsetBytes}`, '::/armada/seed.env'],
+      {
+        env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+        encoding: 'utf8',
+      },
+    );
+    expect(seedEnv).toMatch(/HOSTNAME='pi-1'/);
+    await expectCardHoldsImage(out, image, suite.dir());
+    // An existing file is never overwritten; a failed write leaves no file behind.
+    const before = execFileSync('sha256sum', [out], { encoding: 'utf8' });
+    const again = await armada(['flash', image.xz, out, '--no-seed'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/out\.img exists; remove it or name a new image file/);
+    expect(execFileSync('sha256sum', [out], { encoding: 'utf8' })).toBe(before);
+    const failed = await armada(
+      ['flash', image.xz, join(outDir, 'bad.img'), '--no-seed', '--sha256', '0'.repeat(64)],
+      env,
+    );
+    expect(failed.code).toBe(3);
+    expect(readdirSync(outDir)).toEqual(['out.img']);
   });
 
   it('a fleet flash gives each card its own hostname and server certificate', async () => {
