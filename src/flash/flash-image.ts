@@ -10,6 +10,8 @@ import { prepareFlash } from './prepare.js';
 import { silentProgress, type FlashProgress, type FlashQuestions } from './report.js';
 import { writeCards } from './write-cards.js';
 import { log } from '../log.js';
+import { cannotBootWarnings } from '../image/pi-models.js';
+import { readPiModelVerdicts } from '../image/read-pi-models.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
 
@@ -61,6 +63,19 @@ export interface FlashResult {
   cards: CardResult[];
 }
 
+/**
+ * Read back from the first card which Pi models the image cannot boot (a Pi 5 with Debian's
+ * kernel): the card is the one place every source format (xz, zip, URL) ends up readable.
+ * Best effort: a card armada cannot read (no FAT, no sfdisk on macOS) gets no warning.
+ */
+async function warnUnbootableModels(device: string): Promise<void> {
+  try {
+    for (const w of cannotBootWarnings(await readPiModelVerdicts(device))) log.warn(w);
+  } catch (error) {
+    log.debug(`Pi model check skipped: ${(error as Error).message}`);
+  }
+}
+
 export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const started = Date.now();
   const mark = (what: string) =>
@@ -94,6 +109,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
     mark,
   }).finally(removePartials);
+  if (targets[0]) await warnUnbootableModels(targets[0].device);
   return {
     image: probe.input,
     format: probe.format,
