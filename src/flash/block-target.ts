@@ -2,7 +2,8 @@
  * Flash's target rules for anything else that writes a card (configure): a block device must be a
  * drive flash would write, and, unless allowed, hold an armada image already.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { hasFirstBootUnit } from './armada-image.js';
@@ -49,7 +50,12 @@ export async function checkBlockTarget(target: string, rules: BlockTargetRules):
   if (!resolved.ok) throw new UserError(`${resolved.problems.join('; ')}; nothing was written`);
   const confirm = resolved.targets[0]?.confirm;
   if (confirm) throw new UserError(`${confirm}; nothing was written`);
-  if (!rules.allowForeignImage && !(await hasFirstBootUnit(target)))
+  // Unreadable (not root): the caller's own checks say so, with the fix; not "no armada image".
+  const readable = await access(target, constants.R_OK).then(
+    () => true,
+    () => false,
+  );
+  if (readable && !rules.allowForeignImage && !(await hasFirstBootUnit(target)))
     throw new UserError(
       `${target} holds no armada image (no armada-firstboot.service on its root partition), so nothing would read the seed; flash an armada image first, or pass --allow-foreign-image; nothing was written`,
     );

@@ -255,7 +255,7 @@ describe.skipIf(rootOnlyReason())('armada flash from the command line and over h
     for (const [flags, message] of cases) {
       const r = await armada(['flash', image.img, '/dev/null', '--yes', '--no-seed', ...flags]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr.trim()).toMatch(new RegExp(`^armada: ${message.source}[^\n]*$`));
+      expect(r.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^armada: ${message.source}`));
     }
   });
 

@@ -389,7 +389,17 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
         sh('mkdir', ['-p', join(open, 'home')]);
         sh('chown', ['nobody', join(open, 'home')]);
         for (const args of [
-          ['configure', card.device, '--hostname', 'n', '--tls', 'device', '--ssh-key', keyFile],
+          [
+            'configure',
+            card.device,
+            '--allow-virtual',
+            '--hostname',
+            'n',
+            '--tls',
+            'device',
+            '--ssh-key',
+            keyFile,
+          ],
           ['connect', 'pi-1.local', '--from-card', card.device],
         ]) {
           const r = await armada(args, { asNobody: true, env: { ARMADA_CONFIG_DIR: config } });
