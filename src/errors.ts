@@ -73,6 +73,14 @@ export class InterruptedError extends UserError {
   }
 }
 
+/** The user declined, or pressed Ctrl-C or Ctrl-D at a question: nothing was done. */
+export class CancelledError extends InterruptedError {
+  constructor(what = 'nothing was written') {
+    super();
+    this.message = `cancelled; ${what}`;
+  }
+}
+
 export class MissingToolError extends UserError {
   constructor(
     readonly tool: string,

@@ -8,6 +8,8 @@ import { timedRun, type Step } from './progress.js';
 
 export interface TaskRunOptions {
   silent?: boolean;
+  /** Run the tasks side by side, each to its own end (one failing does not stop the others). */
+  concurrent?: boolean;
 }
 
 export function listrOptions(opts: TaskRunOptions) {
@@ -24,7 +26,8 @@ export function listrOptions(opts: TaskRunOptions) {
     rendererOptions: { timer: PRESET_TIMER, logger, collapseSubtasks: false },
     fallbackRendererOptions: { timer: PRESET_TIMER, logger },
     registerSignalListeners: false,
-    exitOnError: true,
+    exitOnError: !opts.concurrent,
+    concurrent: Boolean(opts.concurrent),
     collectErrors: false as const,
   };
 }

@@ -1,4 +1,6 @@
 import type { CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+import type { BmapChoice } from '../flash/find-bmap.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 import { seedFlagsWithSecrets, seedOptions, type SeedArgs } from './seed-options.js';
 
@@ -7,13 +9,33 @@ interface Args extends GlobalArgs, SeedArgs {
   devices: string[];
   yes: boolean;
   verify: boolean;
-  /** A path, or false for --no-bmap. */
-  bmap?: string | false;
+  /** A path, false for --no-bmap; an array when given more than once (or with --no-bmap). */
+  bmap?: string | false | (string | false)[];
   seed: boolean;
   // yargs fills the camel-case twins of dashed flags at run time; its types only know the dashed ones.
   allowVirtual?: boolean;
   allowLarge?: boolean;
+  dangerouslyAllowAnyBus?: boolean;
+  allowHttp?: boolean;
+  sha256?: string;
+  sha256sums?: string;
+  checksum: boolean;
   json: boolean;
+}
+
+function bmapChoice(value: Args['bmap']): BmapChoice {
+  if (Array.isArray(value))
+    throw new UsageError(
+      value.includes(false)
+        ? '--bmap and --no-bmap contradict each other; give one of them'
+        : '--bmap is given more than once; give one block map',
+    );
+  if (value === false) return { mode: 'none' };
+  if (value === '')
+    throw new UsageError(
+      '--bmap needs a file, e.g. --bmap pi.img.bmap (or --no-bmap to write every byte)',
+    );
+  return value === undefined ? { mode: 'discover' } : { mode: 'file', path: value };
 }
 
 export const flashCommand: CommandModule<GlobalArgs, Args> = {
@@ -25,13 +47,14 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
       .positional('image', {
         type: 'string',
         demandOption: true,
-        describe: 'Image file or http(s) URL',
+        describe: 'Image file or https URL',
       })
       .positional('devices', {
         type: 'string',
         array: true,
         default: [] as string[],
-        describe: "Cards to write (see 'armada drives'); none: choose interactively",
+        describe:
+          "Cards to write (see 'armada drives'), or a new image file (out.img) to write instead; none: choose interactively",
       })
       .options({
         yes: {
@@ -65,43 +88,60 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           default: false,
           describe: 'Do not ask before writing a drive larger than 128 GiB',
         },
+        sha256: {
+          type: 'string',
+          describe:
+            "The image file's sha256 (as published with it); checked before the card is bootable",
+        },
+        sha256sums: {
+          type: 'string',
+          describe: 'SHA256SUMS file or URL listing the image (default: the one next to the image)',
+        },
+        checksum: {
+          type: 'boolean',
+          default: true,
+          describe:
+            'Check the image against SHA256SUMS or --sha256 (--no-checksum: a download may go unchecked)',
+        },
+        'allow-http': {
+          type: 'boolean',
+          default: false,
+          describe: 'Accept plain http:// URLs (anyone on the way can alter them)',
+        },
+        'dangerously-allow-any-bus': {
+          type: 'boolean',
+          default: false,
+          describe:
+            'Allow a disk on a bus other than usb, mmc or sd (SATA, NVMe…): only if that disk really is the card',
+        },
         ...seedOptions,
         ...jsonOption,
       })
       .example('sudo $0 flash armada.img.xz /dev/sdb --yes --hostname pi-1', '')
+      .example('$0 flash armada.img.xz pi-1.img --hostname pi-1', '')
       .example(
         'sudo $0 flash https://example.org/armada.img.zst /dev/sdb /dev/sdc --yes --hostname pi-{n}',
         '',
       ),
   handler: async (argv) => {
-    const { flashImage, formatFlashResult } = await import('../commands/flash.js');
-    const seed = argv.seed ? await seedHook(argv) : undefined;
-    const result = await flashImage({
+    const { runFlash, formatFlashResult } = await import('../commands/flash.js');
+    const result = await runFlash({
       image: argv.image,
       devices: argv.devices.map(String),
       yes: argv.yes,
       verify: argv.verify,
-      bmap:
-        argv.bmap === false
-          ? { mode: 'none' }
-          : typeof argv.bmap === 'string'
-            ? { mode: 'file', path: argv.bmap }
-            : { mode: 'discover' },
+      bmap: bmapChoice(argv.bmap),
       allowVirtual: argv.allowVirtual ?? false,
       allowLarge: argv.allowLarge ?? false,
-      ...(seed ? { seed } : {}),
+      allowAnyBus: argv.dangerouslyAllowAnyBus ?? false,
+      checksum: {
+        ...(argv.sha256 === undefined ? {} : { sha256: argv.sha256 }),
+        ...(argv.sha256sums === undefined ? {} : { sums: argv.sha256sums }),
+        skip: !argv.checksum,
+        allowHttp: argv.allowHttp ?? false,
+      },
+      ...(argv.seed ? { seed: await seedFlagsWithSecrets(argv) } : {}),
     });
     printResult(argv, result, () => formatFlashResult(result));
   },
 };
-
-async function seedHook(argv: SeedArgs) {
-  const { prepareSeeds, writeSeed } = await import('../seed/apply.js');
-  type Prepared = Awaited<ReturnType<typeof prepareSeeds>>[number];
-  const flags = await seedFlagsWithSecrets(argv);
-  return {
-    prepare: (count: number) => prepareSeeds(flags, count),
-    write: (device: string, _index: number, prepared: unknown) =>
-      writeSeed(device, prepared as Prepared),
-  };
-}

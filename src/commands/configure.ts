@@ -3,11 +3,10 @@
  * that already holds an image. Everything is validated before the target is touched.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { MissingToolError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { log } from '../log.js';
-import { statExt4 } from '../image/ext4.js';
-import { findRootPartition } from '../image/partition-table.js';
-import { readPartitionTable } from '../image/read-partition-table.js';
+import { hasFirstBootUnit } from '../flash/armada-image.js';
+import { checkBlockTarget, type BlockTargetRules } from '../flash/block-target.js';
 import { prepareSeeds, writeSeed } from '../seed/apply.js';
 import { assertWritable, seedVolume } from '../seed/write.js';
 import type { SeedFlags, TlsMode } from '../seed/types.js';
@@ -16,6 +15,8 @@ import { parseSeedEnv } from '../seed/seed-env.js';
 export interface ConfigureOptions {
   target: string;
   seed: SeedFlags;
+  /** On a block device: flash's target rules, and an armada image unless allowed otherwise. */
+  rules?: BlockTargetRules;
 }
 
 export interface ConfigureResult {
@@ -31,12 +32,7 @@ export interface ConfigureResult {
   warnings: string[];
 }
 
-/** Where an armada image keeps its first-boot unit (the marker that the seed will be read). */
-export const firstBootUnitPaths = [
-  '/etc/systemd/system/armada-firstboot.service',
-  '/usr/lib/systemd/system/armada-firstboot.service',
-  '/lib/systemd/system/armada-firstboot.service',
-];
+export { firstBootUnitPaths, hasFirstBootUnit } from '../flash/armada-image.js';
 
 /** Pure: mount points of the device or any of its partitions, from /proc/mounts. */
 export function mountsOf(device: string, procMounts: string): string[] {
@@ -81,24 +77,6 @@ export async function refuseMounted(target: string, table = '/proc/mounts'): Pro
     );
 }
 
-/**
- * Does the target's root partition carry armada's first-boot unit? Only "no root partition" means
- * no; a missing debugfs or an unreadable card is an error, not "not an armada image".
- */
-export async function hasFirstBootUnit(target: string): Promise<boolean> {
-  let root: { offsetBytes: number };
-  try {
-    root = findRootPartition(await readPartitionTable(target));
-  } catch (error) {
-    if (error instanceof UserError && !(error instanceof MissingToolError)) return false;
-    throw error;
-  }
-  for (const path of firstBootUnitPaths) {
-    if (await statExt4({ path: target, offsetBytes: root.offsetBytes }, path)) return true;
-  }
-  return false;
-}
-
 export async function configureTarget(opts: ConfigureOptions): Promise<ConfigureResult> {
   const exists = await stat(opts.target).catch(() => undefined);
   if (!exists)
@@ -106,6 +84,7 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
       `${opts.target} does not exist; give an image file or a card's device (see 'lsblk')`,
     );
   await refuseMounted(opts.target);
+  await checkBlockTarget(opts.target, opts.rules ?? {});
   // Readable, partitioned, FAT partition 1, writable: all before a CA or a temp file is made.
   await seedVolume(opts.target);
   await assertWritable(opts.target);

@@ -9,12 +9,26 @@ import { readBack } from './readback.js';
 import type { DeviceWriter } from './writer.js';
 import { formatProgress } from './progress.js';
 import { log } from '../log.js';
+import type { TlsMode } from '../seed/types.js';
+import { hasFirstBootUnit, notArmadaWarning } from './armada-image.js';
+import { completeImageFile } from './image-file.js';
+
+/** What a seed holds, for the summary (never its secrets). */
+export interface SeedReport {
+  hostname?: string;
+  username?: string;
+  tlsMode: TlsMode;
+  serverCertSha256?: string;
+  /** Paths written under the FAT partition. */
+  files: string[];
+  warnings: string[];
+}
 
 export interface SeedHook {
   /** Validate everything and make one seed per card, before anything is written. */
   prepare(count: number): Promise<unknown[]>;
   /** Write a prepared seed into the card's boot partition (after the image is on it). */
-  write(device: string, index: number, prepared: unknown): Promise<void>;
+  write(device: string, index: number, prepared: unknown): Promise<SeedReport | void>;
 }
 
 export interface CardJob {
@@ -32,6 +46,10 @@ export interface CardResult {
   seconds: number;
   verified: boolean;
   seeded: boolean;
+  /** The seed written, when one was. */
+  seed?: SeedReport;
+  /** Whether the card's root partition has armada's first-boot unit (checked when seeding). */
+  armadaImage?: boolean;
 }
 
 export interface CardSteps {
@@ -92,11 +110,19 @@ export async function finishCard(
   mark('partition table written');
   await writer.close();
   let seeded = false;
+  let seed: SeedReport | undefined;
+  let armadaImage: boolean | undefined;
+  // An image file is written under a temporary name until it is complete.
+  const node = drive.kind === 'image-file' ? drive.rawDevice : drive.device;
   if (steps.seed) {
+    armadaImage = await hasFirstBootUnit(node);
     steps.status('writing the seed');
-    await steps.seed.hook.write(drive.device, job.index, steps.seed.prepared[job.index]);
+    seed =
+      (await steps.seed.hook.write(node, job.index, steps.seed.prepared[job.index])) ?? undefined;
     seeded = true;
+    if (!armadaImage) log.warn(notArmadaWarning(drive.device));
   }
+  if (drive.kind === 'image-file') await completeImageFile(drive, copy.imageBytes);
   await steps.platform.afterWrite(drive);
   mark('done');
   return {
@@ -107,5 +133,7 @@ export async function finishCard(
     seconds: Math.round((Date.now() - job.startedAt) / 100) / 10,
     verified: steps.verify,
     seeded,
+    ...(seed ? { seed } : {}),
+    ...(armadaImage === undefined ? {} : { armadaImage }),
   };
 }

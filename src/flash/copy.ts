@@ -30,6 +30,8 @@ export interface CopyOptions {
   poolBuffers: number;
   /** Digest chunks for the read-back. */
   verify: boolean;
+  /** Read the stream to its end even when the bmap says the rest is unmapped (hashing it). */
+  readToEnd?: boolean;
   /** Stop reading (kill decompressors, abort the download). */
   stopSource: () => Promise<void>;
 }
@@ -106,7 +108,7 @@ export async function copyImage(
         result = await produceFromStream(input.stream, opts.display, windows, pool, emit, {
           ...(opts.imageSize === undefined ? {} : { expectedSize: opts.imageSize }),
           // Past the last mapped range nothing matters once every range's checksum matched.
-          stopAfterLastWindow: Boolean(checker?.complete),
+          stopAfterLastWindow: Boolean(checker?.complete) && !opts.readToEnd,
         });
       } catch (error) {
         // A dying decompressor ends its stream early: its own message says why. Our own errors

@@ -4,7 +4,7 @@
  * for another image is an error, never silently ignored: --no-bmap says "write every byte".
  */
 import { readFile } from 'node:fs/promises';
-import { ChecksumMismatchError, UserError } from '../errors.js';
+import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
 import { parseBmap, verifyBmapFileChecksum } from '../bmap/parse.js';
 import type { Bmap } from '../bmap/types.js';
 import { bmapCandidates, isUrl } from './source/detect.js';
@@ -61,9 +61,12 @@ export function checkBmap(
 export async function findBmap(
   source: ProbedSource,
   choice: BmapChoice,
+  opts: { allowHttp?: boolean } = {},
 ): Promise<FoundBmap | undefined> {
   if (choice.mode === 'none') return undefined;
   if (choice.mode === 'file') {
+    if (/^http:/i.test(choice.path) && !opts.allowHttp)
+      throw new UsageError(`bmap ${choice.path} is plain http; use https or pass --allow-http`);
     const text = await readAny(choice.path);
     if (text === undefined)
       throw new UserError(`bmap ${choice.path} not found; check the path or use --no-bmap`);

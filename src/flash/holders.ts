@@ -41,3 +41,39 @@ export function devNumber(dev: bigint): string {
   const minor = ((dev >> 12n) & 0xffffff00n) | (dev & 0xffn);
   return `${major}:${minor}`;
 }
+
+/**
+ * Add to each drive the loop devices stacked on it (backing file = the drive or one of its
+ * partitions), transitively, with their mount points: a filesystem mounted through such a loop
+ * device uses the card although the card's own tree shows no mount.
+ */
+export function withStackedHolders(
+  drives: readonly Drive[],
+  loopBackings: ReadonlyMap<string, string>,
+): Drive[] {
+  const byDevice = new Map(drives.map((d) => [d.device, d]));
+  const owner = (node: string) =>
+    drives.find((d) => d.device === node || d.partitions.includes(node));
+  const stackedOn = (
+    drive: Drive,
+    seen: Set<string>,
+  ): { device: string; mountpoints: string[] }[] => {
+    const out: { device: string; mountpoints: string[] }[] = [];
+    for (const [loop, backing] of loopBackings) {
+      if (seen.has(loop) || owner(backing)?.device !== drive.device) continue;
+      const holder = byDevice.get(loop);
+      if (!holder) continue;
+      seen.add(loop);
+      const nested = stackedOn(holder, seen);
+      out.push({
+        device: loop,
+        mountpoints: [...holder.mountpoints, ...nested.flatMap((n) => n.mountpoints)],
+      });
+    }
+    return out;
+  };
+  return drives.map((d) => {
+    const holders = stackedOn(d, new Set([d.device]));
+    return holders.length ? { ...d, holders } : d;
+  });
+}

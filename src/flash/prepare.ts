@@ -3,16 +3,26 @@
  * drives, which of them are safe, and the user's answers. Any problem here leaves every card
  * untouched.
  */
-import { realpath } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { UsageError, UserError } from '../errors.js';
+import { CancelledError, UsageError, UserError } from '../errors.js';
 import type { Drive } from './drive.js';
 import { findBmap, type BmapChoice, type FoundBmap } from './find-bmap.js';
-import { drivesHoldingPaths } from './holders.js';
+import { armadaItself, devicesHolding } from './block-target.js';
 import type { Platform } from './platform/index.js';
-import { CancelledError, chooseDrives, confirm } from './prompt.js';
-import { isSafeTarget, type SafetyPolicy } from './safety.js';
+import type { FlashQuestions } from './report.js';
+import { anyBusFlag, cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
+import { log } from '../log.js';
+import { imageFileTarget, isImageFileTarget } from './image-file.js';
+import { partitionTableOf } from './source/image-head.js';
 import { probeSource, type ProbedSource } from './source/probe.js';
+import { readImageHead } from './source/read-head.js';
+import {
+  checkDigest,
+  findChecksum,
+  sha256OfFile,
+  type ChecksumChoice,
+  type ExpectedChecksum,
+} from './source/checksum.js';
+import { headBytes } from './plan.js';
 import { describeDrive, resolveTargets, type Target } from './targets.js';
 
 export interface PrepareOptions {
@@ -22,7 +32,10 @@ export interface PrepareOptions {
   bmap: BmapChoice;
   allowVirtual: boolean;
   allowLarge: boolean;
-  interactive: boolean;
+  allowAnyBus?: boolean;
+  checksum?: ChecksumChoice;
+  /** Who answers questions; without it, whatever needs an answer is refused. */
+  questions?: FlashQuestions;
 }
 
 export interface Prepared {
@@ -30,14 +43,8 @@ export interface Prepared {
   bmap?: FoundBmap;
   imageSize?: number;
   targets: Drive[];
-}
-
-/** The image file, armada's own code and the node binary: the drives holding them are off limits. */
-async function protectedPaths(probe: ProbedSource): Promise<string[]> {
-  const paths = [probe.localPath, fileURLToPath(import.meta.url), process.execPath].filter(
-    (p): p is string => Boolean(p),
-  );
-  return Promise.all(paths.map((p) => realpath(p).catch(() => p)));
+  /** The expected sha256: checked already for a local image, while streaming for a download. */
+  checksum?: ExpectedChecksum;
 }
 
 async function pickTargets(
@@ -46,7 +53,14 @@ async function pickTargets(
   policy: SafetyPolicy,
 ): Promise<Target[]> {
   if (opts.devices.length) {
-    const resolved = resolveTargets(opts.devices, drives, policy);
+    const files: Target[] = [];
+    const devices: string[] = [];
+    for (const name of opts.devices) {
+      if (await isImageFileTarget(name)) files.push({ drive: await imageFileTarget(name) });
+      else devices.push(name);
+    }
+    if (!devices.length) return files;
+    const resolved = resolveTargets(devices, drives, policy);
     if (!resolved.ok) {
       const [first, ...rest] = resolved.problems;
       throw new UserError(
@@ -56,9 +70,9 @@ async function pickTargets(
         rest.length ? resolved.problems : [],
       );
     }
-    return resolved.targets;
+    return [...resolved.targets, ...files];
   }
-  if (!opts.interactive) {
+  if (!opts.questions) {
     throw new UsageError(
       "name the card to write, e.g. 'armada flash IMAGE /dev/sdX --yes' ('armada drives' lists them)",
     );
@@ -69,7 +83,7 @@ async function pickTargets(
       "no drive armada may write was found; insert a card ('armada drives --all' says why each drive is refused)",
     );
   }
-  const chosen = await chooseDrives(candidates);
+  const chosen = await opts.questions.chooseDrives(candidates);
   const resolved = resolveTargets(
     chosen.map((d) => d.device),
     drives,
@@ -80,45 +94,65 @@ async function pickTargets(
 }
 
 /** Ask what must be asked; refuse what cannot be asked. */
-async function confirmTargets(opts: PrepareOptions, targets: Target[]): Promise<void> {
+async function confirmTargets(opts: PrepareOptions, all: Target[]): Promise<void> {
+  // A new image file erases nothing.
+  const targets = all.filter((t) => t.drive.kind !== 'image-file');
+  if (!targets.length) return;
+  const questions = opts.questions;
   for (const t of targets.filter((x) => x.confirm)) {
-    if (!opts.interactive) throw new UserError(t.confirm!);
-    if (!(await confirm(t.confirm!))) throw new CancelledError();
+    if (!questions) throw new UserError(t.confirm!);
+    if (!(await questions.confirm(t.confirm!))) throw new CancelledError();
   }
   if (opts.yes) return;
-  if (!opts.interactive) {
+  if (!questions) {
     throw new UsageError(
       `pass --yes to confirm erasing ${targets.map((t) => t.drive.device).join(', ')} (no terminal to ask on)`,
     );
   }
   const list = targets.map((t) => describeDrive(t.drive)).join(', ');
-  if (!(await confirm(`Everything on ${list} will be erased.`))) throw new CancelledError();
+  if (!(await questions.confirm(`Everything on ${list} will be erased.`)))
+    throw new CancelledError();
 }
 
 export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {
-  const probe = await probeSource(opts.image);
-  const bmap = await findBmap(probe, opts.bmap);
+  const allowHttp = opts.checksum?.allowHttp ?? false;
+  const probe = await probeSource(opts.image, { allowHttp });
+  const bmap = await findBmap(probe, opts.bmap, { allowHttp });
+  const checksum = await findChecksum(probe, opts.checksum ?? {});
+  if (checksum && probe.localPath)
+    checkDigest(probe.display, checksum, await sha256OfFile(probe.localPath));
+  if (!partitionTableOf(await readImageHead(probe, headBytes))) {
+    throw new UserError(
+      `${probe.display} is not a disk image: its first MiB holds no partition table (MBR or GPT); nothing was written. Name an image made by 'armada build' (.img, .img.xz, .img.zst, .zip)`,
+    );
+  }
   const imageSize = bmap?.map.imageSize ?? probe.imageSize;
   const drives = await platform.listDrives();
-  const paths = await protectedPaths(probe);
-  const sourceDevices = [
-    ...new Set([
-      ...(await platform.holdersOf(paths, drives)),
-      ...drivesHoldingPaths(paths, drives),
-    ]),
-  ];
+  const sourceDevices = await devicesHolding(
+    [...(probe.localPath ? [probe.localPath] : []), ...armadaItself()],
+    platform,
+    drives,
+  );
   const policy: SafetyPolicy = {
     ...(imageSize === undefined ? {} : { imageSizeBytes: imageSize }),
     sourceDevices,
     allowVirtual: opts.allowVirtual,
     allowLarge: opts.allowLarge,
+    allowAnyBus: opts.allowAnyBus ?? false,
   };
   const targets = await pickTargets(opts, drives, policy);
+  for (const { drive } of targets.filter((t) => t.drive.kind === 'disk')) {
+    if (!cardBuses.has(drive.bus ?? ''))
+      log.warn(
+        `${drive.device} is on the ${drive.bus ?? 'unknown'} bus, where SD cards are not read; writing it only because ${anyBusFlag} was given`,
+      );
+  }
   await confirmTargets(opts, targets);
   return {
     probe,
     ...(bmap ? { bmap } : {}),
     ...(imageSize === undefined ? {} : { imageSize }),
+    ...(checksum ? { checksum } : {}),
     targets: targets.map((t) => t.drive),
   };
 }

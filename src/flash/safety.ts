@@ -11,6 +11,11 @@ export interface SafetyPolicy {
   sourceDevices: readonly string[];
   /** --allow-virtual: loop, nbd and disk images may be written (tests use loop devices as cards). */
   allowVirtual: boolean;
+  /**
+   * --dangerously-allow-any-bus: a disk on a bus where SD cards do not live (SATA, NVMe, SCSI…)
+   * may be written. Hot-plug flags cannot tell an internal disk from a card; the bus can.
+   */
+  allowAnyBus?: boolean;
   /** --allow-large: drives above the large-drive threshold need no further confirmation. */
   allowLarge: boolean;
   /** Default 128 GiB: no SD card marketed as 128 GB is larger, an external SSD usually is. */
@@ -21,6 +26,11 @@ export type SafetyVerdict =
   { ok: true; needsConfirmation?: string } | { ok: false; reasons: string[] };
 
 export const defaultLargeBytes = 128 * 1024 ** 3;
+
+/** Buses SD cards are read on: USB readers, SD/MMC slots (Linux mmc, macOS Secure Digital). */
+export const cardBuses: ReadonlySet<string> = new Set(['usb', 'mmc', 'sd']);
+
+export const anyBusFlag = '--dangerously-allow-any-bus';
 
 /** Where an operating system lives: never unmount and overwrite these. */
 const systemMountRoots = [
@@ -70,11 +80,22 @@ export function isSafeTarget(drive: Drive, policy: SafetyPolicy): SafetyVerdict 
     reasons.push(`it is a virtual device (${drive.kind}); pass --allow-virtual to write it anyway`);
   }
   if (drive.system) reasons.push('it is a system drive (internal and not removable)');
+  else if (drive.kind === 'disk' && !cardBuses.has(drive.bus ?? '') && !policy.allowAnyBus) {
+    reasons.push(
+      `it is on the ${drive.bus ?? 'unknown'} bus, not on usb, mmc or sd where SD cards are read; if it really is the card, pass ${anyBusFlag}`,
+    );
+  }
   if (policy.sourceDevices.includes(drive.device))
     reasons.push('it holds the image file or armada itself');
   const systemMounts = drive.mountpoints.filter(isSystemMountpoint);
   if (systemMounts.length)
     reasons.push(`it is in use by the running system (mounted at ${systemMounts.join(', ')})`);
+  for (const holder of drive.holders ?? []) {
+    for (const m of holder.mountpoints)
+      reasons.push(
+        `it is in use: ${holder.device} (stacked on it) is mounted at ${m}; unmount it and detach ${holder.device} first`,
+      );
+  }
   for (const member of drive.members) {
     const reason = memberReasons[member];
     if (reason) reasons.push(reason);

@@ -20,6 +20,7 @@ export function normalizeDevice(name: string): string {
 }
 
 export function describeDrive(d: Drive): string {
+  if (d.kind === 'image-file') return `${d.device} (image file)`;
   const what = [d.description, d.bus].filter(Boolean).join(', ');
   return `${d.device} (${[what, formatBytes(d.sizeBytes)].filter(Boolean).join(', ')})`;
 }

@@ -21,6 +21,8 @@ export interface WriterOptions {
   exclusive: boolean;
   /** O_DIRECT where the platform has it (Linux); falls back to cached writes when refused. */
   direct: boolean;
+  /** A new file (an image file target): created, never an existing one. */
+  create?: boolean;
 }
 
 /** A one-line message naming the device, the place and what to do. */
@@ -84,7 +86,18 @@ export class DeviceWriter {
     sizeBytes: number,
     opts: WriterOptions,
   ): Promise<DeviceWriter> {
-    const base = constants.O_WRONLY | (opts.exclusive ? constants.O_EXCL : 0);
+    if (opts.create) {
+      // Created on its own first: an O_DIRECT open that fails (tmpfs) would leave it made anyway.
+      const made = await open(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+        0o644,
+      ).catch((error: unknown) => {
+        throw deviceError(device, 'create', undefined, error);
+      });
+      await made.close();
+    }
+    const base = constants.O_WRONLY | (opts.exclusive && !opts.create ? constants.O_EXCL : 0);
     const direct = opts.direct && constants.O_DIRECT !== undefined;
     const attempt = (flags: number) =>
       open(path, flags).catch((error: unknown) => {
@@ -185,6 +198,11 @@ export class DeviceWriter {
   private async sync(): Promise<void> {
     await this.fh.datasync();
     if (this.buffered) await (await this.buffered).datasync();
+  }
+
+  /** st_rdev of the open descriptor: the device this writer writes, whatever its path names now. */
+  async rdev(): Promise<bigint> {
+    return (await this.fh.stat({ bigint: true })).rdev;
   }
 
   /** Wait for every write and flush them to the card; throws this card's failure, if any. */

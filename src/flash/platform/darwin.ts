@@ -6,6 +6,7 @@ import { run, type Command } from '../../exec.js';
 import { UserError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { Drive } from '../drive.js';
+import type { OpenedIdentity } from '../identity.js';
 import {
   diskutilEjectCommand,
   diskutilInfoCommand,
@@ -72,6 +73,12 @@ async function unmount(drive: Drive): Promise<void> {
   }
 }
 
+async function identify(drive: Drive): Promise<OpenedIdentity> {
+  const r = await run(diskutilInfoCommand(drive.device), { allowFailure: true });
+  if (r.exitCode !== 0) return {};
+  return { sizeBytes: parseDiskutilInfo(r.stdout).sizeBytes };
+}
+
 async function afterWrite(drive: Drive): Promise<void> {
   const r = await run(diskutilEjectCommand(drive.device), { allowFailure: true });
   if (r.exitCode !== 0)
@@ -86,6 +93,7 @@ export const darwin: Platform = {
   listDrives,
   holdersOf,
   unmount,
+  identify,
   // Read-back goes through the raw node, which has no buffer cache.
   dropCache: () => Promise.resolve(),
   afterWrite,

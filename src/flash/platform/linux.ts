@@ -1,16 +1,17 @@
 /**
- * Linux: drives from lsblk (plus drivelist's descriptions), unmount with umount, drop the page
- * cache with BLKFLSBUF (`blockdev --flushbufs`) before reading back.
+ * Linux: drives from lsblk and sysfs (never drivelist: a prebuilt native add-on has no place in a
+ * root process for a description string), unmount with umount, drop the page cache with
+ * BLKFLSBUF (`blockdev --flushbufs`) before reading back.
  */
-import { readdir, readlink, stat } from 'node:fs/promises';
+import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { run, type Command } from '../../exec.js';
 import { UserError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { Drive } from '../drive.js';
-import { devNumber, diskFromSysfsLink } from '../holders.js';
+import type { OpenedIdentity } from '../identity.js';
+import { devNumber, diskFromSysfsLink, withStackedHolders } from '../holders.js';
 import { lsblkCommand, parseLsblk } from './lsblk.js';
 import type { Platform } from './platform.js';
-import { drivelistDrives } from './drivelist.js';
 
 export const umountCommand = (mountpoint: string): Command => ['umount', [mountpoint]];
 export const flushBuffersCommand = (device: string): Command => [
@@ -22,13 +23,27 @@ export const rereadPartitionsCommand = (device: string): Command => [
   ['--rereadpt', device],
 ];
 
+/** What each attached loop device reads from (its backing file: often a card or a partition). */
+async function loopBackings(drives: readonly Drive[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const d of drives.filter((x) => x.kind === 'loop')) {
+    const name = d.device.replace(/^\/dev\//, '');
+    const file = await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(
+      (error: NodeJS.ErrnoException) => {
+        // Detached between lsblk and now, or not a loop device after all.
+        if (error.code === 'ENOENT') return '';
+        throw error;
+      },
+    );
+    const path = file.trim();
+    if (path) out.set(d.device, await realpath(path).catch(() => path));
+  }
+  return out;
+}
+
 async function listDrives(): Promise<Drive[]> {
-  const [lsblk, dl] = await Promise.all([run(lsblkCommand()), drivelistDrives()]);
-  return parseLsblk(lsblk.stdout).map((drive) => {
-    const known = dl.find((d) => d.device === drive.device);
-    // drivelist's description adds partition labels ("Generic STORAGE DEVICE (bootfs, rootfs)").
-    return known?.description ? { ...drive, description: known.description } : drive;
-  });
+  const drives = parseLsblk((await run(lsblkCommand())).stdout);
+  return withStackedHolders(drives, await loopBackings(drives));
 }
 
 /** Whole disks behind a sysfs block device name, following device-mapper/RAID slaves down. */
@@ -67,8 +82,22 @@ async function unmount(drive: Drive): Promise<void> {
         `cannot unmount ${m} (on ${drive.device}): ${r.stderr.trim() || `exit ${r.exitCode}`}; close programs using it and try again`,
       );
     }
-    log.debug(`unmounted ${m}`);
+    log.info(`unmounted ${m} (on ${drive.device})`);
   }
+}
+
+async function identify(drive: Drive, rdev: bigint): Promise<OpenedIdentity> {
+  const number = devNumber(rdev);
+  // The descriptor's device by number: sysfs knows its size even when the path now names another.
+  const sectors = await readFile(`/sys/dev/block/${number}/size`, 'utf8').catch(() => undefined);
+  const now = parseLsblk(
+    (await run(lsblkCommand(drive.device), { allowFailure: true })).stdout || '{}',
+  )[0];
+  return {
+    devNumber: number,
+    ...(sectors && /^\d+$/.test(sectors.trim()) ? { sizeBytes: Number(sectors.trim()) * 512 } : {}),
+    ...(now && now.devNumber === number ? { serial: now.serial ?? '' } : {}),
+  };
 }
 
 async function dropCache(drive: Drive): Promise<void> {
@@ -91,6 +120,7 @@ export const linux: Platform = {
   listDrives,
   holdersOf,
   unmount,
+  identify,
   dropCache,
   afterWrite,
 };

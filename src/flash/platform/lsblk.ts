@@ -1,7 +1,7 @@
 /**
- * Linux block devices from `lsblk --json`. We read lsblk ourselves rather than only through
- * drivelist because drivelist hides loop devices (our test cards), looks one level deep for
- * mount points (missing LVM-on-LUKS roots) and calls zram removable.
+ * Linux block devices from `lsblk --json`. lsblk alone, not drivelist: drivelist hides loop
+ * devices (our test cards), looks one level deep for mount points (missing LVM-on-LUKS roots),
+ * calls zram removable, and is a native add-on we would load into a root process.
  */
 import type { Command } from '../../exec.js';
 import { UserError } from '../../errors.js';
@@ -22,6 +22,8 @@ export const lsblkColumns = [
   'MODEL',
   'VENDOR',
   'PKNAME',
+  'SERIAL',
+  'MAJ:MIN',
 ];
 
 export function lsblkCommand(device?: string): Command {
@@ -47,6 +49,8 @@ interface LsblkNode {
   label?: string | null;
   model?: string | null;
   vendor?: string | null;
+  serial?: string | null;
+  'maj:min'?: string | null;
   children?: LsblkNode[];
 }
 
@@ -118,6 +122,8 @@ function toDrive(node: LsblkNode): Drive {
     mountpoints: [...new Set(all.flatMap(mountpointsOf))],
     partitions: nested.map((n) => n.path ?? `/dev/${n.name}`),
     members,
+    ...(node['maj:min']?.trim() ? { devNumber: node['maj:min'].trim() } : {}),
+    ...(node.serial?.trim() ? { serial: node.serial.trim() } : {}),
   };
 }
 

@@ -25,6 +25,13 @@ async function get(
       `cannot download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}; check the URL and the network`,
     );
   }
+  // fetch follows redirects silently: an https download must not end up on plain http.
+  if (/^https:/i.test(url) && /^http:/i.test(response.url)) {
+    controller.abort();
+    throw new UserError(
+      `${url} redirects to plain http (${response.url}); use an https URL, or pass the http one with --allow-http`,
+    );
+  }
   return { response, abort: () => controller.abort() };
 }
 

@@ -5,7 +5,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import unzipper, { type CentralDirectory } from 'unzipper';
-import { UserError } from '../../errors.js';
+import { UsageError, UserError } from '../../errors.js';
 import { run } from '../../exec.js';
 import {
   detectFormat,
@@ -124,8 +124,15 @@ async function probeFile(input: string): Promise<ProbedSource> {
   if (format === 'zip') return { ...base, ...(await probeZip(localPath, base.display)) };
   const cmd = sizeCommand(format, localPath);
   if (!cmd) return base;
-  // A truncated file often has no index; the decompressor then says what is wrong while streaming.
   const result = await run(cmd, { allowFailure: true });
+  // xz reads its index from the end of the file: a truncated or cut .xz fails here, at once,
+  // before any card is touched (zstd frames carry no such index: streaming tells).
+  if (format === 'xz' && result.exitCode !== 0) {
+    const why = (result.stderr.trim().split('\n').pop() ?? '').replace(/^xz: (.*?: )?/, '');
+    throw new UserError(
+      `${base.display} is truncated or corrupt (${why || `xz exited with ${result.exitCode}`}); download it again`,
+    );
+  }
   const imageSize =
     result.exitCode === 0
       ? parseSizeOutput(format, `${result.stdout}\n${result.stderr}`)
@@ -147,6 +154,18 @@ async function probeUrl(url: string): Promise<ProbedSource> {
   };
 }
 
-export async function probeSource(input: string): Promise<ProbedSource> {
+export async function probeSource(
+  input: string,
+  opts: { allowHttp?: boolean } = {},
+): Promise<ProbedSource> {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)?.[1];
+  if (scheme && !isUrl(input))
+    throw new UsageError(
+      `${scheme}:// images are not supported; give a local file or an https:// URL`,
+    );
+  if (/^http:/i.test(input) && !opts.allowHttp)
+    throw new UsageError(
+      `${input} is plain http, which anyone on the way can alter; use https, or pass --allow-http`,
+    );
   return isUrl(input) ? probeUrl(input) : probeFile(input);
 }

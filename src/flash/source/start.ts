@@ -4,7 +4,8 @@
  * (xz -T0, zstd, pigz), else in-process (zlib, unzipper). Never through a temp file.
  */
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import unzipper, { type Entry } from 'unzipper';
@@ -25,6 +26,8 @@ export type ImageInput =
 
 export interface StartedSource {
   input: ImageInput;
+  /** sha256 of the downloaded bytes, settled when the download ended (asked for with `hash`). */
+  sha256?: Promise<string>;
   /** Stop reading: kill decompressors, abort downloads. Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -90,10 +93,16 @@ function streamDone(stream: Readable, display: string): Promise<void> {
 function firstImageEntry(body: Readable, display: string): Promise<Entry> {
   return new Promise((resolve, reject) => {
     const parser = body.pipe(unzipper.Parse());
-    let found = false;
+    let found: Entry | undefined;
+    // pipe() does not forward errors: a failed or aborted download ends the entry being read.
+    body.on('error', (error: Error) => {
+      found?.destroy(corrupt(display, error.message));
+      parser.destroy();
+      reject(corrupt(display, error.message));
+    });
     parser.on('entry', (entry: Entry) => {
       if (!found && entry.type === 'File' && /\.img$/i.test(entry.path)) {
-        found = true;
+        found = entry;
         resolve(entry);
       } else entry.autodrain();
     });
@@ -104,7 +113,25 @@ function firstImageEntry(body: Readable, display: string): Promise<Entry> {
   });
 }
 
-export async function startSource(probe: ProbedSource): Promise<StartedSource> {
+/** The download's bytes pass through unchanged while their sha256 is taken. */
+function hashing(body: Readable): { stream: Readable; sha256: Promise<string> } {
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    highWaterMark: 4 << 20,
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  const sha256 = pipeline(body, tap).then(() => hash.digest('hex'));
+  sha256.catch(() => undefined);
+  return { stream: tap, sha256 };
+}
+
+export async function startSource(
+  probe: ProbedSource,
+  opts: { hash?: boolean } = {},
+): Promise<StartedSource> {
   const pigz = probe.format === 'gzip' && Boolean(await which('pigz'));
   const stopFns: (() => void)[] = [];
   let closed = false;
@@ -146,18 +173,24 @@ export async function startSource(probe: ProbedSource): Promise<StartedSource> {
 
   const body = await httpStream(probe.url ?? probe.input);
   stopFns.push(() => body.abort());
-  if (probe.format === 'raw') return stream(body.stream, streamDone(body.stream, probe.display));
-  if (probe.format === 'zip') {
-    const entry = await firstImageEntry(body.stream, probe.display);
-    return stream(entry, streamDone(entry, probe.display));
-  }
-  const cmd = decompressCommand(probe.format, { pigz });
-  if (cmd) {
-    const d = decompressor(cmd, probe.display, body.stream);
-    stopFns.push(d.kill);
-    return stream(d.stream, d.done);
-  }
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  void pipeline(body.stream, gunzip).catch(() => undefined);
-  return stream(gunzip, streamDone(gunzip, probe.display));
+  const tapped = opts.hash ? hashing(body.stream) : undefined;
+  const download = tapped?.stream ?? body.stream;
+  const started = (() => {
+    if (probe.format === 'raw') return stream(download, streamDone(download, probe.display));
+    if (probe.format === 'zip')
+      return firstImageEntry(download, probe.display).then((entry) =>
+        stream(entry, streamDone(entry, probe.display)),
+      );
+    const cmd = decompressCommand(probe.format, { pigz });
+    if (cmd) {
+      const d = decompressor(cmd, probe.display, download);
+      stopFns.push(d.kill);
+      return stream(d.stream, d.done);
+    }
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    void pipeline(download, gunzip).catch(() => undefined);
+    return stream(gunzip, streamDone(gunzip, probe.display));
+  })();
+  const source = await started;
+  return tapped ? { ...source, sha256: tapped.sha256 } : source;
 }

@@ -3,14 +3,16 @@
  * untouched whenever the problem can be seen before writing (its bytes hash the same after).
  * Problems only visible while writing must leave a card without a partition table.
  */
+import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
 import { copyFile, open, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/commands/flash.js';
+import { flashImage } from '../../../src/flash/flash-image.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { exitCodeOf, formatError } from '../../../src/errors.js';
+import { fillRandom } from '../../helpers/loop.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
@@ -73,6 +75,29 @@ describeNeeds({ root: true }, 'armada flash refuses and fails cleanly', () => {
       {},
       1,
       /broken\.zip is not a readable zip archive.*download it again/,
+    );
+  });
+
+  it('a local image that does not match the SHA256SUMS next to it: exit 3, card untouched', async () => {
+    const sub = join(dir, 'sums');
+    execFileSync('mkdir', ['-p', sub]);
+    const img = join(sub, 'pi.img');
+    execFileSync('cp', ['--sparse=always', image.img, img]);
+    await writeFile(join(sub, 'SHA256SUMS'), `${'1'.repeat(64)}  pi.img\n`);
+    await expectUntouched(
+      img,
+      {},
+      3,
+      /checksum mismatch for pi\.img: expected 1{64}, got [0-9a-f]{64}.*SHA256SUMS/,
+    );
+  });
+
+  it('--sha256 that is not 64 hex digits: exit 2, card untouched', async () => {
+    await expectUntouched(
+      image.img,
+      { checksum: { sha256: 'abc' } },
+      2,
+      /--sha256 needs 64 hex digits/,
     );
   });
 
@@ -148,17 +173,42 @@ describeNeeds({ root: true }, 'armada flash refuses and fails cleanly', () => {
     });
   });
 
-  it('a truncated .xz: exit 1, and the half-written card has no partition table', async () => {
+  it('a truncated .xz: exit 1, card untouched (xz --list sees the missing index at once)', async () => {
     const xz = join(dir, 'cut.img.xz');
     const data = await readFile(image.xz);
     await writeFile(xz, data.subarray(0, Math.floor(data.length * 0.6)));
-    const card = await suite.card('cut.bin', 136 * MiB);
-    const result = await failure(flashImage(flashOptions(xz, [card.device])));
-    expect(result.message).toMatch(
-      /cannot decompress cut\.img\.xz: .*(nexpected end of input|truncated).*download it again/,
+    await expectUntouched(
+      xz,
+      {},
+      1,
+      /cut\.img\.xz is truncated or corrupt \(.*\); download it again/,
     );
-    expect(result.code).toBe(1);
-    expect(await hasPartitionTable(card.device)).toBe(false);
+  });
+
+  it('a file of random bytes: exit 1, card untouched, even with no seed and no bmap', async () => {
+    const random = join(dir, 'random.bin');
+    await fillRandom(random, 4 * MiB);
+    await expectUntouched(
+      random,
+      { bmap: { mode: 'none' } },
+      1,
+      /random\.bin is not a disk image: its first MiB holds no partition table .*nothing was written/,
+    );
+  });
+
+  it('a valid .xz of three bytes: exit 1, card untouched', async () => {
+    const tiny = join(dir, 'tiny.img.xz');
+    execFileSync('sh', ['-c', 'printf abc | xz -c > "$1"', 'sh', tiny]);
+    await expectUntouched(tiny, { bmap: { mode: 'none' } }, 1, /tiny\.img\.xz is not a disk image/);
+  });
+
+  it('an ftp:// image: exit 2 (usage), card untouched', async () => {
+    await expectUntouched(
+      'ftp://example.org/pi.img.xz',
+      {},
+      2,
+      /ftp:\/\/ images are not supported/,
+    );
   });
 
   it('image data that does not match the bmap range checksums: exit 3 before the partition table', async () => {

@@ -3,13 +3,16 @@
  * images over http, and Ctrl-C in the middle of a write.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/commands/flash.js';
+import { flashImage } from '../../../src/flash/flash-image.js';
+import { parseBmap } from '../../../src/bmap/parse.js';
+import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
@@ -65,6 +68,21 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
   beforeAll(async () => {
     image = await testImage(join(suite.dir(), 'image'));
     http = await serve(join(suite.dir(), 'image'));
+    // What a release directory holds: SHA256SUMS next to the images.
+    const served = join(suite.dir(), 'image');
+    execFileSync('sh', [
+      '-c',
+      'cd "$1" && sha256sum pi.img pi.img.xz pi.zip > SHA256SUMS',
+      'sh',
+      served,
+    ]);
+    // A copy whose SHA256SUMS does not match it, and one with no SHA256SUMS at all.
+    execFileSync('sh', [
+      '-c',
+      'cd "$1" && mkdir wrongsum nosum && cp pi.img.xz pi.img.bmap wrongsum/ && cp pi.img.xz pi.img.bmap nosum/ && printf "%064d  pi.img.xz\\n" 0 > wrongsum/SHA256SUMS',
+      'sh',
+      served,
+    ]);
     // The CLI runs the compiled code; build it (type errors elsewhere do not stop the emit).
     await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).catch(() => undefined);
   });
@@ -116,6 +134,12 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/verified, seeded/);
+    // configure's summary, for each card, and a word about the image not being armada's.
+    expect(r.stdout).toMatch(/hostname\s+pi-test/);
+    expect(r.stdout).toMatch(/login\s+armada/);
+    expect(r.stdout).toMatch(/server certificate sha256 [0-9a-f:]{64,}/i);
+    expect(r.stdout).toMatch(/next: boot the Pi, then 'armada connect pi-test\.local/);
+    expect(r.stderr).toMatch(/does not look like an armada image \(no armada-firstboot\.service/);
     const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
     const seedEnv = execFileSync(
       'mtype',
@@ -125,6 +149,43 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     expect(seedEnv).toMatch(/HOSTNAME='pi-test'/);
     expect(seedEnv).toMatch(/PASSWORD_HASH='\$6\$/);
     await expectCardHoldsImage(card.device, image, suite.dir());
+  });
+
+  it('writes a seeded image file instead of a card (flash img.xz out.img --hostname pi-1)', async () => {
+    const outDir = join(suite.dir(), 'out-file');
+    execFileSync('mkdir', ['-p', outDir]);
+    const out = join(outDir, 'out.img');
+    const home = join(suite.dir(), 'file-home');
+    const env = { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') };
+    const r = await armada(
+      ['flash', image.xz, out, '--hostname', 'pi-1', '--password', 'correct horse'],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/hostname\s+pi-1/);
+    expect(statSync(out).size).toBe(image.sizeBytes);
+    const seedEnv = execFileSync(
+      'mtype',
+      ['-i', `${out}@@${image.boot.offsetBytes}`, '::/armada/seed.env'],
+      {
+        env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+        encoding: 'utf8',
+      },
+    );
+    expect(seedEnv).toMatch(/HOSTNAME='pi-1'/);
+    await expectCardHoldsImage(out, image, suite.dir());
+    // An existing file is never overwritten; a failed write leaves no file behind.
+    const before = execFileSync('sha256sum', [out], { encoding: 'utf8' });
+    const again = await armada(['flash', image.xz, out, '--no-seed'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/out\.img exists; remove it or name a new image file/);
+    expect(execFileSync('sha256sum', [out], { encoding: 'utf8' })).toBe(before);
+    const failed = await armada(
+      ['flash', image.xz, join(outDir, 'bad.img'), '--no-seed', '--sha256', '0'.repeat(64)],
+      env,
+    );
+    expect(failed.code).toBe(3);
+    expect(readdirSync(outDir)).toEqual(['out.img']);
   });
 
   it('a fleet flash gives each card its own hostname and server certificate', async () => {
@@ -185,6 +246,77 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     expect(usage.stderr).toMatch(/pass --yes to confirm erasing/);
   });
 
+  it('usage errors about --bmap exit 2 with one line each', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--bmap'], /--bmap needs a file, e\.g\. --bmap pi\.img\.bmap/],
+      [['--no-bmap', '--bmap', image.bmap], /--bmap and --no-bmap contradict each other/],
+      [['--bmap', image.bmap, '--bmap', image.bmap], /--bmap is given more than once/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await armada(['flash', image.img, '/dev/null', '--yes', '--no-seed', ...flags]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^armada: ${message.source}`));
+    }
+  });
+
+  it.each([
+    ['Ctrl-C', '\x03'],
+    ['Ctrl-D', '\x04'],
+  ])(
+    '%s at the "Type yes" question cancels: one line, exit 4, card untouched',
+    async (_name, key) => {
+      const card = await suite.card(`prompt-${key.charCodeAt(0)}.bin`, 136 * MiB);
+      const before = await sha256OfDevice(card.device);
+      const command = [
+        'node',
+        join(root, 'bin/armada.js'),
+        'flash',
+        image.img,
+        card.device,
+        '--allow-virtual',
+        '--no-seed',
+      ].join(' ');
+      // script(1) gives armada a terminal, so it asks.
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { ...process.env, CI: '1' },
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      for (let i = 0; i < 150 && !output.includes("Type 'yes'"); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(output, 'no question within 15 s').toContain("Type 'yes' to continue");
+      child.stdin.write(key);
+      const code = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('timeout'), 15_000)),
+      ]);
+      child.stdin.end();
+      expect(code, output).toBe(4);
+      const after = output.slice(output.indexOf("Type 'yes'"));
+      expect(after).toMatch(/armada: cancelled; nothing was written/);
+      expect(after).not.toMatch(/internal error|report it/);
+      expect(await sha256OfDevice(card.device)).toBe(before);
+    },
+  );
+
+  it('when every card fails, the run reads as failed (✖), not done (✔)', async () => {
+    const dir = join(suite.dir(), 'bad-bmap');
+    execFileSync('mkdir', ['-p', dir]);
+    const img = join(dir, 'mismatch.img');
+    execFileSync('cp', ['--sparse=always', image.img, img]);
+    const map = parseBmap(await readFile(image.bmap, 'utf8'));
+    map.ranges.at(-1)!.checksum = 'f'.repeat(64);
+    await writeFile(`${img}.bmap`, serializeBmap(map));
+    const card = await suite.card('cli-all-fail.bin', 136 * MiB);
+    const r = await armada(['flash', img, card.device, '--yes', '--allow-virtual', '--no-seed']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/✖ Write mismatch\.img \(with bmap\) to \/dev\/loop\d+ \[FAILED: /);
+    expect(r.stderr).not.toMatch(/✔ Write/);
+  });
+
   it('drives --all --json lists loop cards with the reason they are refused', async () => {
     const card = await suite.card('cli-drives.bin', 32 * MiB);
     const r = await armada(['drives', '--all', '--json']);
@@ -205,11 +337,83 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     'streams pi.%s over http, with the bmap found next to it',
     async (ext) => {
       const card = await suite.card(`http-${ext}.bin`, 136 * MiB);
-      const result = await flashImage(flashOptions(`${http.url}/pi.${ext}`, [card.device]));
+      const result = await flashImage(
+        flashOptions(`${http.url}/pi.${ext}`, [card.device], { checksum: { allowHttp: true } }),
+      );
       expect(result.bmap).toBe(`${http.url}/pi.img.bmap`);
+      expect(result.checksum).toBe(`${http.url}/SHA256SUMS`);
       await expectCardHoldsImage(card.device, image, suite.dir());
     },
   );
+
+  it('a plain http URL without --allow-http: exit 2, card untouched', async () => {
+    const card = await suite.card('http-refused.bin', 136 * MiB);
+    const before = await sha256OfDevice(card.device);
+    const r = await armada([
+      'flash',
+      `${http.url}/pi.img.xz`,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /is plain http, which anyone on the way can alter; use https, or pass --allow-http/,
+    );
+    expect(await sha256OfDevice(card.device)).toBe(before);
+  });
+
+  it('a download without SHA256SUMS next to it is refused unless --sha256 or --no-checksum', async () => {
+    const card = await suite.card('http-nosum.bin', 136 * MiB);
+    const before = await sha256OfDevice(card.device);
+    const url = `${http.url}/nosum/pi.img.xz`;
+    const refused = await flashImage(
+      flashOptions(url, [card.device], { checksum: { allowHttp: true } }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(refused?.message).toMatch(/no SHA256SUMS next to .*pass --sha256 HEX/);
+    expect(await sha256OfDevice(card.device)).toBe(before);
+    const sha256 = execFileSync('sha256sum', [image.xz], { encoding: 'utf8' }).split(' ')[0];
+    const result = await flashImage(
+      flashOptions(url, [card.device], { checksum: { allowHttp: true, sha256 } }),
+    );
+    expect(result.checksum).toBe('--sha256');
+    await expectCardHoldsImage(card.device, image, suite.dir());
+  });
+
+  it('a download that does not match its SHA256SUMS: exit 3 and never a partition table', async () => {
+    const card = await suite.card('http-wrongsum.bin', 136 * MiB);
+    const r = await armada([
+      'flash',
+      `${http.url}/wrongsum/pi.img.xz`,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+      '--allow-http',
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/checksum mismatch for .*pi\.img\.xz: expected 0{64}.*SHA256SUMS/);
+    expect(await hasPartitionTable(card.device)).toBe(false);
+  });
+
+  it('the summary says the image was verified against SHA256SUMS', async () => {
+    const card = await suite.card('http-summary.bin', 136 * MiB);
+    const r = await armada([
+      'flash',
+      `${http.url}/pi.img.xz`,
+      card.device,
+      '--yes',
+      '--allow-virtual',
+      '--no-seed',
+      '--allow-http',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`image verified against SHA256SUMS (${http.url}/SHA256SUMS)`);
+  });
 
   it('Ctrl-C during a write: exit 4, decompressor gone, no partition table', async () => {
     const card = await suite.card('sigint.bin', 136 * MiB);
@@ -224,6 +428,8 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
         '--allow-virtual',
         '--no-seed',
         '--no-bmap',
+        '--allow-http',
+        '--no-checksum',
       ],
       {
         env: { ...process.env, CI: '1' },
@@ -236,7 +442,8 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     );
     // Wait (bounded) until the decompressor runs, i.e. writing has started.
     let xzPid: string | undefined;
-    for (let i = 0; i < 100 && !xzPid; i++) {
+    // The image's head is read (and checked) by an xz of its own first: wait for the write's.
+    for (let i = 0; i < 100 && !(xzPid && /Write /.test(stderr)); i++) {
       await new Promise((r) => setTimeout(r, 100));
       xzPid =
         execFileSync('sh', ['-c', `pgrep -P ${child.pid} xz || true`], {
@@ -252,6 +459,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     ]);
     expect(code, `flash did not exit within 15 s of SIGINT; stderr:\n${stderr}`).toBe(4);
     expect(stderr).toMatch(/interrupted by SIGINT/);
+    expect(stderr).not.toMatch(/Premature close|file is truncated/);
     // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
     const state = execFileSync('sh', ['-c', `ps -o stat= -p ${xzPid} || true`], {
       encoding: 'utf8',

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/commands/flash.js';
+import { flashImage } from '../../../src/flash/flash-image.js';
+import { setLogSinks } from '../../../src/log.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { mappedBytes } from '../../../src/bmap/types.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
@@ -136,10 +137,20 @@ describeNeeds({ root: true }, 'armada flash onto loop-device cards', () => {
     execFileSync('mount', [card.device, mountpoint]);
     const mounted = () => spawnSync('findmnt', ['-n', mountpoint]).status === 0;
     expect(mounted()).toBe(true);
+    const said: string[] = [];
+    setLogSinks(
+      (line) => said.push(line),
+      () => undefined,
+    );
     try {
       await flashImage(flashOptions(image.xz, [card.device]));
       expect(mounted()).toBe(false);
+      expect(said).toContain(`unmounted ${mountpoint} (on ${card.device})`);
     } finally {
+      setLogSinks(
+        (line) => process.stderr.write(`${line}\n`),
+        (text) => process.stdout.write(text),
+      );
       if (mounted()) execFileSync('umount', [mountpoint]);
     }
     await expectCardHoldsImage(card.device, image, dir);

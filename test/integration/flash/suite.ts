@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { attachLoop, fillRandom, type Card } from '../../helpers/loop.js';
-import type { FlashOptions } from '../../../src/commands/flash.js';
+import type { FlashOptions } from '../../../src/flash/flash-image.js';
 
 export interface FlashSuite {
   dir(): string;
@@ -86,8 +86,6 @@ export function flashOptions(
     bmap: { mode: 'discover' },
     allowVirtual: true,
     allowLarge: false,
-    interactive: false,
-    silent: true,
     ...extra,
   };
 }

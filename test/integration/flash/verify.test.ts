@@ -7,7 +7,7 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/commands/flash.js';
+import { flashImage } from '../../../src/flash/flash-image.js';
 import { exitCodeOf, formatError } from '../../../src/errors.js';
 import { alignedBuffers } from '../../../src/flash/aligned.js';
 import { linux } from '../../../src/flash/platform/linux.js';

@@ -288,6 +288,7 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
       const r = await configureTarget({
         target: card.device,
         seed: { hostname: 'card', sshKey: [keyFile] },
+        rules: { allowVirtual: true },
       });
       expect(r).toMatchObject({ hostname: 'card', armadaImage: true, tlsMode: 'laptop' });
       expect(
@@ -406,7 +407,17 @@ describe.skipIf(skip)('armada configure on images and cards', () => {
         sh('mkdir', ['-p', join(open, 'home')]);
         sh('chown', ['nobody', join(open, 'home')]);
         for (const args of [
-          ['configure', card.device, '--hostname', 'n', '--tls', 'device', '--ssh-key', keyFile],
+          [
+            'configure',
+            card.device,
+            '--allow-virtual',
+            '--hostname',
+            'n',
+            '--tls',
+            'device',
+            '--ssh-key',
+            keyFile,
+          ],
           ['connect', 'pi-1.local', '--from-card', card.device],
         ]) {
           const r = await armada(args, { asNobody: true, env: { ARMADA_CONFIG_DIR: config } });

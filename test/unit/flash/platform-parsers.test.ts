@@ -44,9 +44,38 @@ describe('parseLsblk on the CI VM (recorded)', () => {
 
   it('builds the command with the columns the parser reads', () => {
     expect(lsblkCommand()[1]).toContain(
-      'NAME,PATH,SIZE,TYPE,RO,RM,HOTPLUG,TRAN,MOUNTPOINTS,FSTYPE,LABEL,MODEL,VENDOR,PKNAME',
+      'NAME,PATH,SIZE,TYPE,RO,RM,HOTPLUG,TRAN,MOUNTPOINTS,FSTYPE,LABEL,MODEL,VENDOR,PKNAME,SERIAL,MAJ:MIN',
     );
     expect(lsblkCommand('/dev/sdb')[1].at(-1)).toBe('/dev/sdb');
+  });
+
+  it('reads the serial and major:minor checked again after opening', () => {
+    const [d] = parseLsblk(
+      JSON.stringify({
+        blockdevices: [
+          {
+            name: 'sdb',
+            path: '/dev/sdb',
+            size: 32e9,
+            type: 'disk',
+            tran: 'usb',
+            rm: true,
+            serial: ' 0123ABC ',
+            'maj:min': '8:16',
+          },
+          {
+            name: 'sdc',
+            path: '/dev/sdc',
+            size: 32e9,
+            type: 'disk',
+            tran: 'usb',
+            rm: true,
+            serial: null,
+          },
+        ],
+      }),
+    );
+    expect(d).toMatchObject({ serial: '0123ABC', devNumber: '8:16' });
   });
 });
 

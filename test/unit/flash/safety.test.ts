@@ -197,3 +197,64 @@ describe('isSystemMountpoint', () => {
     expect(isSystemMountpoint(mp)).toBe(expected);
   });
 });
+
+describe('isSafeTarget: only usb, mmc and sd buses hold cards', () => {
+  it.each(['usb', 'mmc', 'sd'])('accepts a removable disk on %s', (bus) => {
+    expect(isSafeTarget({ ...card, bus }, policy)).toEqual({ ok: true });
+  });
+
+  it.each(['sata', 'nvme', 'ata', 'scsi', 'sas', 'fc', 'iscsi', 'pcie', 'internal', 'ieee1394'])(
+    'refuses a hot-pluggable, removable-looking disk on %s (AHCI HOTPLUG=1)',
+    (bus) => {
+      const verdict = isSafeTarget({ ...card, bus, removable: true, system: false }, policy);
+      expect(verdict).toEqual({
+        ok: false,
+        reasons: [
+          `it is on the ${bus} bus, not on usb, mmc or sd where SD cards are read; if it really is the card, pass --dangerously-allow-any-bus`,
+        ],
+      });
+    },
+  );
+
+  it('refuses a disk whose bus is unknown', () => {
+    const verdict = isSafeTarget({ ...card, bus: undefined }, policy);
+    expect(verdict.ok).toBe(false);
+    if (!verdict.ok) expect(verdict.reasons[0]).toMatch(/on the unknown bus/);
+  });
+
+  it('--dangerously-allow-any-bus allows such a disk, but never a system drive', () => {
+    const sata = { ...card, bus: 'sata', removable: true };
+    expect(isSafeTarget(sata, { ...policy, allowAnyBus: true })).toEqual({ ok: true });
+    const fixed = { ...sata, removable: false, system: true };
+    expect(isSafeTarget(fixed, { ...policy, allowAnyBus: true })).toEqual({
+      ok: false,
+      reasons: ['it is a system drive (internal and not removable)'],
+    });
+  });
+
+  it('the bus rule is about disks: loop devices follow --allow-virtual alone', () => {
+    const loop = { ...card, kind: 'loop' as const, bus: 'virtual', device: '/dev/loop3' };
+    expect(isSafeTarget(loop, { ...policy, allowVirtual: true })).toEqual({ ok: true });
+  });
+});
+
+describe('isSafeTarget: devices stacked on the card', () => {
+  it('refuses a card with a mounted loop device over it, naming both', () => {
+    const verdict = isSafeTarget(
+      { ...card, holders: [{ device: '/dev/loop7', mountpoints: ['/tmp/look'] }] },
+      policy,
+    );
+    expect(verdict).toEqual({
+      ok: false,
+      reasons: [
+        'it is in use: /dev/loop7 (stacked on it) is mounted at /tmp/look; unmount it and detach /dev/loop7 first',
+      ],
+    });
+  });
+
+  it('accepts a card with an unmounted loop device over it', () => {
+    expect(
+      isSafeTarget({ ...card, holders: [{ device: '/dev/loop7', mountpoints: [] }] }, policy),
+    ).toEqual({ ok: true });
+  });
+});

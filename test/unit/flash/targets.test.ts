@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import {
+  drivesHoldingPaths,
+  devNumber,
+  diskFromSysfsLink,
+  withStackedHolders,
+} from '../../../src/flash/holders.js';
+import { identityMessage, identityProblems } from '../../../src/flash/identity.js';
 import { fakeDrive } from '../../helpers/drives.js';
-import { drivesHoldingPaths, devNumber, diskFromSysfsLink } from '../../../src/flash/holders.js';
 import { normalizeDevice, parseChoice, resolveTargets } from '../../../src/flash/targets.js';
 import { parseDfDevice } from '../../../src/flash/platform/darwin.js';
 import { deviceError } from '../../../src/flash/writer.js';
@@ -122,5 +128,81 @@ describe('deviceError', () => {
     expect(
       deviceError('/dev/sdb', 'write', 1e6, Object.assign(new Error('x'), { code })).message,
     ).toMatch(pattern);
+  });
+});
+
+describe('withStackedHolders', () => {
+  const card = drive('/dev/sdb', { partitions: ['/dev/sdb1', '/dev/sdb2'] });
+  const other = drive('/dev/sdc');
+  const loop = (device: string, mountpoints: string[] = []) =>
+    drive(device, { kind: 'loop', bus: 'virtual', mountpoints });
+
+  it('charges a loop device over the card, or over one of its partitions, to the card', () => {
+    const out = withStackedHolders(
+      [card, other, loop('/dev/loop1', ['/tmp/a']), loop('/dev/loop2', ['/mnt/b'])],
+      new Map([
+        ['/dev/loop1', '/dev/sdb'],
+        ['/dev/loop2', '/dev/sdb2'],
+      ]),
+    );
+    expect(out[0].holders).toEqual([
+      { device: '/dev/loop1', mountpoints: ['/tmp/a'] },
+      { device: '/dev/loop2', mountpoints: ['/mnt/b'] },
+    ]);
+    expect(out[1].holders).toBeUndefined();
+  });
+
+  it('follows loop devices stacked on loop devices, and ignores loops over plain files', () => {
+    const out = withStackedHolders(
+      [card, loop('/dev/loop1'), loop('/dev/loop2', ['/srv/deep']), loop('/dev/loop3', ['/x'])],
+      new Map([
+        ['/dev/loop1', '/dev/sdb1'],
+        ['/dev/loop2', '/dev/loop1'],
+        ['/dev/loop3', '/home/me/pi.img'],
+      ]),
+    );
+    expect(out[0].holders).toEqual([{ device: '/dev/loop1', mountpoints: ['/srv/deep'] }]);
+    expect(out[1].holders).toEqual([{ device: '/dev/loop2', mountpoints: ['/srv/deep'] }]);
+  });
+
+  it('survives a loop over itself (cycle)', () => {
+    const out = withStackedHolders([loop('/dev/loop1')], new Map([['/dev/loop1', '/dev/loop1']]));
+    expect(out[0].holders).toBeUndefined();
+  });
+});
+
+describe('identityProblems (time of check vs time of use)', () => {
+  const checked = drive('/dev/sdb', { devNumber: '8:16', serial: 'AA11', sizeBytes: 32e9 });
+
+  it('accepts the same device', () => {
+    expect(
+      identityProblems(checked, { devNumber: '8:16', sizeBytes: 32e9, serial: 'AA11' }),
+    ).toEqual([]);
+  });
+
+  it('names every difference: device number, size, serial', () => {
+    expect(
+      identityProblems(checked, { devNumber: '8:32', sizeBytes: 64e9, serial: 'BB22' }),
+    ).toEqual([
+      'it is now device 8:32, was 8:16',
+      'its size is now 64.0 GB, was 32.0 GB',
+      "its serial number is now 'BB22', was 'AA11'",
+    ]);
+  });
+
+  it('a card swapped for another of the same size is caught by its serial', () => {
+    expect(
+      identityProblems(checked, { devNumber: '8:16', sizeBytes: 32e9, serial: 'CC33' }),
+    ).toEqual(["its serial number is now 'CC33', was 'AA11'"]);
+  });
+
+  it('compares only what is known on both sides', () => {
+    expect(identityProblems(drive('/dev/disk4'), { sizeBytes: 32e9 })).toEqual([]);
+  });
+
+  it('says what to do', () => {
+    expect(identityMessage('/dev/sdb', ['x'])).toMatch(
+      /^\/dev\/sdb changed after it was checked \(x\); was the card swapped\? Nothing was written/,
+    );
   });
 });

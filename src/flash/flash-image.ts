@@ -1,0 +1,125 @@
+/**
+ * `flash` as a library call: check the image and the cards, ask what must be asked (through the
+ * caller's questions), then write every card in one pass over the image, verify, and seed.
+ */
+import type { CardResult, SeedHook } from './card.js';
+import type { BmapChoice } from './find-bmap.js';
+import type { ChecksumChoice } from './source/checksum.js';
+import { currentPlatform, type Platform } from './platform/index.js';
+import { prepareFlash } from './prepare.js';
+import { silentProgress, type FlashProgress, type FlashQuestions } from './report.js';
+import { writeCards } from './write-cards.js';
+import { log } from '../log.js';
+import { cannotBootWarnings } from '../image/pi-models.js';
+import { readPiModelVerdicts } from '../image/read-pi-models.js';
+import { onCleanup } from '../cleanup.js';
+import { removePartial, withImageFiles } from './image-file.js';
+
+export type { SeedHook } from './card.js';
+export type { BmapChoice } from './find-bmap.js';
+
+export interface FlashOptions {
+  /** Path or https URL of .img, .img.xz, .img.gz, .img.zst or .zip. */
+  image: string;
+  /** Device nodes; empty: choose through `questions`. */
+  devices: string[];
+  yes: boolean;
+  verify: boolean;
+  bmap: BmapChoice;
+  allowVirtual: boolean;
+  allowLarge: boolean;
+  /** Write disks on buses where cards are not read (SATA, NVMe…): --dangerously-allow-any-bus. */
+  allowAnyBus?: boolean;
+  /** --sha256, --sha256sums, --no-checksum, --allow-http. */
+  checksum?: ChecksumChoice;
+  /** Who answers questions (which card, "really erase?"); none: refuse what needs an answer. */
+  questions?: FlashQuestions;
+  /** Where progress goes; default: nowhere. */
+  progress?: FlashProgress;
+  /** How often a card's progress line is updated. */
+  statusEveryMs?: number;
+  seed?: SeedHook;
+  /** Tuning, for benchmarks and tests. */
+  chunkBytes?: number;
+  poolBuffers?: number;
+  syncEveryBytes?: number;
+  maxInFlight?: number;
+  /** O_DIRECT writes and reads (default on; off: through the page cache). */
+  directIo?: boolean;
+  platform?: Platform;
+}
+
+export interface FlashResult {
+  image: string;
+  format: string;
+  bmap?: string;
+  imageBytes: number;
+  mappedBytes: number;
+  rangesVerified: number;
+  verified: boolean;
+  /** Where the image's sha256 came from, when it was checked ('SHA256SUMS' path/URL or '--sha256'). */
+  checksum?: string;
+  seconds: number;
+  cards: CardResult[];
+}
+
+/**
+ * Read back from the first card which Pi models the image cannot boot (a Pi 5 with Debian's
+ * kernel): the card is the one place every source format (xz, zip, URL) ends up readable.
+ * Best effort: a card armada cannot read (no FAT, no sfdisk on macOS) gets no warning.
+ */
+async function warnUnbootableModels(device: string): Promise<void> {
+  try {
+    for (const w of cannotBootWarnings(await readPiModelVerdicts(device))) log.warn(w);
+  } catch (error) {
+    log.debug(`Pi model check skipped: ${(error as Error).message}`);
+  }
+}
+
+export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
+  const started = Date.now();
+  const mark = (what: string) =>
+    log.debug(`${what} after ${((Date.now() - started) / 1000).toFixed(2)} s`);
+  const platform = withImageFiles(opts.platform ?? (await currentPlatform()));
+  const prepared = await prepareFlash(opts, platform);
+  mark('image and cards checked');
+  const { probe, bmap, imageSize, targets, checksum } = prepared;
+  // The seed is validated and rendered for every card before any card is touched.
+  const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
+
+  for (const drive of targets) await platform.unmount(drive);
+  const removePartials = onCleanup('remove unfinished image files', async () => {
+    for (const d of targets.filter((t) => t.kind === 'image-file')) await removePartial(d);
+  });
+  const written = await writeCards({
+    probe,
+    ...(bmap ? { bmap } : {}),
+    ...(imageSize === undefined ? {} : { imageSize }),
+    ...(checksum ? { checksum } : {}),
+    targets,
+    platform,
+    verify: opts.verify,
+    ...(seeds && opts.seed ? { seed: { hook: opts.seed, prepared: seeds } } : {}),
+    progress: opts.progress ?? silentProgress,
+    statusEveryMs: opts.statusEveryMs ?? 5000,
+    ...(opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes }),
+    ...(opts.poolBuffers === undefined ? {} : { poolBuffers: opts.poolBuffers }),
+    ...(opts.syncEveryBytes === undefined ? {} : { syncEveryBytes: opts.syncEveryBytes }),
+    ...(opts.maxInFlight === undefined ? {} : { maxInFlight: opts.maxInFlight }),
+    ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
+    mark,
+  }).finally(removePartials);
+  if (targets[0]) await warnUnbootableModels(targets[0].device);
+  return {
+    image: probe.input,
+    format: probe.format,
+    ...(bmap ? { bmap: bmap.origin } : {}),
+    imageBytes: written.copy.imageBytes,
+    mappedBytes: written.copy.mappedBytes,
+    rangesVerified: written.copy.rangesVerified,
+    verified: opts.verify,
+    ...(checksum ? { checksum: checksum.origin } : {}),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    cards: written.cards,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The image's expected sha256: --sha256, or its line in a SHA256SUMS (given, or found next to the
+ * image). A local image is hashed before anything is written; a download is hashed as it streams
+ * and its partition table is written only once the hash matched (hashing a download first and
+ * writing a second download would check bytes other than the ones written).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { ChecksumMismatchError, UsageError, UserError } from '../../errors.js';
+import { isUrl } from './detect.js';
+import { httpText } from './http.js';
+import type { ProbedSource } from './probe.js';
+import { isSha256, parseSha256Sums, sumsBeside } from './sha256sums.js';
+
+export interface ChecksumChoice {
+  /** --sha256 HEX. */
+  sha256?: string;
+  /** --sha256sums FILE|URL. */
+  sums?: string;
+  /** --no-checksum: a download may be written unchecked. */
+  skip?: boolean;
+  /** --allow-http: plain http downloads (and SHA256SUMS) are accepted. */
+  allowHttp?: boolean;
+}
+
+export interface ExpectedChecksum {
+  sha256: string;
+  /** 'SHA256SUMS' (path or URL of the file) or '--sha256'. */
+  origin: string;
+}
+
+async function readSums(location: string, allowHttp: boolean): Promise<string | undefined> {
+  if (isUrl(location)) {
+    if (/^http:/i.test(location) && !allowHttp)
+      throw new UsageError(`${location} is plain http; use https or pass --allow-http`);
+    return httpText(location, 1 << 20);
+  }
+  try {
+    return await readFile(location, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+export async function findChecksum(
+  probe: ProbedSource,
+  choice: ChecksumChoice,
+): Promise<ExpectedChecksum | undefined> {
+  if (choice.sha256 !== undefined) {
+    if (!isSha256(choice.sha256))
+      throw new UsageError(`--sha256 needs 64 hex digits, not '${choice.sha256}'`);
+    return { sha256: choice.sha256.toLowerCase(), origin: '--sha256' };
+  }
+  if (choice.skip && choice.sums === undefined) return undefined;
+  const beside = sumsBeside(probe.localPath ?? probe.url ?? probe.input);
+  const location = choice.sums ?? beside.sums;
+  const text = await readSums(location, choice.allowHttp ?? false);
+  if (text === undefined && choice.sums !== undefined)
+    throw new UserError(`${choice.sums} not found; check the path`);
+  const sha256 = text === undefined ? undefined : parseSha256Sums(text).get(beside.name);
+  if (text !== undefined && !sha256)
+    throw new UserError(
+      `${location} has no line for ${beside.name}; pass the image's sha256 with --sha256`,
+    );
+  if (sha256) return { sha256, origin: location };
+  if (probe.url && !choice.skip)
+    throw new UserError(
+      `no SHA256SUMS next to ${probe.display} to check the download against; pass --sha256 HEX or --sha256sums FILE (or --no-checksum to write it unchecked)`,
+    );
+  return undefined;
+}
+
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: 4 << 20 }))
+    hash.update(piece as Buffer);
+  return hash.digest('hex');
+}
+
+export function checkDigest(display: string, expected: ExpectedChecksum, actual: string): void {
+  if (actual !== expected.sha256)
+    throw new ChecksumMismatchError(
+      display,
+      expected.sha256,
+      actual,
+      `the image is not the one ${expected.origin} describes; download it again`,
+    );
+}
