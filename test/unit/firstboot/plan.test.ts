@@ -30,6 +30,7 @@ describe('planFirstBootFiles', () => {
       '755 /usr/local/lib/armada/update-resolv-conf.sh',
       '644 /etc/systemd/system/armada-firstboot.service',
       '644 /etc/systemd/system/armada-runcmd.service',
+      '644 /etc/systemd/system/armada-interfaces.service',
       '644 /etc/systemd/system/armada-resolv.path',
       '644 /etc/systemd/system/armada-resolv.service',
       '644 /etc/systemd/system/armada-docker-insecure.socket',
@@ -53,6 +54,7 @@ describe('planFirstBootFiles', () => {
     expect(plan.symlinks.map((s) => `${s.path} -> ${s.target}`)).toEqual([
       `${units}/multi-user.target.wants/armada-firstboot.service -> ${units}/armada-firstboot.service`,
       `${units}/multi-user.target.wants/armada-runcmd.service -> ${units}/armada-runcmd.service`,
+      `${units}/multi-user.target.wants/armada-interfaces.service -> ${units}/armada-interfaces.service`,
       `${units}/multi-user.target.wants/armada-resolv.path -> ${units}/armada-resolv.path`,
       `${units}/multi-user.target.wants/systemd-networkd.service -> /lib/systemd/system/systemd-networkd.service`,
       `${units}/sockets.target.wants/systemd-networkd.socket -> /lib/systemd/system/systemd-networkd.socket`,

@@ -142,11 +142,12 @@ describe('the first-boot log', () => {
     expect(read(log)).toBe('hi\nagain\n');
   });
 
-  test('first boot and the runcmd service both open it that way', () => {
+  test('first boot, the runcmd service and the interfaces report all open it that way', () => {
     const text = planned(firstBootPaths.script);
     expect(text.match(/^\s*exec 3>&1 >>"\$LOG" 2>&1$/gm)).toHaveLength(1);
     expect(text).toMatch(/main\(\) \{[^}]*\n {2}open_log\n/);
     expect(text).toMatch(/run_pending_runcmd\(\) \{\n {2}open_log\n/);
+    expect(text).toMatch(/report_interfaces\(\) \{\n {2}open_log\n/);
   });
 });
 
