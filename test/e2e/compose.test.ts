@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeds } from '../helpers/needs.js';
 import { builtImage, e2eSkip } from './built-image.js';
-import { armada, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
+import {
+  armada,
+  bootCopy,
+  docker,
+  waitForDocker,
+  type Booted,
+  laptopClientTls,
+  dockerConnection,
+} from './vm.js';
 import { busyboxImage, importBusybox, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { debianPackage } from '../helpers/kernel-packages.js';
@@ -64,12 +72,7 @@ describeNeeds({ root: true }, 'docker compose over TLS against the booted image'
       configure: ['--hostname', 'e2e-compose', '--ssh-key', join(dir, 'id.pub')],
       env,
     });
-    const client = join(env.ARMADA_CONFIG_DIR, 'client');
-    tls = {
-      ca: join(client, 'ca.pem'),
-      cert: join(client, 'cert.pem'),
-      key: join(client, 'key.pem'),
-    };
+    tls = laptopClientTls(env);
     await waitForDocker(booted.vm, booted.ports.docker, tls, env);
     importBusybox(booted.ports.docker, tls, dir, env);
   }, 1_500_000);
@@ -100,17 +103,7 @@ describeNeeds({ root: true }, 'docker compose over TLS against the booted image'
     const projectDir = join(dir, 'project');
     mkdirSync(projectDir, { recursive: true });
     writeFileSync(join(projectDir, 'compose.yaml'), project);
-    const tlsArgs = [
-      '--tlsverify',
-      '--tlscacert',
-      tls.ca,
-      '--tlscert',
-      tls.cert,
-      '--tlskey',
-      tls.key,
-      '-H',
-      `tcp://127.0.0.1:${booted.ports.docker}`,
-    ];
+    const tlsArgs = dockerConnection(booted.ports.docker, tls);
     const compose = (args: string[]) =>
       spawnSync('docker', [...tlsArgs, 'compose', '--project-directory', projectDir, ...args], {
         encoding: 'utf8',

@@ -129,6 +129,39 @@ export async function bootCopy(opts: {
   return { vm, image, ports, bootMs: Date.now() - started };
 }
 
+/** The docker CLI's connection flags for a booted VM's forwarded port. */
+export function dockerConnection(
+  port: number,
+  tls: { ca: string; cert: string; key: string } | 'none',
+): string[] {
+  const host = ['-H', `tcp://127.0.0.1:${port}`];
+  if (tls === 'none') return host;
+  return [
+    '--tlsverify',
+    '--tlscacert',
+    tls.ca,
+    '--tlscert',
+    tls.cert,
+    '--tlskey',
+    tls.key,
+    ...host,
+  ];
+}
+
+/** This laptop's client certificate as `armada ca init` made it in env's config dir. */
+export function laptopClientTls(env: Record<string, string>): {
+  ca: string;
+  cert: string;
+  key: string;
+} {
+  const client = join(env.ARMADA_CONFIG_DIR, 'client');
+  return {
+    ca: join(client, 'ca.pem'),
+    cert: join(client, 'cert.pem'),
+    key: join(client, 'key.pem'),
+  };
+}
+
 /** The docker CLI against a booted VM, with explicit TLS material and a private config dir. */
 export function docker(
   port: number,
@@ -137,20 +170,7 @@ export function docker(
   env: Record<string, string>,
   timeoutMs = 180_000,
 ): { status: number; stdout: string; stderr: string } {
-  const conn =
-    tls === 'none'
-      ? ['-H', `tcp://127.0.0.1:${port}`]
-      : [
-          '--tlsverify',
-          '--tlscacert',
-          tls.ca,
-          '--tlscert',
-          tls.cert,
-          '--tlskey',
-          tls.key,
-          '-H',
-          `tcp://127.0.0.1:${port}`,
-        ];
+  const conn = dockerConnection(port, tls);
   const r = spawnSync('docker', [...conn, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
