@@ -164,14 +164,15 @@ nsenter -t ${pid} -n ip link set ovs-c${i} up`,
         expect(ping.status, `${ping.stdout}\n${ping.stderr}`).toBe(0);
         expect(ping.stdout).toMatch(/3 packets transmitted, 3 packets received/);
         // The packets crossed the bridge: both of its container ports counted them.
-        const ports = onHost('ovs-vsctl list-ports br-e2e; ovs-ofctl dump-ports br-e2e');
+        const ports = onHost('ovs-vsctl list-ports br-e2e; ovs-ofctl --names dump-ports br-e2e');
         expect(ports.status, ports.stderr).toBe(0);
         expect(ports.stdout).toMatch(/^ovs-h0$/m);
         expect(ports.stdout).toMatch(/^ovs-h1$/m);
-        const rx = [...ports.stdout.matchAll(/port\s+"?ovs-h\d"?: rx pkts=(\d+)/g)].map((m) =>
-          Number(m[1]),
+        // `port  "ovs-h0": rx pkts=5, bytes=…` (with --names; the quotes depend on the version).
+        const rx = [...ports.stdout.matchAll(/port\s+"?(ovs-h\d)"?:\s*rx pkts=(\d+)/g)].map((m) =>
+          Number(m[2]),
         );
-        expect(rx).toHaveLength(2);
+        expect(rx, ports.stdout).toHaveLength(2);
         for (const n of rx) expect(n).toBeGreaterThanOrEqual(3);
       } finally {
         docker(booted.ports.docker, tls, ['rm', '-f', 'ovs-a', 'ovs-b'], env);

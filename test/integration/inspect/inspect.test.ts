@@ -199,7 +199,7 @@ describe.skipIf(rootOnlyReason())('armada inspect', () => {
     );
   });
 
-  describe('bad targets: one line, exit 1, nothing on stdout', () => {
+  describe('bad targets: one line, exit 1, a JSON error document on stdout', () => {
     const cases: [string, () => Promise<string>, RegExp][] = [
       ['a missing file', () => Promise.resolve(join(dir, 'nope.img')), /no such file or device/],
       ['a directory', () => Promise.resolve(dir), /is a directory/],
@@ -244,7 +244,11 @@ describe.skipIf(rootOnlyReason())('armada inspect', () => {
     ];
     it.each(cases)('%s', async (_name, make, message) => {
       const r = armada('inspect', await make(), '--json');
-      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(r.code).toBe(1);
+      // With --json a failure is still one JSON document on stdout (and one line on stderr).
+      const doc = JSON.parse(r.stdout) as { ok: boolean; error: { message: string } };
+      expect(doc.ok).toBe(false);
+      expect(doc.error.message).toMatch(message);
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
     });
   });
