@@ -5,7 +5,7 @@
  * size; networking is QEMU's USB network adapter on the Pi's dwc2 USB controller.
  */
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../../src/exec.js';
 import { extractFatFiles, startQemu, type Forward, type Vm } from './qemu.js';
@@ -80,6 +80,7 @@ export async function bootRaspi3b(opts: {
   forwards: Forward[];
   serialLog: string;
 }): Promise<Vm> {
+  mkdirSync(opts.bootDir, { recursive: true });
   const size = sdCardSize(statSync(opts.image).size);
   execFileSync('truncate', ['-s', String(size), opts.image]);
   const [kernel, initrd, dtb, cmdline] = await extractFatFiles(opts.image, opts.bootDir, [
