@@ -129,6 +129,8 @@ export function formatInspect(r: InspectReport): string {
       lines.push(row('', `${f.hostname ?? ''} ${f.endpoint} (TLS ${f.tlsMode ?? '?'})`.trim()));
     if (f.serverCertSha256) lines.push(row('', `server certificate sha256 ${f.serverCertSha256}`));
     if (f.insecureTcp) lines.push(row('', 'INSECURE: Docker answers without TLS on 2375'));
+    for (const [name, addrs] of Object.entries(f.interfaces ?? {}))
+      lines.push(row('', `${name} ${addrs.length ? addrs.join(' ') : '(no address)'}`));
   }
   return lines.join('\n');
 }

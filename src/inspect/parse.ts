@@ -150,7 +150,16 @@ export function parseFirstBootStatus(text: string): FirstBootStatus | { error: s
     insecureTcp: v.insecureTcp === true,
     ...(str('version') ? { version: str('version') } : {}),
     failedSteps: failed,
+    ...(interfacesOf(v.interfaces) ? { interfaces: interfacesOf(v.interfaces) } : {}),
   };
+}
+
+function interfacesOf(x: unknown): Record<string, string[]> | undefined {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [name, addrs] of Object.entries(x as Record<string, unknown>))
+    out[name] = Array.isArray(addrs) ? addrs.filter((a): a is string => typeof a === 'string') : [];
+  return out;
 }
 
 /** A FAT volume label (boot sector) or an ext2/3/4 label (superblock at 1024), or undefined. */

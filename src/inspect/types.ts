@@ -57,6 +57,8 @@ export interface FirstBootStatus {
   insecureTcp: boolean;
   version?: string;
   failedSteps: string[];
+  /** Every interface's addresses, as the device reported them once networkd configured the links. */
+  interfaces?: Record<string, string[]>;
 }
 
 export interface InspectedPartition {

@@ -130,6 +130,14 @@ describe('status.json', () => {
   it('says when it is not JSON', () => {
     expect(parseFirstBootStatus('{')).toEqual({ error: 'armada/status.json is not valid JSON' });
   });
+  it('keeps every interface’s addresses that first boot reported (issue 17)', () => {
+    const status = parseFirstBootStatus(
+      '{"ok":true,"failedSteps":[],"interfaces":{"enp0s2":["10.99.0.12/24","fe80::1/64"],"lan1":[],"bad":[1,"10.0.0.1/8"]}}',
+    );
+    expect(status).toMatchObject({
+      interfaces: { enp0s2: ['10.99.0.12/24', 'fe80::1/64'], lan1: [], bad: ['10.0.0.1/8'] },
+    });
+  });
 });
 
 describe('filesystem labels from superblocks', () => {
