@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeds } from '../helpers/needs.js';
-import { builtImage, e2eSkip, unprovenSuite } from './built-image.js';
+import { builtImage, e2eSkip } from './built-image.js';
 import { armada, docker, waitForDocker, laptopClientTls } from './vm.js';
 import { busyboxImage, importBusybox, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
@@ -22,104 +22,100 @@ const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-rpi3-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
 const minutes = 60_000;
 
-describeNeeds(
-  { root: true, unless: unprovenSuite() },
-  'the image on an emulated Raspberry Pi 3B',
-  () => {
-    let vm: Vm;
-    let port: number;
-    let tls: Tls;
-    const marks: Record<string, number> = {};
-    afterAll(async () => {
-      await vm?.stop();
-      process.stderr.write(
-        `e2e raspi3b: ${Object.entries(marks)
-          .map(([k, v]) => `${k} ${Math.round(v / 1000)} s`)
-          .join(', ')}\n`,
-      );
-    });
+describeNeeds({ root: true }, 'the image on an emulated Raspberry Pi 3B', () => {
+  let vm: Vm;
+  let port: number;
+  let tls: Tls;
+  const marks: Record<string, number> = {};
+  afterAll(async () => {
+    await vm?.stop();
+    process.stderr.write(
+      `e2e raspi3b: ${Object.entries(marks)
+        .map(([k, v]) => `${k} ${Math.round(v / 1000)} s`)
+        .join(', ')}\n`,
+    );
+  });
 
-    beforeAll(async () => {
-      const { image } = builtImage();
-      const card = join(dir, 'card.img');
-      execFileSync('cp', ['--sparse=always', image, card]);
-      sshKeyPair(dir);
-      expect(armada(['ca', 'init'], env).status).toBe(0);
-      const seeded = armada(
-        ['configure', card, '--hostname', 'e2e-rpi3', '--ssh-key', join(dir, 'id.pub')],
-        env,
-      );
-      expect(seeded.status, seeded.stderr).toBe(0);
-      port = await freePort();
-      const started = Date.now();
-      vm = await bootRaspi3b({
-        image: card,
-        bootDir: join(dir, 'boot'),
-        forwards: [{ host: port, guest: 2376 }],
-        serialLog: join(dir, 'serial.log'),
-      });
-      const mark = async (name: string, pattern: RegExp, timeoutMs: number) => {
-        await vm.waitFor(pattern, timeoutMs, name);
-        marks[name] = Date.now() - started;
-      };
-      const failed = vm.waitFor(firstBootFailed, 20 * minutes, 'first boot failure').then((l) => {
-        throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
-      });
-      await Promise.race([
-        (async () => {
-          await mark('kernel', /Booting Linux on physical CPU/, 3 * minutes);
-          await mark('sd card partitions', /mmcblk0: p1 p2/, 5 * minutes);
-          await mark('root mounted', /EXT4-fs \(mmcblk0p2\): mounted filesystem/, 8 * minutes);
-          await mark('first boot finished', firstBootFinished, 15 * minutes);
-          await mark('login prompt', / login: /, 5 * minutes);
-        })(),
-        failed,
-      ]);
-      tls = laptopClientTls(env);
-      await waitForDocker(vm, port, tls, env, 10 * minutes);
-      marks['docker over TLS'] = Date.now() - started;
-    }, 40 * minutes);
-
-    it('found its root filesystem by PARTUUID on the SD card (mmcblk0p2)', () => {
-      const cmdline = vm.logTail(100000);
-      expect(cmdline).toMatch(/Kernel command line: .*root=PARTUUID=[0-9a-f]{8}-02/);
-      expect(cmdline).toMatch(/EXT4-fs \(mmcblk0p2\): mounted filesystem/);
+  beforeAll(async () => {
+    const { image } = builtImage();
+    const card = join(dir, 'card.img');
+    execFileSync('cp', ['--sparse=always', image, card]);
+    sshKeyPair(dir);
+    expect(armada(['ca', 'init'], env).status).toBe(0);
+    const seeded = armada(
+      ['configure', card, '--hostname', 'e2e-rpi3', '--ssh-key', join(dir, 'id.pub')],
+      env,
+    );
+    expect(seeded.status, seeded.stderr).toBe(0);
+    port = await freePort();
+    const started = Date.now();
+    vm = await bootRaspi3b({
+      image: card,
+      bootDir: join(dir, 'boot'),
+      forwards: [{ host: port, guest: 2376 }],
+      serialLog: join(dir, 'serial.log'),
     });
-
-    it('answers Docker over TLS through the USB network, and runs a container', () => {
-      const v = docker(port, tls, ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'], env);
-      expect(v.status, v.stderr).toBe(0);
-      expect(v.stdout.trim()).toBe('linux/arm64');
-      importBusybox(port, tls, dir, env);
-      const model = docker(
-        port,
-        tls,
-        [
-          'run',
-          '--rm',
-          '-v',
-          '/sys:/host-sys:ro',
-          '-v',
-          '/proc/device-tree:/host-dt:ro',
-          busyboxImage,
-          '/bin/busybox',
-          'sh',
-          '-c',
-          // Which driver took QEMU's composite usb-net (cdc_ether, rndis_host or cdc_subset race
-          // for it) and which board the kernel believes it runs on.
-          'for n in /host-sys/class/net/*; do d=$(/bin/busybox readlink $n/device/driver); echo "nic ${n##*/} ${d##*/}"; done; echo "model $(/bin/busybox cat /host-dt/model)"',
-        ],
-        env,
-      );
-      expect(model.status, model.stderr).toBe(0);
-      process.stderr.write(`e2e raspi3b: ${model.stdout.trim().replace(/\n/g, '; ')}\n`);
-      expect(model.stdout).toMatch(/^model Raspberry Pi 3 Model B/m);
-      expect(model.stdout).toMatch(/^nic \S+ (cdc_ether|rndis_host|cdc_subset)$/m);
+    const mark = async (name: string, pattern: RegExp, timeoutMs: number) => {
+      await vm.waitFor(pattern, timeoutMs, name);
+      marks[name] = Date.now() - started;
+    };
+    const failed = vm.waitFor(firstBootFailed, 20 * minutes, 'first boot failure').then((l) => {
+      throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
     });
+    await Promise.race([
+      (async () => {
+        await mark('kernel', /Booting Linux on physical CPU/, 3 * minutes);
+        await mark('sd card partitions', /mmcblk0: p1 p2/, 5 * minutes);
+        await mark('root mounted', /EXT4-fs \(mmcblk0p2\): mounted filesystem/, 8 * minutes);
+        await mark('first boot finished', firstBootFinished, 15 * minutes);
+        await mark('login prompt', / login: /, 5 * minutes);
+      })(),
+      failed,
+    ]);
+    tls = laptopClientTls(env);
+    await waitForDocker(vm, port, tls, env, 10 * minutes);
+    marks['docker over TLS'] = Date.now() - started;
+  }, 40 * minutes);
 
-    it('refuses a client without a certificate', () => {
-      const none = docker(port, 'none', ['version'], env, 60_000);
-      expect(none.status).not.toBe(0);
-    });
-  },
-);
+  it('found its root filesystem by PARTUUID on the SD card (mmcblk0p2)', () => {
+    const cmdline = vm.logTail(100000);
+    expect(cmdline).toMatch(/Kernel command line: .*root=PARTUUID=[0-9a-f]{8}-02/);
+    expect(cmdline).toMatch(/EXT4-fs \(mmcblk0p2\): mounted filesystem/);
+  });
+
+  it('answers Docker over TLS through the USB network, and runs a container', () => {
+    const v = docker(port, tls, ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'], env);
+    expect(v.status, v.stderr).toBe(0);
+    expect(v.stdout.trim()).toBe('linux/arm64');
+    importBusybox(port, tls, dir, env);
+    const model = docker(
+      port,
+      tls,
+      [
+        'run',
+        '--rm',
+        '-v',
+        '/sys:/host-sys:ro',
+        '-v',
+        '/proc/device-tree:/host-dt:ro',
+        busyboxImage,
+        '/bin/busybox',
+        'sh',
+        '-c',
+        // Which driver took QEMU's composite usb-net (cdc_ether, rndis_host or cdc_subset race
+        // for it) and which board the kernel believes it runs on.
+        'for n in /host-sys/class/net/*; do d=$(/bin/busybox readlink $n/device/driver); echo "nic ${n##*/} ${d##*/}"; done; echo "model $(/bin/busybox cat /host-dt/model)"',
+      ],
+      env,
+    );
+    expect(model.status, model.stderr).toBe(0);
+    process.stderr.write(`e2e raspi3b: ${model.stdout.trim().replace(/\n/g, '; ')}\n`);
+    expect(model.stdout).toMatch(/^model Raspberry Pi 3 Model B/m);
+    expect(model.stdout).toMatch(/^nic \S+ (cdc_ether|rndis_host|cdc_subset)$/m);
+  });
+
+  it('refuses a client without a certificate', () => {
+    const none = docker(port, 'none', ['version'], env, 60_000);
+    expect(none.status).not.toBe(0);
+  });
+});
