@@ -13,6 +13,7 @@ import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
 import { readFat, type FatVolume } from '../image/fat.js';
 import { isFatPartition, type PartitionTable } from '../image/partition-table.js';
 import { checkPiModels, cannotBootWarnings } from '../image/pi-models.js';
+import { readAt } from '../image/read-at.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import { checkKernelConfig, readKernelConfig, summaryLine } from '../kernel/index.js';
 import type { KernelConfig } from '../kernel/index.js';
@@ -28,17 +29,6 @@ import {
   summariseSeed,
 } from './parse.js';
 import type { InspectReport, InspectedPartition, KernelCheckSummary } from './types.js';
-
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 const compressedHint = (t: string, what: string, tool: string) =>
   new UserError(

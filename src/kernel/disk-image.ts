@@ -3,27 +3,16 @@
  * and without root: partitions from sfdisk, FAT through mtools, ext4 through debugfs. Each
  * partition is recognised by its content (boot sector, ext superblock), not its type code.
  */
-import { open } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
 import { listFat, readFat, type FatVolume } from '../image/fat.js';
+import { readAt } from '../image/read-at.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import { classifyKernelPath, uniqueBy, type Candidate } from './candidates.js';
 import { sniff } from './magic.js';
 import type { Found } from './rootfs.js';
 
 type Volume = { fs: 'fat' | 'ext'; prefix: string; offsetBytes: number };
-
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 async function volumeAt(
   path: string,
