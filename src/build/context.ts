@@ -29,6 +29,8 @@ export interface BuildContext {
   /** copy-rootfs */
   workDir?: string;
   rootfsDir?: string;
+  /** slim-rootfs: what was left out, per slim.json group */
+  slim?: { files: number; bytes: number; groups: Record<string, { files: number; bytes: number }> };
   /** verify-kernel-config */
   kernel?: KernelVerdict;
   /** collect-packages (part of strip-identity's inventory) */
@@ -40,5 +42,7 @@ export interface BuildContext {
   piModels?: ModelVerdict[];
   /** write-artifacts */
   artifacts?: Artifact[];
+  /** write-artifacts: files copied from the artifact cache (same image SHA-256 as before) */
+  reusedArtifacts?: string[];
   manifest?: Record<string, unknown>;
 }

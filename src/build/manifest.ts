@@ -36,6 +36,7 @@ export function buildManifest(
       kernelGroupsNotRequired: defaultKernelGroups.filter((g) => !o.requireKernel.includes(g)),
     },
     kernel: ctx.kernel ?? null,
+    slim: ctx.slim ?? null,
     layout: ctx.layout
       ? {
           diskId: ctx.layout.diskId,

@@ -34,6 +34,8 @@ export interface BuildOptions {
   /** Free space left in the root filesystem beyond its content (first boot grows it anyway). */
   headroomMiB: number;
   bootSizeMiB: number;
+  /** Leave out docs, translations and drivers a Pi cannot use (src/build/slim.json). */
+  slim: boolean;
   armadaVersion: string;
 }
 
@@ -50,6 +52,7 @@ export const buildDefaults = {
   workDir: '/var/tmp',
   headroomMiB: 256,
   bootSizeMiB: 256,
+  slim: true,
 } as const;
 
 export function defaultBuildName(o: { suite: string; arch: string }): string {

@@ -8,6 +8,7 @@ import type { BuildOptions } from './options.js';
 import { checkHost } from './steps/check-host.js';
 import { bootstrapRootfs } from './steps/bootstrap-rootfs.js';
 import { copyRootfs } from './steps/copy-rootfs.js';
+import { slimRootfs } from './steps/slim-rootfs.js';
 import { verifyKernelConfig } from './steps/verify-kernel-config.js';
 import { configureDocker } from './steps/configure-docker.js';
 import { installFirstBoot } from './steps/install-firstboot.js';
@@ -22,6 +23,7 @@ export function buildPipeline(o: BuildOptions, buildTime: Date): Step<BuildConte
     checkHost(o),
     bootstrapRootfs(o),
     copyRootfs(o),
+    slimRootfs(o),
     verifyKernelConfig(o),
     configureDocker(o, buildTime),
     installFirstBoot(o, buildTime),

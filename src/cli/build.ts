@@ -25,6 +25,7 @@ const buildFlags: Record<BuildOptionName, string> = {
   sourceDateEpoch: 'SOURCE_DATE_EPOCH',
   headroomMiB: '--headroom',
   bootSizeMiB: '--boot-size',
+  slim: '--no-slim',
   armadaVersion: '--version',
 };
 const flagOf = (option: string) => buildFlags[option as BuildOptionName] ?? option;
@@ -47,6 +48,7 @@ interface Args extends GlobalArgs {
   refresh: boolean;
   headroom?: number;
   'boot-size'?: number;
+  slim: boolean;
   json: boolean;
 }
 
@@ -146,6 +148,12 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
           describe: 'Boot partition MiB (256–512)',
           defaultDescription: String(buildDefaults.bootSizeMiB),
         },
+        slim: {
+          type: 'boolean',
+          default: buildDefaults.slim,
+          describe:
+            'Leave out docs, translations and drivers no Pi can use (--no-slim keeps them; docs/image-layout.md)',
+        },
       })
       .options(jsonOption)
       .example(
@@ -179,6 +187,7 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       refresh: argv.refresh,
       ...(argv.headroom !== undefined ? { headroomMiB: argv.headroom } : {}),
       ...(argv['boot-size'] !== undefined ? { bootSizeMiB: argv['boot-size'] } : {}),
+      slim: argv.slim,
     }).catch((error: unknown) => {
       throw relabelOptions(error, flagOf);
     });

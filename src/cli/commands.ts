@@ -10,6 +10,7 @@ import { envCommand } from './env.js';
 import { discoverCommand } from './discover.js';
 import { inspectCommand } from './inspect.js';
 import { configCommand } from './config.js';
+import { cacheCommand } from './cache.js';
 
 /** Every command, in the order `armada --help` lists them. */
 export const commands = [
@@ -25,4 +26,5 @@ export const commands = [
   envCommand,
   discoverCommand,
   configCommand,
+  cacheCommand,
 ] as const;

@@ -1,11 +1,11 @@
 /**
  * `armada build`: a bootable Raspberry Pi Docker-host image from package mirrors.
  */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { log } from '../log.js';
 import { runTasks, stepTasks } from '../tasks.js';
 import { withCleanup } from '../cleanup.js';
+import { cacheDir } from '../cache/dir.js';
 import type { BuildContext, Artifact } from '../build/context.js';
 import { buildPipeline } from '../build/pipeline.js';
 import {
@@ -23,14 +23,9 @@ export interface BuildResult {
   artifacts: Artifact[];
   manifest: Record<string, unknown>;
   stageCacheHit: boolean;
+  /** Artifacts copied from the artifact cache because the image was byte-identical. */
+  reusedArtifacts: string[];
   timings: Record<string, number>;
-}
-
-export function cacheDir(): string {
-  return (
-    process.env.ARMADA_CACHE_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'armada')
-  );
 }
 
 export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion'>> & { silent?: boolean };
@@ -65,6 +60,7 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
         : {}),
     headroomMiB: r.headroomMiB ?? buildDefaults.headroomMiB,
     bootSizeMiB: r.bootSizeMiB ?? buildDefaults.bootSizeMiB,
+    slim: r.slim ?? buildDefaults.slim,
     armadaVersion,
   };
   validateBuildOptions(o, requirableFeatures(loadRequirements()));
@@ -103,6 +99,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
     artifacts: ctx.artifacts ?? [],
     manifest: ctx.manifest ?? {},
     stageCacheHit: ctx.stageCacheHit ?? false,
+    reusedArtifacts: ctx.reusedArtifacts ?? [],
     timings: ctx.timings,
   };
 }

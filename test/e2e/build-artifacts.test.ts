@@ -144,6 +144,31 @@ describeNeeds({ root: true }, 'armada build artifacts', () => {
     expect(debugfs(image, off, 'ls -l /var/lib/dbus')).not.toMatch(/machine-id/);
   });
 
+  it('is slim: no docs or translations, no drivers for hardware no Pi has; the Pi’s own stay', () => {
+    const { image, build } = builtImage();
+    const off = partitions(image).parts[1].start * 512;
+    const slim = build.manifest.slim as { bytes: number; groups: Record<string, unknown> };
+    expect(slim.bytes).toBeGreaterThan(100 << 20);
+    expect(Object.keys(slim.groups)).toEqual(
+      expect.arrayContaining(['docs', 'translations', 'other-soc-device-trees', 'pcie-gpus']),
+    );
+    expect(debugfs(image, off, 'cat /etc/dpkg/dpkg.cfg.d/armada-slim')).toContain(
+      'path-exclude=/usr/share/doc/*',
+    );
+    const doc = debugfs(image, off, 'ls /usr/share/doc/docker.io');
+    expect(doc).toContain('copyright');
+    expect(doc).not.toMatch(/README|changelog/);
+    expect(debugfs(image, off, 'ls /usr/share/locale')).not.toMatch(/\bde\b/);
+    const kver = /vmlinuz-(\S+)/.exec(debugfs(image, off, 'ls /boot'))![1];
+    const dep = debugfs(image, off, `cat /usr/lib/modules/${kver}/modules.dep`);
+    // depmod ran again: the index names what is there and nothing that went.
+    expect(dep).toMatch(/vc4\.ko/);
+    expect(dep).toMatch(/genet\.ko/);
+    expect(dep).toMatch(/overlay\.ko/);
+    expect(dep).not.toMatch(/amdgpu\.ko/);
+    expect(dep).not.toMatch(/mlx5_core\.ko/);
+  });
+
   it('configures Docker for TLS on 2376 only', () => {
     const { image } = builtImage();
     const off = partitions(image).parts[1].start * 512;
@@ -178,22 +203,26 @@ describeNeeds({ root: true }, 'armada build artifacts', () => {
 });
 
 describeNeeds({ root: true }, 'reproducible builds', () => {
-  it('gives the same .img SHA-256 when rebuilt with the same SOURCE_DATE_EPOCH and packages', async () => {
+  it('gives the same .img SHA-256 when rebuilt with the same SOURCE_DATE_EPOCH and packages, and reuses its compressed artifacts', async () => {
     const { build } = builtImage();
     const first = build.artifacts.find((a) => a.kind === 'img')!;
     const out = await suiteTempDir('armada-repro-');
-    const r = spawnSync(
-      'node',
-      ['bin/armada.js', 'build', '--out', out, '--compress', 'none', '--json'],
-      {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-        timeout: 30 * 60_000,
-        env: { ...process.env, SOURCE_DATE_EPOCH: reproducibleEpoch },
-      },
-    );
+    const r = spawnSync('node', ['bin/armada.js', 'build', '--out', out, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      timeout: 30 * 60_000,
+      env: { ...process.env, SOURCE_DATE_EPOCH: reproducibleEpoch },
+    });
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
-    const second = (JSON.parse(r.stdout) as typeof build).artifacts.find((a) => a.kind === 'img')!;
+    const again = JSON.parse(r.stdout) as typeof build;
+    const second = again.artifacts.find((a) => a.kind === 'img')!;
     expect(second.sha256).toBe(first.sha256);
+    // Same image bytes: the .img.xz and .bmap come from the artifact cache, identical.
+    expect(again.reusedArtifacts.sort()).toEqual([
+      'armada-trixie-arm64.bmap',
+      'armada-trixie-arm64.img.xz',
+    ]);
+    const xz = (b: typeof build) => b.artifacts.find((a) => a.kind === 'img.xz')!.sha256;
+    expect(xz(again)).toBe(xz(build));
   });
 });

@@ -2,7 +2,7 @@
  * mmdebstrap into the stage cache. A finished stage is renamed into place only when complete, so
  * an interrupted build leaves nothing that a rerun could mistake for a good root filesystem.
  */
-import { access, mkdir, rename, writeFile, readdir, stat } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run, CommandFailedError } from '../../exec.js';
@@ -15,6 +15,8 @@ import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stagePaths } from '../stage-cache.js';
 import { safeRemoveTree } from '../safe-remove.js';
+import { listCache, measureBytes, touchStage } from '../../cache/read.js';
+import { defaultPolicy, planPrune } from '../../cache/policy.js';
 
 const exists = (p: string) =>
   access(p).then(
@@ -51,15 +53,12 @@ export function explainBootstrapFailure(
   return undefined;
 }
 
-async function pruneOldStages(stagesDir: string, keep: string, max = 2): Promise<void> {
-  const names = (await readdir(stagesDir).catch(() => [] as string[])).filter(
-    (n) => !n.endsWith('.partial') && n !== keep,
-  );
-  const withTime = await Promise.all(
-    names.map(async (n) => ({ n, t: (await stat(join(stagesDir, n))).mtimeMs })),
-  );
-  withTime.sort((a, b) => b.t - a.t);
-  for (const { n } of withTime.slice(max - 1)) await safeRemoveTree(join(stagesDir, n));
+/** After a new stage: the cache policy (least recently used stages beyond the budget go). */
+async function pruneStages(cacheDir: string, keep: string): Promise<void> {
+  const { entries } = await listCache(cacheDir);
+  const stages = entries.filter((e) => e.kind === 'stage' || e.kind === 'partial-stage');
+  for (const e of planPrune(stages, { now: Date.now(), ...defaultPolicy, keep: [keep] }))
+    await safeRemoveTree(e.path);
 }
 
 export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
@@ -69,6 +68,7 @@ export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
     skip: async (ctx) => {
       const done = await exists(stagePaths(o.cacheDir, ctx.stageKey!).complete);
       ctx.stageCacheHit = done && !o.refresh;
+      if (ctx.stageCacheHit) await touchStage(stagePaths(o.cacheDir, ctx.stageKey!).dir);
       return ctx.stageCacheHit ? `stage cache hit (${ctx.stageKey})` : false;
     },
     run: async (ctx, report) => {
@@ -100,12 +100,25 @@ export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
       }
       await writeFile(
         join(p.partial, 'complete.json'),
-        JSON.stringify({ key: ctx.stageKey, mirrorLines: ctx.mirrorLines }, null, 2),
+        JSON.stringify(
+          {
+            key: ctx.stageKey,
+            arch: o.arch,
+            suite: o.suite,
+            packages: buildPackages(o).length,
+            ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+            mirrorLines: ctx.mirrorLines,
+            bytes: await measureBytes(p.partial),
+          },
+          null,
+          2,
+        ),
       );
       await safeRemoveTree(p.dir);
       await rename(p.partial, p.dir);
       await removePartial();
-      await pruneOldStages(join(o.cacheDir, 'stages'), ctx.stageKey!);
+      await touchStage(p.dir);
+      await pruneStages(o.cacheDir, ctx.stageKey!);
     },
   };
 }

@@ -16,6 +16,7 @@ import type { BuildOptions } from '../options.js';
 import { artifactName, compressCommand, sha256sums } from '../plan-artifacts.js';
 import { buildManifest } from '../manifest.js';
 import { createBmap } from '../../bmap/create.js';
+import { artifactCache } from '../artifact-cache.js';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -49,18 +50,26 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
       await rename(ctx.imagePath!, img);
       ctx.imagePath = img;
       const files: { kind: Artifact['kind']; path: string }[] = [{ kind: 'img', path: img }];
+      report.status('image checksum');
+      const imgSha = await sha256File(img);
+      const reuse = artifactCache(o.cacheDir, imgSha);
       report.status(`bmap and ${o.compress.join(', ')}`);
       const bmapPath = join(staging, artifactName(o, 'bmap'));
+      const reused: string[] = [];
       // The bmap hashes the image while xz compresses it: two cores, two jobs.
       await Promise.all([
-        createBmap(img).then((xml) => writeFile(bmapPath, xml)),
+        reuse.make(bmapPath, reused, async (dest) => writeFile(dest, await createBmap(img))),
         ...o.compress.map(async (kind) => {
           const k = kind === 'zip' ? 'zip' : (`img.${kind}` as const);
           const dest = join(staging, artifactName(o, k));
-          await compress(kind, img, dest);
+          await reuse.make(dest, reused, (to) => compress(kind, img, to));
           files.push({ kind: k, path: dest });
         }),
       ]);
+      await reuse.done();
+      if (reused.length)
+        report.status(`same image as an earlier build: reused ${reused.join(', ')}`);
+      ctx.reusedArtifacts = reused;
       files.push({ kind: 'bmap', path: bmapPath });
       report.status('checksums and manifest');
       const artifacts: Artifact[] = [];
@@ -69,7 +78,7 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
           kind: f.kind,
           path: join(o.out, basename(f.path)),
           bytes: (await stat(f.path)).size,
-          sha256: await sha256File(f.path),
+          sha256: f.path === img ? imgSha : await sha256File(f.path),
         });
       artifacts.sort((a, b) => a.path.localeCompare(b.path));
       const manifest = buildManifest(o, ctx, artifacts, buildTime);

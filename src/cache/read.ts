@@ -1,0 +1,147 @@
+/**
+ * What is in the cache directory, as entries the pure policy can judge. Reads only metadata,
+ * except for a stage made before stages recorded their size (then `du` measures it once).
+ */
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../exec.js';
+import type { CacheEntry } from './policy.js';
+import { supersededDebs } from './policy.js';
+
+export interface StageInfo {
+  key: string;
+  arch?: string;
+  suite?: string;
+  packages?: number;
+  sourceDateEpoch?: number;
+  bytes?: number;
+}
+
+export interface CacheListing {
+  dir: string;
+  entries: (CacheEntry & { stage?: StageInfo })[];
+}
+
+const notFound = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+const listDir = (dir: string) =>
+  readdir(dir).catch((e: unknown) => {
+    if (notFound(e)) return [] as string[];
+    throw e;
+  });
+
+export async function measureBytes(path: string): Promise<number> {
+  const { stdout } = await run(['du', ['-sxB1', '--', path]]);
+  return Number(stdout.split(/\s/)[0]);
+}
+
+const lastUsedFile = (stageDir: string) => join(stageDir, 'last-used');
+
+/** Marks a stage as used now (eviction is least recently used first). */
+export async function touchStage(stageDir: string): Promise<void> {
+  const now = new Date();
+  await writeFile(lastUsedFile(stageDir), now.toISOString() + '\n');
+  await utimes(lastUsedFile(stageDir), now, now);
+}
+
+async function readStage(dir: string, key: string): Promise<CacheEntry & { stage: StageInfo }> {
+  const path = join(dir, key);
+  const complete = JSON.parse(await readFile(join(path, 'complete.json'), 'utf8')) as StageInfo;
+  const used = await stat(lastUsedFile(path)).catch((e: unknown) => {
+    if (notFound(e)) return stat(join(path, 'complete.json'));
+    throw e;
+  });
+  const bytes = complete.bytes ?? (await measureBytes(path));
+  return {
+    kind: 'stage',
+    id: key,
+    path,
+    bytes,
+    lastUsed: used.mtimeMs,
+    stage: { ...complete, key, bytes },
+  };
+}
+
+export async function listCache(cache: string): Promise<CacheListing> {
+  const entries: CacheListing['entries'] = [];
+  const stagesDir = join(cache, 'stages');
+  for (const name of (await listDir(stagesDir)).sort()) {
+    const path = join(stagesDir, name);
+    if (name.endsWith('.partial')) {
+      const times = await Promise.all(
+        [path, join(path, 'rootfs')].map((p) =>
+          stat(p).then(
+            (s) => s.mtimeMs,
+            () => 0,
+          ),
+        ),
+      );
+      entries.push({
+        kind: 'partial-stage',
+        id: name,
+        path,
+        bytes: await measureBytes(path),
+        lastUsed: Math.max(...times),
+      });
+    } else if (
+      await stat(join(path, 'complete.json')).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      entries.push(await readStage(stagesDir, name));
+    }
+  }
+  const aptDir = join(cache, 'apt');
+  for (const arch of (await listDir(aptDir)).sort()) {
+    const files = await Promise.all(
+      (await listDir(join(aptDir, arch)))
+        .filter((f) => f.endsWith('.deb'))
+        .map(async (file) => {
+          const s = await stat(join(aptDir, arch, file));
+          return { file, mtimeMs: s.mtimeMs, bytes: s.size };
+        }),
+    );
+    const old = new Set(supersededDebs(files).map((d) => d.file));
+    for (const f of files.filter((d) => old.has(d.file)))
+      entries.push({
+        kind: 'superseded-deb',
+        id: f.file,
+        path: join(aptDir, arch, f.file),
+        bytes: f.bytes,
+        lastUsed: f.mtimeMs,
+      });
+    const current = files.filter((d) => !old.has(d.file));
+    entries.push({
+      kind: 'packages',
+      id: `${arch} (${current.length} current .deb files)`,
+      path: join(aptDir, arch),
+      bytes: current.reduce((n, d) => n + d.bytes, 0),
+      lastUsed: Math.max(0, ...current.map((d) => d.mtimeMs)),
+    });
+  }
+  const artifacts = join(cache, 'artifacts');
+  for (const name of (await listDir(artifacts)).sort()) {
+    const path = join(artifacts, name);
+    const files = await listDir(path);
+    const sizes = await Promise.all(files.map((f) => stat(join(path, f)).then((s) => s.size)));
+    entries.push({
+      kind: 'artifacts',
+      id: name,
+      path,
+      bytes: sizes.reduce((n, b) => n + b, 0),
+      lastUsed: (await stat(path)).mtimeMs,
+    });
+  }
+  const downloads = join(cache, 'downloads');
+  for (const name of (await listDir(downloads)).sort()) {
+    const s = await stat(join(downloads, name));
+    entries.push({
+      kind: 'download',
+      id: name,
+      path: join(downloads, name),
+      bytes: s.isFile() ? s.size : await measureBytes(join(downloads, name)),
+      lastUsed: Math.max(s.mtimeMs, s.atimeMs),
+    });
+  }
+  return { dir: cache, entries };
+}

@@ -1,0 +1,91 @@
+/**
+ * `armada cache ls|prune`: what the build and download caches hold, and removing what is no
+ * longer worth its space (see src/cache/policy.ts for the rules a build applies by itself).
+ */
+import { listCache, type CacheListing } from '../cache/read.js';
+import { cacheDir } from '../cache/dir.js';
+import { defaultPolicy, planPrune, type CacheEntry } from '../cache/policy.js';
+import { safeRemoveTree } from '../build/safe-remove.js';
+
+export interface CacheReport {
+  dir: string;
+  entries: CacheListing['entries'];
+  totalBytes: number;
+}
+
+export interface PruneRequest {
+  all?: boolean;
+  maxStageBytes?: number;
+  maxAgeMs?: number;
+  dryRun?: boolean;
+}
+
+export interface PruneReport {
+  dir: string;
+  dryRun: boolean;
+  removed: CacheEntry[];
+  freedBytes: number;
+  keptBytes: number;
+}
+
+const total = (es: readonly CacheEntry[]) => es.reduce((n, e) => n + e.bytes, 0);
+
+export async function listCacheReport(dir = cacheDir()): Promise<CacheReport> {
+  const { entries } = await listCache(dir);
+  return { dir, entries, totalBytes: total(entries) };
+}
+
+export async function pruneCache(r: PruneRequest, dir = cacheDir()): Promise<PruneReport> {
+  const { entries } = await listCache(dir);
+  const removed = planPrune(entries, {
+    now: Date.now(),
+    all: r.all ?? false,
+    maxStageBytes: r.maxStageBytes ?? defaultPolicy.maxStageBytes,
+    maxAgeMs: r.maxAgeMs ?? defaultPolicy.maxAgeMs,
+    maxArtifactSets: defaultPolicy.maxArtifactSets,
+  });
+  if (!r.dryRun) for (const e of removed) await safeRemoveTree(e.path);
+  return {
+    dir,
+    dryRun: r.dryRun ?? false,
+    removed,
+    freedBytes: total(removed),
+    keptBytes: total(entries) - total(removed),
+  };
+}
+
+const size = (n: number) =>
+  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(0)} MiB`;
+const age = (ms: number) => {
+  const h = (Date.now() - ms) / 3_600_000;
+  return h < 1 ? 'just now' : h < 48 ? `${Math.round(h)} h ago` : `${Math.round(h / 24)} days ago`;
+};
+
+function describe(e: CacheListing['entries'][number]): string {
+  const s = e.stage;
+  if (e.kind === 'stage' && s?.suite)
+    return `${s.suite} ${s.arch ?? ''}${s.sourceDateEpoch ? ` (SOURCE_DATE_EPOCH ${s.sourceDateEpoch})` : ''}`;
+  return '';
+}
+
+export function formatCacheList(r: CacheReport): string {
+  if (!r.entries.length) return `${r.dir}: empty`;
+  const rows = r.entries.map((e) =>
+    `  ${e.kind.padEnd(15)} ${size(e.bytes).padStart(9)}  ${age(e.lastUsed).padEnd(13)} ${e.id}  ${describe(e)}`.trimEnd(),
+  );
+  return [
+    `${r.dir}: ${size(r.totalBytes)}`,
+    `  ${'kind'.padEnd(15)} ${'size'.padStart(9)}  ${'last used'.padEnd(13)} what`,
+    ...rows,
+    `'armada cache prune' keeps stages within ${size(defaultPolicy.maxStageBytes)} (least recently used go first) and drops what was unused for 30 days; --all empties the cache`,
+  ].join('\n');
+}
+
+export function formatPrune(r: PruneReport): string {
+  const verb = r.dryRun ? 'would remove' : 'removed';
+  if (!r.removed.length) return `nothing to remove in ${r.dir} (${size(r.keptBytes)} kept)`;
+  return [
+    ...r.removed.map((e) => `  ${verb} ${e.kind} ${e.id} (${size(e.bytes)})`),
+    `${r.dryRun ? 'would free' : 'freed'} ${size(r.freedBytes)}; ${size(r.keptBytes)} kept in ${r.dir}`,
+  ].join('\n');
+}

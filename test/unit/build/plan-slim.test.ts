@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import {
+  dpkgConfig,
+  excludedBy,
+  globRegExp,
+  moduleName,
+  slimGroups,
+  slimRules,
+  walkRoots,
+} from '../../../src/build/plan-slim.js';
+
+describe('dpkg path filters', () => {
+  it("match like dpkg's fnmatch: '*' crosses directories", () => {
+    expect(globRegExp('/usr/share/doc/*').test('/usr/share/doc/bash/README.gz')).toBe(true);
+    expect(globRegExp('/usr/share/doc/*/copyright').test('/usr/share/doc/a/b/copyright')).toBe(
+      true,
+    );
+    expect(globRegExp('/usr/lib/linux-image-*').test('/usr/lib/linux-image-6.12/qcom/x.dtb')).toBe(
+      true,
+    );
+    expect(globRegExp('/a/b?.[ch]').test('/a/bx.c')).toBe(true);
+    expect(globRegExp('/a/b?.[!ch]').test('/a/bx.c')).toBe(false);
+    expect(globRegExp('/a.b/*').test('/axb/c')).toBe(false);
+  });
+
+  it('let the last matching rule decide', () => {
+    const rules = slimRules();
+    expect(excludedBy('/usr/share/doc/docker.io/README.md.gz', rules)).toBe('docs');
+    expect(excludedBy('/usr/share/doc/docker.io/copyright', rules)).toBeUndefined();
+    expect(excludedBy('/usr/share/locale/de/LC_MESSAGES/apt.mo', rules)).toBe('translations');
+    expect(excludedBy('/usr/share/locale/locale.alias', rules)).toBeUndefined();
+    expect(excludedBy('/usr/share/i18n/locales/de_DE', rules)).toBeUndefined();
+    expect(
+      excludedBy('/usr/lib/modules/6.12.1/kernel/drivers/media/platform/qcom/venus/v.ko.xz', rules),
+    ).toBe('pci-media-and-other-soc-codecs');
+    expect(
+      excludedBy('/usr/lib/modules/6.12.1/kernel/drivers/media/platform/broadcom/u.ko.xz', rules),
+    ).toBeUndefined();
+    expect(
+      excludedBy('/usr/lib/linux-image-6.12.1/broadcom/bcm2837-rpi-3-b.dtb', rules),
+    ).toBeUndefined();
+    expect(excludedBy('/usr/bin/dockerd', rules)).toBeUndefined();
+  });
+
+  it('walk only the directories the exclusions can reach', () => {
+    expect(walkRoots(slimRules())).toEqual([
+      '/usr/lib',
+      '/usr/share/doc',
+      '/usr/share/info',
+      '/usr/share/lintian',
+      '/usr/share/locale',
+      '/usr/share/man',
+    ]);
+  });
+
+  it('write a dpkg.cfg.d file with each group and its reason', () => {
+    const text = dpkgConfig();
+    expect(text).toContain(
+      'path-exclude=/usr/share/doc/*\npath-include=/usr/share/doc/*/copyright',
+    );
+    for (const g of slimGroups) expect(text).toContain(`# ${g.name}: ${g.why}`);
+  });
+
+  it('read module names as modprobe takes them', () => {
+    expect(moduleName('/usr/lib/modules/6.12/kernel/drivers/x/snd-soc-core.ko.xz')).toBe(
+      'snd_soc_core',
+    );
+    expect(moduleName('/usr/lib/modules/6.12/kernel/fs/overlayfs/overlay.ko')).toBe('overlay');
+    expect(moduleName('/usr/lib/modules/6.12/modules.dep')).toBeUndefined();
+  });
+});
+
+describe('worthDescending', () => {
+  it('walks only directories an exclusion can reach', async () => {
+    const { worthDescending } = await import('../../../src/build/plan-slim.js');
+    const descend = worthDescending(slimRules());
+    expect(descend('/usr/lib/aarch64-linux-gnu')).toBe(false);
+    expect(descend('/usr/lib/systemd')).toBe(false);
+    expect(descend('/usr/lib/modules')).toBe(true);
+    expect(descend('/usr/lib/modules/6.12.1/kernel/sound')).toBe(true);
+    expect(descend('/usr/lib/linux-image-6.12.1')).toBe(true);
+    expect(descend('/usr/share/doc/bash')).toBe(true);
+  });
+});
