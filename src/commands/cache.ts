@@ -61,6 +61,9 @@ const age = (ms: number) => {
   return h < 1 ? 'just now' : h < 48 ? `${Math.round(h)} h ago` : `${Math.round(h / 24)} days ago`;
 };
 
+/** Artifact sets are named by a full SHA-256; 16 hex digits tell them apart. */
+const short = (id: string) => (/^[0-9a-f]{64}$/.test(id) ? `${id.slice(0, 16)}…` : id);
+
 function describe(e: CacheListing['entries'][number]): string {
   const s = e.stage;
   if (e.kind === 'stage' && s?.suite)
@@ -71,7 +74,7 @@ function describe(e: CacheListing['entries'][number]): string {
 export function formatCacheList(r: CacheReport): string {
   if (!r.entries.length) return `${r.dir}: empty`;
   const rows = r.entries.map((e) =>
-    `  ${e.kind.padEnd(15)} ${size(e.bytes).padStart(9)}  ${age(e.lastUsed).padEnd(13)} ${e.id}  ${describe(e)}`.trimEnd(),
+    `  ${e.kind.padEnd(15)} ${size(e.bytes).padStart(9)}  ${age(e.lastUsed).padEnd(13)} ${short(e.id)}  ${describe(e)}`.trimEnd(),
   );
   return [
     `${r.dir}: ${size(r.totalBytes)}`,
