@@ -8,6 +8,7 @@ import { formatBytes, type Drive } from '../flash/drive.js';
 import { flashImage, type FlashOptions, type FlashResult } from '../flash/flash-image.js';
 import { formatRate, rate } from '../flash/progress.js';
 import type { FlashProgress } from '../flash/report.js';
+import { silentReport, type StepReport } from '../progress.js';
 import { describeDrive } from '../flash/targets.js';
 import type { SeedFlags } from '../seed/types.js';
 import { runTasks } from '../tasks.js';
@@ -51,6 +52,34 @@ export function listrProgress(): FlashProgress {
   const cards: Deferred[] = [];
   const outputs: ((text: string) => void)[] = [];
   return {
+    download(title) {
+      const done = deferred();
+      let show: StepReport = silentReport;
+      const run = runTasks(
+        [
+          {
+            title,
+            task: async (_ctx, task) => {
+              show = {
+                status: (text) => (task.output = text),
+                title: (text) => (task.title = text),
+              };
+              await done.promise;
+            },
+            rendererOptions: { persistentOutput: false },
+          },
+        ],
+        {},
+      ).catch(() => undefined);
+      return {
+        status: (text) => show.status(text),
+        title: (text) => show.title(text),
+        async end(error) {
+          done.settle(error);
+          await run;
+        },
+      };
+    },
     begin(title, drives: readonly Drive[]) {
       const plain = plainOutput();
       const cardTasks = drives.map((drive, i): ListrTask<object> => {
@@ -122,12 +151,21 @@ export function formatFlashResult(r: FlashResult): string {
     ? r.checksum === '--sha256'
       ? 'verified against --sha256'
       : `verified against SHA256SUMS (${r.checksum})`
-    : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
+    : /^https?:/i.test(r.image)
+      ? 'NOT verified (--no-checksum): written as it was downloaded'
+      : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
   // Each seeded card gets configure's summary: hostname, login, fingerprint, what to do next.
   const seeds = r.cards.flatMap((c) =>
     c.seed
       ? ['', formatConfigure({ target: c.device, ...c.seed, armadaImage: c.armadaImage ?? true })]
       : [],
   );
-  return [`Flashed ${r.image}${map}`, `  image ${sum}`, ...lines, ...seeds].join('\n');
+  const kept = r.download
+    ? [
+        r.download.cached
+          ? `  image read from the download cache: ${r.download.path}`
+          : `  downloaded to ${r.download.path}${r.download.resumedFrom ? ` (resumed at ${formatBytes(r.download.resumedFrom)})` : ''}; the next flash of it reads it from there`,
+      ]
+    : [];
+  return [`Flashed ${r.image}${map}`, `  image ${sum}`, ...kept, ...lines, ...seeds].join('\n');
 }

@@ -30,8 +30,6 @@ export interface CopyOptions {
   poolBuffers: number;
   /** Digest chunks for the read-back. */
   verify: boolean;
-  /** Read the stream to its end even when the bmap says the rest is unmapped (hashing it). */
-  readToEnd?: boolean;
   /** Stop reading (kill decompressors, abort the download). */
   stopSource: () => Promise<void>;
 }
@@ -108,7 +106,7 @@ export async function copyImage(
         result = await produceFromStream(input.stream, opts.display, windows, pool, emit, {
           ...(opts.imageSize === undefined ? {} : { expectedSize: opts.imageSize }),
           // Past the last mapped range nothing matters once every range's checksum matched.
-          stopAfterLastWindow: Boolean(checker?.complete) && !opts.readToEnd,
+          stopAfterLastWindow: Boolean(checker?.complete),
         });
       } catch (error) {
         // A dying decompressor ends its stream early: its own message says why. Our own errors

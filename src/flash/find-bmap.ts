@@ -1,9 +1,12 @@
 /**
  * Which bmap, if any, guides the write: --bmap file, one inside the zip, or one next to the image
  * (name.img.xz → name.img.xz.bmap, name.img.bmap, name.bmap). A bmap that is found but broken or
- * for another image is an error, never silently ignored: --no-bmap says "write every byte".
+ * for another image is an error, never silently ignored: --no-bmap says "write every byte". A bmap
+ * found next to the image and listed in the SHA256SUMS there is checked against its line.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
 import { parseBmap, verifyBmapFileChecksum } from '../bmap/parse.js';
 import type { Bmap } from '../bmap/types.js';
@@ -58,11 +61,17 @@ export function checkBmap(
   return { map, origin };
 }
 
-export async function findBmap(
+export interface BmapText {
+  text: string;
+  origin: string;
+}
+
+/** The bmap's text and where it came from, unchecked (a download keeps a copy of it). */
+export async function findBmapText(
   source: ProbedSource,
   choice: BmapChoice,
   opts: { allowHttp?: boolean } = {},
-): Promise<FoundBmap | undefined> {
+): Promise<(BmapText & { discovered: boolean }) | undefined> {
   if (choice.mode === 'none') return undefined;
   if (choice.mode === 'file') {
     if (/^http:/i.test(choice.path) && !opts.allowHttp)
@@ -70,14 +79,45 @@ export async function findBmap(
     const text = await readAny(choice.path);
     if (text === undefined)
       throw new UserError(`bmap ${choice.path} not found; check the path or use --no-bmap`);
-    return checkBmap(text, choice.path, source);
+    return { text, origin: choice.path, discovered: false };
   }
-  if (source.innerBmap) return checkBmap(source.innerBmap.text, source.innerBmap.origin, source);
+  if (source.innerBmap) return { ...source.innerBmap, discovered: false };
   const base = source.localPath ?? source.url;
   if (!base) return undefined;
   for (const candidate of bmapCandidates(base)) {
     const text = await readAny(candidate);
-    if (text !== undefined) return checkBmap(text, candidate, source);
+    if (text !== undefined) return { text, origin: candidate, discovered: true };
   }
   return undefined;
+}
+
+/** A bmap found next to the image and listed in the SHA256SUMS found there must match its line. */
+export function checkListedBmap(
+  found: BmapText,
+  listing: ReadonlyMap<string, string> | undefined,
+): void {
+  const name = isUrl(found.origin)
+    ? decodeURIComponent(new URL(found.origin).pathname.split('/').pop() ?? '')
+    : basename(found.origin);
+  const expected = listing?.get(name);
+  if (!expected) return;
+  const actual = createHash('sha256').update(found.text).digest('hex');
+  if (actual !== expected)
+    throw new ChecksumMismatchError(
+      found.origin,
+      expected,
+      actual,
+      'the bmap is not the one SHA256SUMS lists; download it again or use --no-bmap',
+    );
+}
+
+export async function findBmap(
+  source: ProbedSource,
+  choice: BmapChoice,
+  opts: { allowHttp?: boolean; listing?: ReadonlyMap<string, string> } = {},
+): Promise<FoundBmap | undefined> {
+  const found = await findBmapText(source, choice, opts);
+  if (!found) return undefined;
+  if (found.discovered) checkListedBmap(found, opts.listing);
+  return checkBmap(found.text, found.origin, source);
 }

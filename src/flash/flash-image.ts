@@ -32,6 +32,8 @@ export interface FlashOptions {
   allowAnyBus?: boolean;
   /** --sha256, --sha256sums, --no-checksum, --allow-http. */
   checksum?: ChecksumChoice;
+  /** Where downloaded images are kept (default: `downloads/` in armada's cache dir). */
+  downloadsDir?: string;
   /** Who answers questions (which card, "really erase?"); none: refuse what needs an answer. */
   questions?: FlashQuestions;
   /** Where progress goes; default: nowhere. */
@@ -59,6 +61,8 @@ export interface FlashResult {
   verified: boolean;
   /** Where the image's sha256 came from, when it was checked ('SHA256SUMS' path/URL or '--sha256'). */
   checksum?: string;
+  /** A URL's image: where the download cache keeps it, and whether this run fetched it. */
+  download?: { path: string; cached: boolean; downloadedBytes: number; resumedFrom?: number };
   seconds: number;
   cards: CardResult[];
 }
@@ -83,7 +87,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const platform = withImageFiles(opts.platform ?? (await currentPlatform()));
   const prepared = await prepareFlash(opts, platform);
   mark('image and cards checked');
-  const { probe, bmap, imageSize, targets, checksum } = prepared;
+  const { probe, bmap, imageSize, targets, checksum, download } = prepared;
   // The seed is validated and rendered for every card before any card is touched.
   const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
 
@@ -95,7 +99,6 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     probe,
     ...(bmap ? { bmap } : {}),
     ...(imageSize === undefined ? {} : { imageSize }),
-    ...(checksum ? { checksum } : {}),
     targets,
     platform,
     verify: opts.verify,
@@ -119,6 +122,16 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     rangesVerified: written.copy.rangesVerified,
     verified: opts.verify,
     ...(checksum ? { checksum: checksum.origin } : {}),
+    ...(download
+      ? {
+          download: {
+            path: download.path,
+            cached: download.cached,
+            downloadedBytes: download.downloadedBytes,
+            ...(download.resumedFrom ? { resumedFrom: download.resumedFrom } : {}),
+          },
+        }
+      : {}),
     seconds: Math.round((Date.now() - started) / 100) / 10,
     cards: written.cards,
   };

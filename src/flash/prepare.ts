@@ -5,23 +5,19 @@
  */
 import { CancelledError, UsageError, UserError } from '../errors.js';
 import type { Drive } from './drive.js';
-import { findBmap, type BmapChoice, type FoundBmap } from './find-bmap.js';
+import type { BmapChoice, FoundBmap } from './find-bmap.js';
 import { armadaItself, devicesHolding } from './block-target.js';
 import type { Platform } from './platform/index.js';
-import type { FlashQuestions } from './report.js';
+import type { FlashProgress, FlashQuestions } from './report.js';
 import { anyBusFlag, cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
 import { log } from '../log.js';
 import { imageFileTarget, isImageFileTarget } from './image-file.js';
 import { partitionTableOf } from './source/image-head.js';
-import { probeSource, type ProbedSource } from './source/probe.js';
+import type { ProbedSource } from './source/probe.js';
 import { readImageHead } from './source/read-head.js';
-import {
-  checkDigest,
-  findChecksum,
-  sha256OfFile,
-  type ChecksumChoice,
-  type ExpectedChecksum,
-} from './source/checksum.js';
+import type { ChecksumChoice, ExpectedChecksum } from './source/checksum.js';
+import { resolveImage } from './source/resolve-image.js';
+import type { VerifiedFile } from '../download/fetch-verified.js';
 import { headBytes } from './plan.js';
 import { describeDrive, resolveTargets, type Target } from './targets.js';
 
@@ -34,6 +30,10 @@ export interface PrepareOptions {
   allowLarge: boolean;
   allowAnyBus?: boolean;
   checksum?: ChecksumChoice;
+  /** Where a download's progress goes. */
+  progress?: Pick<FlashProgress, 'download'>;
+  /** Where downloads are kept (default: `downloads/` in armada's cache dir). */
+  downloadsDir?: string;
   /** Who answers questions; without it, whatever needs an answer is refused. */
   questions?: FlashQuestions;
 }
@@ -43,8 +43,10 @@ export interface Prepared {
   bmap?: FoundBmap;
   imageSize?: number;
   targets: Drive[];
-  /** The expected sha256: checked already for a local image, while streaming for a download. */
+  /** The expected sha256, checked already (a download was checked in the download cache). */
   checksum?: ExpectedChecksum;
+  /** A URL's image in the download cache: `probe` reads it from there. */
+  download?: VerifiedFile;
 }
 
 async function pickTargets(
@@ -115,12 +117,13 @@ async function confirmTargets(opts: PrepareOptions, all: Target[]): Promise<void
 }
 
 export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {
-  const allowHttp = opts.checksum?.allowHttp ?? false;
-  const probe = await probeSource(opts.image, { allowHttp });
-  const bmap = await findBmap(probe, opts.bmap, { allowHttp });
-  const checksum = await findChecksum(probe, opts.checksum ?? {});
-  if (checksum && probe.localPath)
-    checkDigest(probe.display, checksum, await sha256OfFile(probe.localPath));
+  const { probe, bmap, checksum, download } = await resolveImage({
+    image: opts.image,
+    bmap: opts.bmap,
+    ...(opts.checksum ? { checksum: opts.checksum } : {}),
+    ...(opts.progress?.download ? { download: opts.progress.download.bind(opts.progress) } : {}),
+    ...(opts.downloadsDir ? { downloadsDir: opts.downloadsDir } : {}),
+  });
   if (!partitionTableOf(await readImageHead(probe, headBytes))) {
     throw new UserError(
       `${probe.display} is not a disk image: its first MiB holds no partition table (MBR or GPT); nothing was written. Name an image made by 'armada build' (.img, .img.xz, .img.zst, .zip)`,
@@ -153,6 +156,7 @@ export async function prepareFlash(opts: PrepareOptions, platform: Platform): Pr
     ...(bmap ? { bmap } : {}),
     ...(imageSize === undefined ? {} : { imageSize }),
     ...(checksum ? { checksum } : {}),
+    ...(download ? { download } : {}),
     targets: targets.map((t) => t.drive),
   };
 }

@@ -17,7 +17,6 @@ import type { Platform } from './platform/index.js';
 import { formatProgress } from './progress.js';
 import type { FlashProgress } from './report.js';
 import type { ProbedSource } from './source/probe.js';
-import { checkDigest, type ExpectedChecksum } from './source/checksum.js';
 import { startSource } from './source/start.js';
 import { DeviceWriter } from './writer.js';
 
@@ -25,7 +24,6 @@ export interface WriteCardsOptions {
   probe: ProbedSource;
   bmap?: FoundBmap;
   imageSize?: number;
-  checksum?: ExpectedChecksum;
   targets: readonly Drive[];
   platform: Platform;
   verify: boolean;
@@ -101,9 +99,7 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
   try {
     await openWriters(opts, writers);
     await checkIdentities(opts, writers);
-    // A download is hashed as it streams; each card's partition table waits for the verdict.
-    const hashDownload = Boolean(opts.checksum && probe.url);
-    const source = await startSource(probe, { hash: hashDownload });
+    const source = await startSource(probe);
     const stopSource = onCleanup('stop reading the image', () => source.close());
     try {
       // The old partition table goes first, so an interrupted write leaves no bootable-looking card.
@@ -129,15 +125,10 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
           chunkBytes: opts.chunkBytes ?? defaultChunkBytes,
           poolBuffers: opts.poolBuffers ?? 8,
           verify: opts.verify,
-          readToEnd: hashDownload,
           stopSource,
         },
         writers,
-      ).then(async (copied) => {
-        if (hashDownload && opts.checksum)
-          checkDigest(probe.display, opts.checksum, await source.sha256!);
-        return copied;
-      });
+      );
       copy.catch(() => undefined);
       const total = plannedBytes(bmap ? byteRanges(bmap.map) : undefined, imageSize);
       const results: CardResult[] = [];

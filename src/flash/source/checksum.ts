@@ -1,8 +1,7 @@
 /**
  * The image's expected sha256: --sha256, or its line in a SHA256SUMS (given, or found next to the
- * image). A local image is hashed before anything is written; a download is hashed as it streams
- * and its partition table is written only once the hash matched (hashing a download first and
- * writing a second download would check bytes other than the ones written).
+ * image). A local image is hashed before anything is written; a download is saved to the download
+ * cache and checked there (src/download/), so no byte of it reaches a card unchecked.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -28,6 +27,8 @@ export interface ExpectedChecksum {
   sha256: string;
   /** 'SHA256SUMS' (path or URL of the file) or '--sha256'. */
   origin: string;
+  /** Every line of that SHA256SUMS (name → sha256): a bmap listed there is checked too. */
+  listing?: ReadonlyMap<string, string>;
 }
 
 async function readSums(location: string, allowHttp: boolean): Promise<string | undefined> {
@@ -45,7 +46,7 @@ async function readSums(location: string, allowHttp: boolean): Promise<string | 
 }
 
 export async function findChecksum(
-  probe: ProbedSource,
+  probe: Pick<ProbedSource, 'input' | 'display' | 'url' | 'localPath'>,
   choice: ChecksumChoice,
 ): Promise<ExpectedChecksum | undefined> {
   if (choice.sha256 !== undefined) {
@@ -59,12 +60,13 @@ export async function findChecksum(
   const text = await readSums(location, choice.allowHttp ?? false);
   if (text === undefined && choice.sums !== undefined)
     throw new UserError(`${choice.sums} not found; check the path`);
-  const sha256 = text === undefined ? undefined : parseSha256Sums(text).get(beside.name);
+  const listing = text === undefined ? undefined : parseSha256Sums(text);
+  const sha256 = listing?.get(beside.name);
   if (text !== undefined && !sha256)
     throw new UserError(
       `${location} has no line for ${beside.name}; pass the image's sha256 with --sha256`,
     );
-  if (sha256) return { sha256, origin: location };
+  if (sha256 && listing) return { sha256, origin: location, listing };
   if (probe.url && !choice.skip)
     throw new UserError(
       `no SHA256SUMS next to ${probe.display} to check the download against; pass --sha256 HEX or --sha256sums FILE (or --no-checksum to write it unchecked)`,

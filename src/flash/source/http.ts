@@ -1,8 +1,10 @@
 /**
- * Images and bmaps over http(s), streamed: nothing is saved to disk.
+ * Small reads over http(s): an image's first bytes, a bmap, a SHA256SUMS, and the whole image as
+ * a stream when it is written unchecked (--no-checksum). Checked images go through src/download/.
  */
 import { Readable } from 'node:stream';
 import { UserError } from '../../errors.js';
+import { httpGet } from '../../download/http.js';
 
 export interface HttpBody {
   stream: Readable;
@@ -15,24 +17,8 @@ async function get(
   url: string,
   headers: Record<string, string> = {},
 ): Promise<{ response: Response; abort: () => void }> {
-  const controller = new AbortController();
-  let response: Response;
-  try {
-    response = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new UserError(
-      `cannot download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}; check the URL and the network`,
-    );
-  }
-  // fetch follows redirects silently: an https download must not end up on plain http.
-  if (/^https:/i.test(url) && /^http:/i.test(response.url)) {
-    controller.abort();
-    throw new UserError(
-      `${url} redirects to plain http (${response.url}); use an https URL, or pass the http one with --allow-http`,
-    );
-  }
-  return { response, abort: () => controller.abort() };
+  const { response, abort } = await httpGet(url, { headers });
+  return { response, abort: () => abort() };
 }
 
 function totalOf(response: Response): number | undefined {

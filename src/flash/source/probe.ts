@@ -154,10 +154,8 @@ async function probeUrl(url: string): Promise<ProbedSource> {
   };
 }
 
-export async function probeSource(
-  input: string,
-  opts: { allowHttp?: boolean } = {},
-): Promise<ProbedSource> {
+/** Refuse what is no source at all (ftp://) and plain http unless asked for: no network yet. */
+export function checkSourceScheme(input: string, opts: { allowHttp?: boolean } = {}): void {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)?.[1];
   if (scheme && !isUrl(input))
     throw new UsageError(
@@ -167,5 +165,12 @@ export async function probeSource(
     throw new UsageError(
       `${input} is plain http, which anyone on the way can alter; use https, or pass --allow-http`,
     );
+}
+
+export async function probeSource(
+  input: string,
+  opts: { allowHttp?: boolean } = {},
+): Promise<ProbedSource> {
+  checkSourceScheme(input, opts);
   return isUrl(input) ? probeUrl(input) : probeFile(input);
 }

@@ -4,8 +4,7 @@
  * (xz -T0, zstd, pigz), else in-process (zlib, unzipper). Never through a temp file.
  */
 import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import unzipper, { type Entry } from 'unzipper';
@@ -26,8 +25,6 @@ export type ImageInput =
 
 export interface StartedSource {
   input: ImageInput;
-  /** sha256 of the downloaded bytes, settled when the download ended (asked for with `hash`). */
-  sha256?: Promise<string>;
   /** Stop reading: kill decompressors, abort downloads. Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -113,25 +110,7 @@ function firstImageEntry(body: Readable, display: string): Promise<Entry> {
   });
 }
 
-/** The download's bytes pass through unchanged while their sha256 is taken. */
-function hashing(body: Readable): { stream: Readable; sha256: Promise<string> } {
-  const hash = createHash('sha256');
-  const tap = new Transform({
-    highWaterMark: 4 << 20,
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  const sha256 = pipeline(body, tap).then(() => hash.digest('hex'));
-  sha256.catch(() => undefined);
-  return { stream: tap, sha256 };
-}
-
-export async function startSource(
-  probe: ProbedSource,
-  opts: { hash?: boolean } = {},
-): Promise<StartedSource> {
+export async function startSource(probe: ProbedSource): Promise<StartedSource> {
   const pigz = probe.format === 'gzip' && Boolean(await which('pigz'));
   const stopFns: (() => void)[] = [];
   let closed = false;
@@ -173,8 +152,7 @@ export async function startSource(
 
   const body = await httpStream(probe.url ?? probe.input);
   stopFns.push(() => body.abort());
-  const tapped = opts.hash ? hashing(body.stream) : undefined;
-  const download = tapped?.stream ?? body.stream;
+  const download = body.stream;
   const started = (() => {
     if (probe.format === 'raw') return stream(download, streamDone(download, probe.display));
     if (probe.format === 'zip')
@@ -191,6 +169,5 @@ export async function startSource(
     void pipeline(download, gunzip).catch(() => undefined);
     return stream(gunzip, streamDone(gunzip, probe.display));
   })();
-  const source = await started;
-  return tapped ? { ...source, sha256: tapped.sha256 } : source;
+  return started;
 }
