@@ -74,7 +74,19 @@ export async function resolveImage(opts: ResolveOptions): Promise<ResolvedImage>
   }
   const file = await download(url, checksum, opts);
   const local = await probeSource(file.path);
-  const probe: ProbedSource = { ...local, input: url, display: url };
+  const probe: ProbedSource = {
+    ...local,
+    input: url,
+    display: url,
+    ...(local.innerBmap
+      ? {
+          innerBmap: {
+            text: local.innerBmap.text,
+            origin: `${url}:${local.innerBmap.origin.slice(local.display.length + 1)}`,
+          },
+        }
+      : {}),
+  };
   const bmap = await downloadedBmap(url, probe, opts.bmap, allowHttp, checksum.listing);
   return { probe, ...(bmap ? { bmap } : {}), checksum, download: file };
 }
