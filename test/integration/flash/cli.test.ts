@@ -421,6 +421,12 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`image verified against SHA256SUMS (${http.url}/SHA256SUMS)`);
+    expect(r.stdout).toMatch(
+      /\n {2}downloaded to \/.*\/downloads\/[0-9a-f]{64}\/pi\.img\.xz; the next flash of it reads it from there\n/,
+    );
+    expect(r.stderr).toMatch(
+      /Downloaded http:\/\/.*pi\.img\.xz and verified it against SHA256SUMS/,
+    );
   });
 
   it('Ctrl-C during a write: exit 4, decompressor gone, no partition table', async () => {
