@@ -225,6 +225,12 @@ function mergeWifi(
   const ssid = flags.wifiSsid ?? fromUserData?.ssid;
   const passphrase = flags.wifiPassword ?? fromUserData?.passphrase;
   const country = flags.wifiCountry ?? fromUserData?.country;
+  // An open network from user-data holds unless the flags name another network or a password.
+  const open =
+    Boolean(flags.wifiOpen) ||
+    (fromUserData?.open === true &&
+      flags.wifiSsid === undefined &&
+      flags.wifiPassword === undefined);
   if (flags.wifiSsid !== undefined) flagProblem('--wifi-ssid', checkSsid(flags.wifiSsid));
   if (flags.wifiPassword !== undefined)
     flagProblem('--wifi-password', checkPassphrase(flags.wifiPassword));
@@ -248,7 +254,7 @@ function mergeWifi(
       message: 'a Wi-Fi password was given without a network name',
       fix: 'add --wifi-ssid <name>',
     });
-  if (passphrase === undefined && !flags.wifiOpen)
+  if (passphrase === undefined && !open)
     flagProblem('--wifi-password', {
       message: `Wi-Fi '${ssid}' has no password`,
       fix: 'add --wifi-password <passphrase>, or --wifi-open for a network without one',
@@ -259,7 +265,7 @@ function mergeWifi(
       fix: 'add --wifi-country <ISO code>, e.g. DE or GB',
     });
   if (ssid === undefined || country === undefined) return undefined;
-  if (passphrase === undefined && !flags.wifiOpen) return undefined;
+  if (passphrase === undefined && !open) return undefined;
   return {
     ssid,
     ...(passphrase !== undefined ? { passphrase } : {}),

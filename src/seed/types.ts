@@ -58,6 +58,12 @@ export interface WifiSettings {
   ssid: string;
   /** A WPA passphrase (8–63 chars) or an already-derived 64-hex-digit PSK; absent: open network. */
   passphrase?: string;
+  /**
+   * User-data named an open network (netplan: an access point without a password, or
+   * `key-management: none`; wpa_supplicant: `key_mgmt=NONE`): what --wifi-open says on the
+   * command line.
+   */
+  open?: boolean;
   country?: string;
 }
 

@@ -185,7 +185,7 @@ function parseFile(
     if (out.wifi) return p.error(at, 'Wi-Fi is given twice', 'keep one Wi-Fi definition');
     const problem =
       checkSsid(wpa.ssid) ??
-      checkPassphrase(wpa.passphrase) ??
+      (wpa.passphrase === undefined ? undefined : checkPassphrase(wpa.passphrase)) ??
       (wpa.country ? checkCountry(wpa.country) : undefined);
     if (
       !p.check(
@@ -196,7 +196,7 @@ function parseFile(
       return;
     out.wifi = {
       ssid: wpa.ssid,
-      passphrase: wpa.passphrase,
+      ...(wpa.passphrase === undefined ? { open: true } : { passphrase: wpa.passphrase }),
       ...(wpa.country ? { country: wpa.country } : {}),
     };
     p.warn(

@@ -15,6 +15,83 @@ export interface NetworkResult {
 
 const harmlessIfaceKeys = new Set(['optional', 'renderer', 'dhcp4-overrides', 'dhcp6-overrides']);
 
+const apKeys = new Set(['password', 'auth', 'hidden', 'mode']);
+const authKeys = new Set(['key-management', 'password']);
+
+/**
+ * One access point, as netplan reads it: a password (at the top or under auth) means
+ * WPA-Personal; none, or `key-management: none`, an open network. `hidden: true` needs nothing
+ * more: first boot always lets wpa_supplicant probe for the SSID (scan_ssid=1).
+ */
+function parseAccessPoint(
+  ap: unknown,
+  at: Path,
+  p: ProblemList,
+  wifi: Partial<WifiSettings>,
+): void {
+  // `"Cafe":` with nothing after it is YAML null: netplan's open access point, like `{}`.
+  if (ap !== null && ap !== undefined && !isRecord(ap))
+    return p.error(
+      at,
+      'the access point is not a mapping',
+      'write "SSID": { password: <passphrase> }, or "SSID": {} for an open network',
+    );
+  const point = isRecord(ap) ? ap : {};
+  for (const k of Object.keys(point))
+    if (!apKeys.has(k))
+      p.error([...at, k], `access point setting '${k}' is not supported`, `remove ${k}`);
+  if (Object.hasOwn(point, 'hidden') && typeof point.hidden !== 'boolean')
+    p.error([...at, 'hidden'], 'hidden is not true or false', 'write hidden: true');
+  if (Object.hasOwn(point, 'mode') && point.mode !== 'infrastructure')
+    p.error(
+      [...at, 'mode'],
+      `mode ${show(point.mode)} is not supported`,
+      'armada joins access points: remove mode, or write mode: infrastructure',
+    );
+  const auth = point.auth;
+  if (auth !== undefined && !isRecord(auth))
+    return p.error(
+      [...at, 'auth'],
+      'auth is not a mapping',
+      'write auth: { key-management: psk, password: ... }',
+    );
+  for (const k of Object.keys(auth ?? {}))
+    if (!authKeys.has(k))
+      p.error(
+        [...at, 'auth', k],
+        `auth setting '${k}' is not supported`,
+        'only open and WPA-Personal (psk) networks can be seeded',
+      );
+  const mgmt =
+    auth && Object.hasOwn(auth, 'key-management') ? show(auth['key-management']) : undefined;
+  const password = Object.hasOwn(point, 'password')
+    ? point.password
+    : auth && Object.hasOwn(auth, 'password')
+      ? auth.password
+      : undefined;
+  if (mgmt !== undefined && !['psk', 'sae', 'none'].includes(mgmt))
+    return p.error(
+      [...at, 'auth', 'key-management'],
+      `key-management ${mgmt} is not supported`,
+      'only open (none) and WPA-Personal (psk) networks can be seeded',
+    );
+  if (password === undefined || password === null) {
+    if (mgmt === 'psk' || mgmt === 'sae')
+      return p.error(at, `key-management ${mgmt} needs a password`, 'add password: <passphrase>');
+    wifi.open = true;
+    return;
+  }
+  if (mgmt === 'none')
+    return p.error(
+      at,
+      'key-management none is an open network, but a password is given',
+      'remove the password, or write key-management: psk',
+    );
+  if (typeof password !== 'string' && typeof password !== 'number')
+    return p.error(at, 'the password is not text', 'quote it: password: "..."');
+  if (p.check(at, checkPassphrase(String(password)))) wifi.passphrase = String(password);
+}
+
 function parseWifis(value: unknown, p: ProblemList, base: Path, out: NetworkResult): void {
   if (!isRecord(value))
     return p.error(
@@ -59,36 +136,7 @@ function parseWifis(value: unknown, p: ProblemList, base: Path, out: NetworkResu
       const [ssid, ap] = aps[0];
       const apAt = [...kat, ssid];
       if (p.check(apAt, checkSsid(ssid))) wifi.ssid = ssid;
-      const auth = isRecord(ap) && isRecord(ap.auth) ? ap.auth : undefined;
-      const password = isRecord(ap) ? (ap.password ?? auth?.password) : undefined;
-      if (
-        auth &&
-        auth['key-management'] !== undefined &&
-        !['psk', 'sae'].includes(show(auth['key-management']))
-      )
-        p.error(
-          [...apAt, 'auth'],
-          `key-management ${show(auth['key-management'])} is not supported`,
-          'only WPA-Personal (psk) networks can be seeded',
-        );
-      if (isRecord(ap) && ap.hidden === true)
-        p.error(
-          [...apAt, 'hidden'],
-          'hidden networks are not supported yet',
-          'make the SSID visible, or remove hidden to try without',
-        );
-      if (isRecord(ap))
-        for (const k of Object.keys(ap))
-          if (!['password', 'auth', 'hidden', 'mode'].includes(k))
-            p.error([...apAt, k], `access point setting '${k}' is not supported`, `remove ${k}`);
-      if (typeof password === 'string' || typeof password === 'number') {
-        if (p.check(apAt, checkPassphrase(String(password)))) wifi.passphrase = String(password);
-      } else
-        p.error(
-          apAt,
-          'the network has no password (open networks cannot be seeded)',
-          'add password: <passphrase>',
-        );
+      parseAccessPoint(ap, apAt, p, wifi);
     } else if (key === 'dhcp4' || key === 'dhcp6') {
       if (v === false)
         p.error(kat, 'Wi-Fi without DHCP is not supported', 'remove it (Wi-Fi uses DHCP)');

@@ -1,10 +1,12 @@
 /**
  * Reads the Wi-Fi network out of a wpa_supplicant.conf, the way HypriotOS samples and older
  * Raspberry Pi Imager set-ups ship Wi-Fi in `write_files`. armada renders Wi-Fi itself on the
- * device from WIFI_* settings, so the file is converted instead of copied.
+ * device from WIFI_* settings, so the file is converted instead of copied. A WPA-Personal network
+ * or an open one (key_mgmt=NONE); hidden ones need nothing (first boot sets scan_ssid=1 anyway).
  */
 export type WpaResult =
-  { ok: true; ssid: string; passphrase: string; country?: string } | { ok: false; message: string };
+  | { ok: true; ssid: string; passphrase?: string; open?: true; country?: string }
+  | { ok: false; message: string };
 
 /** Unquote a wpa_supplicant value: "text", or bare (hex PSK, or hex-encoded SSID). */
 function value(raw: string): { text: string; quoted: boolean } {
@@ -44,14 +46,26 @@ export function parseWpaSupplicant(text: string): WpaResult {
     return { ok: false, message: `it has ${networks.length} networks; armada seeds one` };
   const n = networks[0];
   const mgmt = n.key_mgmt?.text;
-  if (mgmt && !/^(WPA-PSK|SAE|WPA-PSK SAE|SAE WPA-PSK|WPA-PSK-SHA256)$/.test(mgmt))
+  const open = mgmt === 'NONE';
+  if (mgmt && !open && !/^(WPA-PSK|SAE|WPA-PSK SAE|SAE WPA-PSK|WPA-PSK-SHA256)$/.test(mgmt))
     return {
       ok: false,
-      message: `key_mgmt=${mgmt} is not WPA-Personal (only PSK networks can be seeded)`,
+      message: `key_mgmt=${mgmt} is neither open (NONE) nor WPA-Personal (only those can be seeded)`,
     };
   if (!n.ssid) return { ok: false, message: 'the network has no ssid' };
   const ssid = n.ssid.quoted ? n.ssid.text : Buffer.from(n.ssid.text, 'hex').toString('utf8');
+  const withCountry = country ? { country } : {};
+  if (open) {
+    // key_mgmt=NONE with WEP keys is WEP, which nothing should join any more.
+    if (Object.keys(n).some((k) => /^wep_key\d$/.test(k)))
+      return { ok: false, message: 'the network uses WEP, which cannot be seeded' };
+    if (n.psk) return { ok: false, message: 'key_mgmt=NONE is an open network, but it has a psk' };
+    return { ok: true, ssid, open: true, ...withCountry };
+  }
   if (!n.psk)
-    return { ok: false, message: 'the network has no psk (open networks cannot be seeded)' };
-  return { ok: true, ssid, passphrase: n.psk.text, ...(country ? { country } : {}) };
+    return {
+      ok: false,
+      message: 'the network has no psk (for an open network write key_mgmt=NONE)',
+    };
+  return { ok: true, ssid, passphrase: n.psk.text, ...withCountry };
 }
