@@ -31,6 +31,7 @@ export interface OptionResult {
 export interface GroupResult {
   id: string;
   title: string;
+  label: string;
   severity: Severity;
   options: OptionResult[];
   missing: string[];
@@ -39,6 +40,7 @@ export interface GroupResult {
 export interface MissingRequired {
   group: string;
   title: string;
+  label: string;
   option: string;
 }
 
@@ -138,6 +140,7 @@ export function checkKernelConfig(config: KernelConfig, opts: CheckOptions = {})
     return {
       id: g.id,
       title: g.title,
+      label: g.label,
       severity,
       options,
       missing: options.filter((o) => o.state === 'missing').map((o) => o.name),
@@ -145,7 +148,9 @@ export function checkKernelConfig(config: KernelConfig, opts: CheckOptions = {})
   });
   const missingRequired = groups
     .filter((g) => g.severity === 'required')
-    .flatMap((g) => g.missing.map((option) => ({ group: g.id, title: g.title, option })));
+    .flatMap((g) =>
+      g.missing.map((option) => ({ group: g.id, title: g.title, label: g.label, option })),
+    );
 
   const cmdline = effectiveCmdline(config, opts.cmdline);
   const cmdlineWarnings =

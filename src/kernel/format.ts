@@ -1,5 +1,6 @@
 /**
- * Human output for a check: a table per group, then warnings and one summary line. Pure.
+ * Human output for a check: a table per group under its label (kernel-config/*.json says what
+ * each group is for), then warnings and one summary line. Pure.
  */
 import { CheckFailedError } from '../errors.js';
 import type { CheckResult, GroupResult } from './check.js';
@@ -15,7 +16,7 @@ const stateText = (state: string, severity: string) =>
   state === 'missing' ? (severity === 'required' ? 'MISSING' : 'missing') : state;
 
 function formatGroup(g: GroupResult, width: number): string[] {
-  const lines = [`${g.title} [${g.severity}]`];
+  const lines = [`${g.label} (${g.severity})`];
   for (const o of g.options) {
     const note = o.state === 'missing' && o.note ? `  (${o.note})` : '';
     lines.push(
@@ -69,6 +70,6 @@ export function checkFailedError(result: CheckResult): CheckFailedError {
   const n = result.missingRequired.length;
   return new CheckFailedError(
     `${kernelLabel(result)} lacks ${n} required option${n === 1 ? '' : 's'}; rebuild the kernel with ${n === 1 ? 'it' : 'them'} (=y or =m) or choose another kernel`,
-    result.missingRequired.map((m) => `CONFIG_${m.option} (${m.title}, ${m.group})`),
+    result.missingRequired.map((m) => `CONFIG_${m.option} (${m.label})`),
   );
 }

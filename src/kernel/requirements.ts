@@ -20,7 +20,10 @@ export interface OptionRule {
 
 export interface RequirementGroup {
   id: string;
+  /** Where the list comes from (check-config.sh's heading, or why armada adds it). */
   title: string;
+  /** What the group is for, in the words check-kernel shows (the title when none is given). */
+  label: string;
   severity: Severity;
   requiredWith?: string;
   options: OptionRule[];
@@ -92,6 +95,7 @@ function parseGroup(raw: unknown, where: string, problems: string[]): Requiremen
   }
   const id = str(raw, 'id', where, problems);
   const title = str(raw, 'title', where, problems);
+  const label = str(raw, 'label', where, problems, true);
   const severity = raw.severity;
   if (severity !== 'required' && severity !== 'optional')
     problems.push(`${where}: "severity" must be "required" or "optional"`);
@@ -104,6 +108,7 @@ function parseGroup(raw: unknown, where: string, problems: string[]): Requiremen
   return {
     id,
     title,
+    label: label ?? title,
     severity,
     ...(requiredWith ? { requiredWith } : {}),
     options: rules.filter((r): r is OptionRule => r !== undefined),

@@ -75,7 +75,9 @@ describe('armada check-kernel (built CLI)', () => {
     const r = armada(deb, '--require', 'ovs');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/config from boot\/config-\S+ in .*\.deb \(deb\)/);
-    expect(r.stdout).toContain('Open vSwitch [required]');
+    expect(r.stdout).toContain(
+      'Open vSwitch datapath with GRE, VXLAN and Geneve tunnels (required)',
+    );
     expect(r.stdout).not.toContain("a default 'armada build' also requires");
   });
 
@@ -84,13 +86,13 @@ describe('armada check-kernel (built CLI)', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^ {2}MISSING {2}CONFIG_VETH$/m);
     expect(r.stderr).toContain('armada: kernel 6.');
-    expect(r.stderr).toContain('  - CONFIG_VETH (Generally necessary (Docker), docker-necessary)');
     expect(r.stderr).toContain(
-      "  - CONFIG_OVERLAY_FS (Storage driver overlay2 on ext4 (armada's layout), storage-overlay2)",
+      '  - CONFIG_VETH (Docker core: namespaces, cgroups, bridge networking and iptables)',
     );
+    expect(r.stderr).toContain('  - CONFIG_OVERLAY_FS (overlay2 storage on ext4)');
     expect(r.stderr).not.toContain('OPENVSWITCH');
     expect(armada(broken, '--require', 'ovs').stderr).toContain(
-      '  - CONFIG_OPENVSWITCH (Open vSwitch, ovs)',
+      '  - CONFIG_OPENVSWITCH (Open vSwitch datapath with GRE, VXLAN and Geneve tunnels)',
     );
   });
 

@@ -70,7 +70,12 @@ describe('checkKernelConfig on Debian’s 6.1 arm64 config', () => {
     expect(r.ok).toBe(false);
     expect(r.require).toEqual(['ovs']);
     expect(r.missingRequired).toEqual([
-      { group: 'ovs', title: 'Open vSwitch', option: 'OPENVSWITCH_GENEVE' },
+      {
+        group: 'ovs',
+        title: 'Open vSwitch',
+        label: 'Open vSwitch datapath with GRE, VXLAN and Geneve tunnels',
+        option: 'OPENVSWITCH_GENEVE',
+      },
     ]);
     expect(r.groups.find((g) => g.id === 'ovs')!.severity).toBe('required');
   });

@@ -25,7 +25,13 @@ describe('formatCheckResult', () => {
     expect(lines[0]).toBe(
       'kernel 6.1.176 (arm64): config from boot/config-6.1.0-50-arm64 in linux.deb (deb)',
     );
-    expect(out).toContain('Generally necessary (Docker) [required]');
+    // Each table is headed by its group's label and whether it is required, in plain words.
+    expect(lines).toContain(
+      'Docker core: namespaces, cgroups, bridge networking and iptables (required)',
+    );
+    expect(lines).toContain('ipvlan networks (optional)');
+    expect(lines).toContain('Open vSwitch extras: conntrack zones and marks, QoS (optional)');
+    expect(out).not.toMatch(/\[(required|optional)\]|Generally necessary|, optional/);
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}y {8}CONFIG_NAMESPACES$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}m {8}CONFIG_VETH$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}MISSING {2}CONFIG_BRIDGE$/));
@@ -45,15 +51,35 @@ describe('formatCheckResult', () => {
 });
 
 describe('checkFailedError', () => {
-  it('exits 3 and lists each missing required option and its group', () => {
+  it('exits 3 and lists each missing required option and what its group is for', () => {
     const r = checkKernelConfig(parseKernelConfig(disableOptions(text, ['VETH', 'OVERLAY_FS'])));
     const e = checkFailedError(r);
     expect(e).toBeInstanceOf(CheckFailedError);
     expect(e.exitCode).toBe(ExitCode.checkFailed);
     expect(formatError(e, false).split('\n')).toEqual([
       'armada: kernel 6.1.176 (arm64) lacks 2 required options; rebuild the kernel with them (=y or =m) or choose another kernel',
-      '  - CONFIG_VETH (Generally necessary (Docker), docker-necessary)',
-      "  - CONFIG_OVERLAY_FS (Storage driver overlay2 on ext4 (armada's layout), storage-overlay2)",
+      '  - CONFIG_VETH (Docker core: namespaces, cgroups, bridge networking and iptables)',
+      '  - CONFIG_OVERLAY_FS (overlay2 storage on ext4)',
     ]);
+  });
+});
+
+describe('group labels', () => {
+  it('every group armada ships has its own label, distinct from the others', async () => {
+    const { loadRequirements } = await import('../../../src/kernel/requirements.js');
+    const groups = loadRequirements().groups;
+    const raw = ['docker', 'ovs', 'raspberry-pi'].flatMap(
+      (f) =>
+        (
+          JSON.parse(
+            readFileSync(new URL(`../../../kernel-config/${f}.json`, import.meta.url), 'utf8'),
+          ) as { groups: { id: string; label?: string }[] }
+        ).groups,
+    );
+    for (const g of raw) expect(g.label, `group ${g.id} has no label`).toMatch(/\S/);
+    // Shown as "label (required)" and "CONFIG_X (label)": parentheses inside would nest.
+    for (const g of raw) expect(g.label, g.id).not.toMatch(/[()]/);
+    const labels = groups.map((g) => g.label);
+    expect(new Set(labels).size).toBe(labels.length);
   });
 });

@@ -80,6 +80,20 @@ describe('parseRequirements', () => {
     expect(req.groups[0].options).toEqual([{ name: 'A' }, { name: 'B', since: '4.15', note: 'n' }]);
   });
 
+  it('takes a group label, or falls back to the title; an empty label is an error', () => {
+    const group = (extra: object) => ({
+      file: 'a.json',
+      data: { groups: [{ id: 'g', title: 'G', severity: 'optional', options: ['A'], ...extra }] },
+    });
+    expect(parseRequirements([group({ label: 'what it is for' })]).groups[0].label).toBe(
+      'what it is for',
+    );
+    expect(parseRequirements([group({})]).groups[0].label).toBe('G');
+    expect(() => parseRequirements([group({ label: '' })])).toThrow(
+      /"label" must be a non-empty string/,
+    );
+  });
+
   it('reports every problem at once', () => {
     const bad = {
       groups: [
