@@ -6,9 +6,9 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, statfs, truncate } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -143,6 +143,19 @@ async function cachedCopy(dir: string, name: string, sha256: string): Promise<st
     await rm(path, { force: true });
   }
   return undefined;
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+/** A download that cannot fit fails before its first byte, not when the disk is full. */
+async function checkRoom(url: string, dir: string, need: number): Promise<void> {
+  const fs = await statfs(dir).catch(() => undefined);
+  if (!fs) return;
+  const free = fs.bavail * fs.bsize;
+  if (free < need)
+    throw new UserError(
+      `${url} needs ${mb(need)} more in ${dir}, which has ${mb(free)} free; free space there or set ARMADA_CACHE_DIR to a disk with room`,
+    );
 }
 
 /** Why one request failed, in words; undefined when it must not be retried. */
@@ -312,6 +325,13 @@ async function download(
         } else {
           if (decision.action === 'restart') await truncate(part, 0).catch(() => undefined);
           const from = decision.action === 'append' ? have : 0;
+          if (decision.total !== undefined) {
+            const need = decision.total - from;
+            await checkRoom(url, dirname(part), need).catch((error: unknown) => {
+              get?.abort();
+              throw error;
+            });
+          }
           hash = await sha256OfFile(part, from);
           let done = from;
           await pump({

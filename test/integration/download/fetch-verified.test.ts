@@ -5,10 +5,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fetchVerified } from '../../../src/download/fetch-verified.js';
 import { ChecksumMismatchError, UserError } from '../../../src/errors.js';
 import { serveFiles, type FileServer } from '../../helpers/file-server.js';
+import { describeNeeds } from '../../helpers/needs.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 
 const MiB = 1 << 20;
@@ -140,6 +142,23 @@ describe('fetchVerified: URL + sha256 → a verified file in the download cache'
       .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/cannot download .*missing\.img\.xz: HTTP 404/);
     expect(server.requests).toHaveLength(1);
+  });
+
+  describeNeeds({ root: true }, 'on a small disk', () => {
+    it('a download that cannot fit fails before writing, naming ARMADA_CACHE_DIR', async () => {
+      const small = join(dir, 'small');
+      await mkdir(small);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
+      try {
+        await expect(request({ downloadsDir: small })).rejects.toThrow(
+          /base\.img\.xz needs 6\.3 MB more in .*small.*, which has 2\.\d MB free; free space there or set ARMADA_CACHE_DIR/,
+        );
+        expect(await readdir(join(small, sha256))).toEqual([]);
+        expect(server.requests).toHaveLength(1);
+      } finally {
+        execFileSync('umount', [small]);
+      }
+    });
   });
 
   it('plain http is refused unless allowed, before any request', async () => {

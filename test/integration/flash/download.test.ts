@@ -3,7 +3,7 @@
  * touched, resumed when the connection drops, read from the cache the next time; --no-checksum
  * streams. Cards are loop devices over random bytes; the server is a local one with ranges.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { expectCardHoldsImage, sha256OfDevice } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
 
 const MiB = 1 << 20;
+const bin = new URL('../../../bin/armada.js', import.meta.url).pathname;
 const sha256sum = (file: string) =>
   execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
 
@@ -143,6 +144,59 @@ describeNeeds({ root: true }, 'flash from a URL through the download cache', () 
       { path: '/pi.img.xz', range: `bytes=${half}-` },
     ]);
     expect(result.download).toMatchObject({ cached: false, downloadedBytes: size });
+    await expectCardHoldsImage(card.device, image, suite.dir());
+  });
+
+  it('Ctrl-C while downloading: exit 4, card untouched, the partial file kept for the next run', async () => {
+    const size = (await stat(image.xz)).size;
+    const half = Math.floor(size / 2);
+    server.faults.set('/pi.img.xz', { kind: 'stall', afterBytes: half, times: 1 });
+    const card = await suite.card('sigint.bin', 136 * MiB);
+    const before = await sha256OfDevice(card.device);
+    const cache = join(suite.dir(), 'cache-sigint');
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'flash',
+        `${server.url}/pi.img.xz`,
+        card.device,
+        '--yes',
+        '--allow-virtual',
+        '--no-seed',
+        '--allow-http',
+      ],
+      { env: { ...process.env, CI: '1', ARMADA_CACHE_DIR: cache } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const entry = join(cache, 'downloads', xzSha);
+    const partSize = async () => {
+      const names = await readdir(entry).catch(() => [] as string[]);
+      const part = names.find((n) => n.startsWith('pi.img.xz.part-'));
+      return part ? (await stat(join(entry, part))).size : 0;
+    };
+    for (let i = 0; i < 150 && (await partSize()) < half; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await partSize(), `the download did not reach ${half} bytes; stderr:\n${stderr}`).toBe(
+      half,
+    );
+    child.kill('SIGINT');
+    const code = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r('timeout'), 15_000)),
+    ]);
+    expect(code, `flash did not exit within 15 s of SIGINT; stderr:\n${stderr}`).toBe(4);
+    expect(stderr).toMatch(/interrupted by SIGINT/);
+    expect(await readdir(entry)).toEqual(['pi.img.xz.part']);
+    expect((await stat(join(entry, 'pi.img.xz.part'))).size).toBe(half);
+    expect(await sha256OfDevice(card.device)).toBe(before);
+    // The next run continues from there.
+    const result = await flash(`${server.url}/pi.img.xz`, card.device, {
+      downloadsDir: join(cache, 'downloads'),
+    });
+    expect(result.download).toMatchObject({ resumedFrom: half, downloadedBytes: size - half });
     await expectCardHoldsImage(card.device, image, suite.dir());
   });
 
