@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { onCleanup } from '../cleanup.js';
+import { onCleanup, throwIfInterrupted } from '../cleanup.js';
 import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
 import { cacheName, downloadsDirFor, entryDir } from './cache-dir.js';
 import { DownloadNetworkError, DownloadTimeoutError, httpGet, type HttpGet } from './http.js';
@@ -289,6 +289,8 @@ async function download(
   try {
     while (failures < attempts) {
       if (failures > 0) await sleep((req.retryDelayMs ?? 1000) * 2 ** (failures - 1));
+      // After Ctrl-C the aborted request looks like a network failure: no retry then.
+      throwIfInterrupted();
       const have = await sizeOf(part);
       let get: HttpGet | undefined;
       try {
@@ -365,6 +367,7 @@ async function download(
           `the download is not the file ${req.origin ?? 'the expected sha256'} describes (it was deleted, nothing was written); check the URL and the checksum`,
         );
       } catch (error) {
+        throwIfInterrupted();
         const reason = transientReason(error, get);
         if (reason === undefined) throw error;
         get?.abort();
