@@ -408,9 +408,9 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     expect(await sha256OfDevice(card.device)).toBe(before);
   });
 
-  it('the summary says the image was verified against SHA256SUMS', async () => {
+  it('the summary says the image was verified against SHA256SUMS, and where the download is kept', async () => {
     const card = await suite.card('http-summary.bin', 136 * MiB);
-    const r = await armada([
+    const args = [
       'flash',
       `${http.url}/pi.img.xz`,
       card.device,
@@ -418,7 +418,10 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
       '--allow-virtual',
       '--no-seed',
       '--allow-http',
-    ]);
+    ];
+    // A cache of its own: the earlier tests' downloads would make this one a cache hit.
+    const env = { ARMADA_CACHE_DIR: join(suite.dir(), 'cache-summary') };
+    const r = await armada(args, env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`image verified against SHA256SUMS (${http.url}/SHA256SUMS)`);
     expect(r.stdout).toMatch(
@@ -427,6 +430,12 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     expect(r.stderr).toMatch(
       /Downloaded http:\/\/.*pi\.img\.xz and verified it against SHA256SUMS/,
     );
+    const again = await armada(args, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      /\n {2}image read from the download cache: \/.*\/cache-summary\/downloads\/[0-9a-f]{64}\/pi\.img\.xz\n/,
+    );
+    expect(again.stderr).toMatch(/pi\.img\.xz: verified copy in the download cache/);
   });
 
   it('Ctrl-C during a write: exit 4, decompressor gone, no partition table', async () => {
