@@ -1,13 +1,8 @@
 /**
- * Where verified downloads are kept: `downloads/` in armada's cache dir (`$ARMADA_CACHE_DIR`,
- * else `$XDG_CACHE_HOME/armada`, else `~/.cache/armada`, as for the build's caches). Pure.
+ * The download cache's layout: `downloads/<sha256>/<name>` in armada's cache dir (src/cache/dir.ts,
+ * which `armada cache` lists and prunes). Pure.
  */
 import { join } from 'node:path';
-
-export function downloadsDirFor(env: Record<string, string | undefined>, home: string): string {
-  const root = env.ARMADA_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'armada');
-  return join(root, 'downloads');
-}
 
 /** A cache entry is named by the content's sha256, so a hit needs no URL bookkeeping. */
 export function entryDir(downloadsDir: string, sha256: string): string {

@@ -6,15 +6,15 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, statfs, truncate } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, open, readdir, rename, rm, stat, statfs, truncate, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup, throwIfInterrupted } from '../cleanup.js';
 import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
-import { cacheName, downloadsDirFor, entryDir } from './cache-dir.js';
+import { cacheDir } from '../cache/dir.js';
+import { cacheName, entryDir } from './cache-dir.js';
 import { DownloadNetworkError, DownloadTimeoutError, httpGet, type HttpGet } from './http.js';
 import { decideResume, resumeHeaders } from './resume.js';
 
@@ -59,7 +59,7 @@ export interface VerifiedFile {
 }
 
 export function defaultDownloadsDir(): string {
-  return downloadsDirFor(process.env, homedir());
+  return join(cacheDir(), 'downloads');
 }
 
 async function sha256OfFile(path: string, bytes?: number): Promise<Hash> {
@@ -239,7 +239,12 @@ export async function fetchVerified(req: VerifiedDownloadRequest): Promise<Verif
     throw cacheProblem(downloads, error);
   }
   const hit = await cachedCopy(dir, name, sha256);
-  if (hit) return { path: hit, cached: true, downloadedBytes: 0 };
+  // The entry's time is when it was last used: `armada cache prune` drops the oldest first.
+  const used = () => utimes(dir, new Date(), new Date()).catch(() => undefined);
+  if (hit) {
+    await used();
+    return { path: hit, cached: true, downloadedBytes: 0 };
+  }
 
   const part = await claimPartial(dir, name);
   const release = onCleanup(`keep the partial download of ${url}`, () =>
@@ -249,6 +254,7 @@ export async function fetchVerified(req: VerifiedDownloadRequest): Promise<Verif
     const result = await download(req, sha256, part);
     const final = join(dir, name);
     await rename(part, final);
+    await used();
     return { path: final, cached: false, ...result };
   } catch (error) {
     throw cacheProblem(dir, error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheName, downloadsDirFor, entryDir } from '../../../src/download/cache-dir.js';
+import { cacheName, entryDir } from '../../../src/download/cache-dir.js';
 import { decideResume, parseContentRange, resumeHeaders } from '../../../src/download/resume.js';
 
 const h = (contentRange: string | null, contentLength: string | null = null) => ({
@@ -43,14 +43,6 @@ describe('resuming a download', () => {
 });
 
 describe('the download cache', () => {
-  it('lives in downloads/ of armada cache dir, like the build caches', () => {
-    expect(downloadsDirFor({}, '/home/u')).toBe('/home/u/.cache/armada/downloads');
-    expect(downloadsDirFor({ XDG_CACHE_HOME: '/x' }, '/home/u')).toBe('/x/armada/downloads');
-    expect(downloadsDirFor({ ARMADA_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' }, '/home/u')).toBe(
-      '/c/downloads',
-    );
-  });
-
   it('names an entry by the lower-case sha256 and a file by the URL, made safe', () => {
     expect(entryDir('/d', 'AB'.repeat(32))).toBe(`/d/${'ab'.repeat(32)}`);
     expect(cacheName('https://h/r/armada-arm64.img.xz?token=1')).toBe('armada-arm64.img.xz');
