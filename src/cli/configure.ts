@@ -52,7 +52,8 @@ export const configureCommand: CommandModule<GlobalArgs, Args> = {
       )
       .example('sudo $0 configure /dev/sdb --user-data user-data.yaml', ''),
   handler: async (argv) => {
-    const { configureTarget, formatConfigure } = await import('../commands/configure.js');
+    const { configureTarget } = await import('../commands/configure.js');
+    const { formatSeedReport } = await import('../seed/report.js');
     const result = await configureTarget({
       target: argv.target,
       seed: await seedFlagsWithSecrets(argv),
@@ -63,6 +64,6 @@ export const configureCommand: CommandModule<GlobalArgs, Args> = {
         allowForeignImage: argv.allowForeignImage ?? false,
       },
     });
-    printResult(argv, result, () => formatConfigure(result));
+    printResult(argv, result, () => formatSeedReport(result.target, result));
   },
 };
