@@ -5,52 +5,49 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { makePiImage } from '../../helpers/pi-image.js';
-import { rootOnlyReason } from '../../helpers/tmp.js';
+import { describeNeeds } from '../../helpers/needs.js';
 import { flashSuite } from './suite.js';
 
 const exec = promisify(execFile);
 const root = new URL('../../../', import.meta.url).pathname;
 
-describe.skipIf(rootOnlyReason())(
-  'armada flash warns about Pi models the image cannot boot',
-  () => {
-    const suite = flashSuite('armada-flash-models-');
-    let xz = '';
+describeNeeds({ root: true }, 'armada flash warns about Pi models the image cannot boot', () => {
+  const suite = flashSuite('armada-flash-models-');
+  let xz = '';
 
-    beforeAll(async () => {
-      const { img } = await makePiImage(suite.dir(), { name: 'trixie-like' });
-      xz = `${img}.xz`;
-      execFileSync('sh', ['-c', 'xz -T0 -0 -c "$1" > "$2"', 'sh', img, xz]);
-      await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).catch(() => undefined);
-    }, 300_000);
+  beforeAll(async () => {
+    const { img } = await makePiImage(suite.dir(), { name: 'trixie-like' });
+    xz = `${img}.xz`;
+    execFileSync('sh', ['-c', 'xz -T0 -0 -c "$1" > "$2"', 'sh', img, xz]);
+    await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).catch(() => undefined);
+  }, 300_000);
 
-    it('names the Pi 5 and why, on stderr, and still succeeds', async () => {
-      const card = await suite.card('card.bin', 128 << 20);
-      const r = await exec(
-        'node',
-        [
-          join(root, 'bin/armada.js'),
-          'flash',
-          xz,
-          card.device,
-          '--yes',
-          '--allow-virtual',
-          '--no-seed',
-          '--json',
-        ],
-        { env: { ...process.env, CI: '1' } },
-      );
-      expect(JSON.parse(r.stdout)).toMatchObject({
-        cards: [{ device: card.device, verified: true }],
-      });
-      const warnings = r.stderr.split('\n').filter((l) => l.startsWith('WARNING: '));
-      expect(warnings).toEqual([
-        expect.stringMatching(
-          /^WARNING: this image cannot boot a Raspberry Pi 5: its kernel lacks CONFIG_MMC_SDHCI_BRCMSTB/,
-        ),
-      ]);
+  it('names the Pi 5 and why, on stderr, and still succeeds', async () => {
+    const card = await suite.card('card.bin', 128 << 20);
+    const r = await exec(
+      'node',
+      [
+        join(root, 'bin/armada.js'),
+        'flash',
+        xz,
+        card.device,
+        '--yes',
+        '--allow-virtual',
+        '--no-seed',
+        '--json',
+      ],
+      { env: { ...process.env, CI: '1' } },
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      cards: [{ device: card.device, verified: true }],
     });
-  },
-);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('WARNING: '));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^WARNING: this image cannot boot a Raspberry Pi 5: its kernel lacks CONFIG_MMC_SDHCI_BRCMSTB/,
+      ),
+    ]);
+  });
+});
