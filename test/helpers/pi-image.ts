@@ -1,10 +1,10 @@
 /**
  * writeDiskImage: the one disk-image builder of the tests (test-image.ts makes the flash tests'
- * image with it). makePiImage: a small image laid out like one `armada build` makes (MBR with armada's sfdisk script, FAT32
- * bootfs with the boot files assemble-image copies and armada's own config.txt/cmdline.txt,
- * ext4 rootfs with os-release, a dpkg status file and a kernel config), with tiny stand-ins for
- * the firmware and kernel. Options leave boot files out or add a seed, for the boot-file check
- * and `armada inspect`.
+ * image with it). makePiImage: a small image laid out like one `armada build` makes (MBR with
+ * armada's sfdisk script, FAT32 bootfs with the boot files assemble-image copies and armada's own
+ * config.txt/cmdline.txt, ext4 rootfs with os-release, a dpkg status file and a kernel config),
+ * with tiny stand-ins for the firmware and kernel. Options leave boot files out or add a seed,
+ * for the boot-file check and `armada inspect`.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
