@@ -41,7 +41,7 @@ const execModule = {
 const commandToCommand = {
   regex: '^\\./|^\\.\\./commands/',
   message:
-    'A command must not import another command: move what they share into a domain module (e.g. src/seed/report.ts).',
+    'A command must not import another command: move what they share into a domain module or src/cli/ (e.g. src/seed/report.ts, src/cli/seed-report.ts).',
 };
 const restrict = (paths, patterns = []) => [
   'error',

@@ -35,7 +35,7 @@ export const configureCommand: CommandModule<GlobalArgs, Args> = {
       .example('sudo $0 configure /dev/sdb --user-data user-data.yaml', ''),
   handler: async (argv) => {
     const { configureTarget } = await import('../commands/configure.js');
-    const { formatSeedReport } = await import('../seed/report.js');
+    const { formatSeedReport } = await import('./seed-report.js');
     const result = await configureTarget({
       target: argv.target,
       seed: await seedFlagsWithSecrets(argv),

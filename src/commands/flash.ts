@@ -11,7 +11,7 @@ import type { FlashProgress } from '../flash/report.js';
 import { describeDrive } from '../flash/targets.js';
 import type { PreparedSeed, SeedFlags } from '../seed/types.js';
 import { runTasks } from '../tasks.js';
-import { formatSeedReport } from '../seed/report.js';
+import { formatSeedReport } from '../cli/seed-report.js';
 
 export type { FlashResult } from '../flash/flash-image.js';
 

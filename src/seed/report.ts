@@ -1,6 +1,6 @@
 /**
- * What a written seed amounts to, for people: the summary configure prints, and flash prints per
- * card. Never the seed's secrets, only the paths it wrote.
+ * What a written seed amounts to: configure's result, and flash's per card (src/cli/seed-report.ts
+ * prints it). Never the seed's secrets, only the paths it wrote.
  */
 import { parseSeedEnv } from './seed-env.js';
 import type { PreparedSeed, TlsMode } from './types.js';
@@ -27,24 +27,4 @@ export function seedReport(seed: PreparedSeed): SeedReport {
     files: seed.files.map((f) => f.path),
     warnings: seed.warnings,
   };
-}
-
-/** The connect command for a seeded card; the device console prints the same one. */
-export function connectAdvice(host: string, tlsMode: TlsMode, username?: string): string {
-  const base = `armada connect ${host}.local`;
-  if (tlsMode === 'laptop') return base;
-  return username ? `${base} --ssh ${username}@${host}.local` : `${base} --from-card <this card>`;
-}
-
-export function formatSeedReport(target: string, r: SeedReport): string {
-  const host = r.hostname ?? '<device>';
-  const lines = [
-    `seeded ${target}: ${r.files.length} files in armada/ (read back and verified)`,
-    `  hostname   ${r.hostname ?? '(image default)'}`,
-    `  login      ${r.username ? `${r.username} (ssh ${r.username}@${host}.local)` : 'none (no SSH key or password given)'}`,
-    `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'} (valid for ${host} and ${host}.local; --san <address> adds an IP)` : 'device CA (made at first boot, which signs the request for this laptop’s key; then armada connect <host> --from-card <card>)'}`,
-    '',
-    `next: boot the Pi, then '${connectAdvice(host, r.tlsMode, r.username)}'`,
-  ];
-  return lines.join('\n');
 }
