@@ -38,6 +38,11 @@ const execModule = {
   allowTypeImports: true,
   message: 'Pure module: build commands as data (`import type { Command }`), run them in a step.',
 };
+const commandToCommand = {
+  regex: '^\\./|^\\.\\./commands/',
+  message:
+    'A command must not import another command: move what they share into a domain module or src/cli/ (e.g. src/seed/report.ts, src/cli/seed-report.ts).',
+};
 const restrict = (paths, patterns = []) => [
   'error',
   { paths, ...(patterns.length ? { patterns } : {}) },
@@ -79,6 +84,19 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': restrict(spawn),
       'no-restricted-syntax': noDynamicSpawn,
+    },
+  },
+  {
+    files: ['src/commands/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict(spawn, [commandToCommand]),
+      'no-restricted-syntax': [
+        ...noDynamicSpawn,
+        {
+          selector: 'ImportExpression[source.value=/^\\.\\u002F|^\\.\\.\\u002Fcommands\\u002F/]',
+          message: commandToCommand.message,
+        },
+      ],
     },
   },
   {

@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
  * Root-only suites skip with a reason when not root (test/helpers/needs.ts) and the run ends with
  * one line counting them (skip-reporter.ts); under CI=true such a suite fails instead of skipping.
  */
+// Domain messages name options as the CLI's flags, as they read on the command line.
+const setupFiles = ['./test/helpers/cli-flag-names.ts'];
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/helpers/skip-reporter.ts'],
@@ -13,6 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles,
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 20_000,
         },
@@ -20,6 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
@@ -30,6 +35,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          setupFiles,
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 900_000,

@@ -69,9 +69,8 @@ fi
 # Rebuild dist/ only when a source file is newer than the last build.
 if [ ! -f dist/cli.js ] || [ -n "$(find src tsconfig.json tsconfig.build.json package.json -newer dist/cli.js -print -quit)" ]; then
   say "building TypeScript"
-  npx tsc -p tsconfig.build.json
-  # Templates and data travel with the compiled code.
-  rm -rf dist/templates && cp -r src/templates dist/templates
+  # The same build as `npm run build`: the compiled code and the templates it renders.
+  npm run --silent build >&2
   touch dist/cli.js
 fi
 say "ready"

@@ -11,6 +11,8 @@ import { commands } from './cli/commands.js';
 import { resultPrinted, type GlobalArgs } from './cli/context.js';
 import { jsonError, subcommandOf, usageMessage } from './cli/usage.js';
 import { armadaVersion } from './version.js';
+import { nameOptions } from './option-names.js';
+import { flagName } from './cli/flag-names.js';
 
 /** yargs reads a lone '-' as a positional: `--password-file -` (stdin) becomes `--password-file=-`. */
 function joinStdinValues(argv: readonly string[]): string[] {
@@ -27,6 +29,8 @@ let debug = args.includes('--debug');
 // Decided from argv, not parsed flags: a run that fails parsing still owes its JSON document.
 const wantsJson = args.includes('--json');
 if (debug) setLogLevel('debug');
+// Domain messages name options; on the command line they are flags.
+nameOptions(flagName);
 
 let finishing: Promise<never> | undefined;
 

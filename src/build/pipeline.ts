@@ -15,18 +15,26 @@ import { installFirstBoot } from './steps/install-firstboot.js';
 import { inventoryPackages } from './steps/inventory-packages.js';
 import { stripIdentity } from './steps/strip-identity.js';
 import { assembleImage } from './steps/assemble-image.js';
+import { planFirstBoot } from '../firstboot/plan.js';
 import { verifyBootFiles } from './steps/verify-boot-files.js';
 import { writeArtifacts } from './steps/write-artifacts.js';
 
 export function buildPipeline(o: BuildOptions, buildTime: Date): Step<BuildContext>[] {
+  // Rendered here, at the start: a bad template fails the build before the bootstrap, and the
+  // templates are never read again while it runs.
+  const firstBoot = planFirstBoot({
+    armadaVersion: o.armadaVersion,
+    insecureTcp: o.insecureTcp,
+    builtAt: buildTime.toISOString(),
+  });
   return [
     checkHost(o),
     bootstrapRootfs(o),
     copyRootfs(o),
     slimRootfs(o),
     verifyKernelConfig(o),
-    configureDocker(o, buildTime),
-    installFirstBoot(o, buildTime),
+    configureDocker(o, firstBoot, buildTime),
+    installFirstBoot(firstBoot, buildTime),
     inventoryPackages(),
     stripIdentity(),
     assembleImage(o, buildTime),

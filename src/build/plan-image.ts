@@ -212,6 +212,16 @@ export function isBootFirmware(name: string): boolean {
   return /^(bootcode\.bin|(start|fixup)[a-z0-9_]*\.(elf|dat))$/.test(name);
 }
 
+/**
+ * Where the kernel package put its device trees, relative to the root filesystem: arm64 kernels
+ * (and armhf ones from Linux 6.5, which moved arm's trees into vendor directories) under
+ * broadcom/; older armhf kernels (bookworm's 6.1 armmp) flat in the package's directory.
+ */
+export function deviceTreeDirs(kernelVersion: string): string[] {
+  const dir = `usr/lib/linux-image-${kernelVersion}`;
+  return [`${dir}/broadcom`, dir];
+}
+
 export function isPiDeviceTree(name: string): boolean {
   return /^bcm(2710|2711|2837|2712)-.*\.dtb$/.test(name);
 }

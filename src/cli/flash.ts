@@ -3,8 +3,9 @@ import { UsageError } from '../errors.js';
 import type { BmapChoice } from '../flash/find-bmap.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 import { seedFlagsWithSecrets, seedOptions, type SeedArgs } from './seed-options.js';
+import { targetOptions, targetRulesFrom, type TargetArgs } from './target-options.js';
 
-interface Args extends GlobalArgs, SeedArgs {
+interface Args extends GlobalArgs, SeedArgs, TargetArgs {
   image: string;
   devices: string[];
   yes: boolean;
@@ -13,9 +14,6 @@ interface Args extends GlobalArgs, SeedArgs {
   bmap?: string | false | (string | false)[];
   seed: boolean;
   // yargs fills the camel-case twins of dashed flags at run time; its types only know the dashed ones.
-  allowVirtual?: boolean;
-  allowLarge?: boolean;
-  dangerouslyAllowAnyBus?: boolean;
   allowHttp?: boolean;
   sha256?: string;
   sha256sums?: string;
@@ -78,16 +76,6 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           default: true,
           describe: 'Write the first-boot seed after the image (--no-seed writes the image only)',
         },
-        'allow-virtual': {
-          type: 'boolean',
-          default: false,
-          describe: 'Allow loop, nbd and disk-image devices as targets (tests)',
-        },
-        'allow-large': {
-          type: 'boolean',
-          default: false,
-          describe: 'Do not ask before writing a drive larger than 128 GiB',
-        },
         sha256: {
           type: 'string',
           describe:
@@ -108,12 +96,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           default: false,
           describe: 'Accept plain http:// URLs (anyone on the way can alter them)',
         },
-        'dangerously-allow-any-bus': {
-          type: 'boolean',
-          default: false,
-          describe:
-            'Allow a disk on a bus other than usb, mmc or sd (SATA, NVMe…): only if that disk really is the card',
-        },
+        ...targetOptions,
         ...seedOptions,
         ...jsonOption,
       })
@@ -131,9 +114,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
       yes: argv.yes,
       verify: argv.verify,
       bmap: bmapChoice(argv.bmap),
-      allowVirtual: argv.allowVirtual ?? false,
-      allowLarge: argv.allowLarge ?? false,
-      allowAnyBus: argv.dangerouslyAllowAnyBus ?? false,
+      ...targetRulesFrom(argv),
       checksum: {
         ...(argv.sha256 === undefined ? {} : { sha256: argv.sha256 }),
         ...(argv.sha256sums === undefined ? {} : { sums: argv.sha256sums }),

@@ -3,7 +3,7 @@
  * from argv to SeedFlags. Values are validated later, all at once, by prepareSeeds.
  */
 import type { Options } from 'yargs';
-import type { SeedFlags, SudoMode, TlsMode } from '../seed/types.js';
+import type { SeedFlags } from '../seed/types.js';
 import { log } from '../log.js';
 import { configDir } from '../config-dir.js';
 import { effectiveDefaults, readDefaults, withDefaults } from '../config/defaults.js';
@@ -93,51 +93,40 @@ export const seedOptions = {
   },
 } as const satisfies Record<string, Options>;
 
-export interface SeedArgs {
-  hostname?: string;
-  user?: string;
-  sshKey?: string[];
-  password?: string;
-  passwordFile?: string;
-  wifiSsid?: string;
-  wifiPassword?: string;
-  wifiPasswordFile?: string;
-  wifiOpen?: boolean;
-  wifiCountry?: string;
-  timezone?: string;
-  locale?: string;
-  keymap?: string;
-  userData?: string;
-  tls?: string;
-  san?: string[];
-  insecureTcp?: boolean;
-  start?: number;
-  sudo?: string;
-}
+/** yargs' camel-case twin of a dashed flag. */
+type Camel<S extends string> = S extends `${infer H}-${infer T}`
+  ? `${H}${Capitalize<Camel<T>>}`
+  : S;
 
-/** argv (yargs camel-cases the flags) → SeedFlags; absent flags stay absent so user-data can fill them. */
+/** Flags that only say where a secret comes from; they are not seed settings. */
+const secretSources = ['password-file', 'wifi-password-file'] as const;
+type SeedFlagName = Exclude<keyof typeof seedOptions, (typeof secretSources)[number]>;
+
+/**
+ * The flags and SeedFlags name the same settings: a flag without a field (or a field without a
+ * flag) stops the compile here ("Property 'x' is missing"), so the two cannot drift.
+ */
+type FieldsWithoutFlag = Exclude<keyof SeedFlags, Camel<SeedFlagName>>;
+type FlagsWithoutField = Exclude<Camel<SeedFlagName>, keyof SeedFlags>;
+const everyFieldHasAFlag: Record<FieldsWithoutFlag, never> = {};
+const everyFlagHasAField: Record<FlagsWithoutField, never> = {};
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const seedFlagKeys = (Object.keys(seedOptions) as (keyof typeof seedOptions)[])
+  .filter((f): f is SeedFlagName => !(secretSources as readonly string[]).includes(f))
+  .map((f) => camel(f) as keyof SeedFlags);
+
+/** The seed part of argv: SeedFlags as yargs fills them, plus where the secrets come from. */
+export type SeedArgs = SeedFlags & { passwordFile?: string; wifiPasswordFile?: string };
+
+/** argv → SeedFlags; absent flags stay absent so user-data and defaults can fill them. */
 export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
-  const flags: SeedFlags = {};
-  const copy = <K extends keyof SeedFlags>(key: K, value: SeedFlags[K] | undefined) => {
-    if (value !== undefined) flags[key] = value;
-  };
-  copy('hostname', argv.hostname);
-  copy('user', argv.user);
-  copy('sshKey', argv.sshKey?.map(String));
-  copy('password', argv.password);
-  copy('wifiSsid', argv.wifiSsid);
-  copy('wifiPassword', argv.wifiPassword);
-  copy('wifiOpen', argv.wifiOpen);
-  copy('wifiCountry', argv.wifiCountry);
-  copy('timezone', argv.timezone);
-  copy('locale', argv.locale);
-  copy('keymap', argv.keymap);
-  copy('userData', argv.userData);
-  copy('tls', argv.tls as TlsMode | undefined);
-  copy('san', argv.san?.map(String));
-  copy('insecureTcp', argv.insecureTcp);
-  copy('start', argv.start);
-  copy('sudo', argv.sudo as SudoMode | undefined);
+  void [everyFieldHasAFlag, everyFlagHasAField];
+  const flags: Record<string, unknown> = {};
+  for (const key of seedFlagKeys) {
+    const value: unknown = argv[key];
+    if (value !== undefined) flags[key] = Array.isArray(value) ? value.map(String) : value;
+  }
   return flags;
 }
 

@@ -9,8 +9,8 @@ import { hasFirstBootUnit } from '../flash/armada-image.js';
 import { checkBlockTarget, type BlockTargetRules } from '../flash/block-target.js';
 import { prepareSeeds, writeSeed } from '../seed/apply.js';
 import { assertWritable, seedVolume } from '../seed/write.js';
-import type { SeedFlags, TlsMode } from '../seed/types.js';
-import { parseSeedEnv } from '../seed/seed-env.js';
+import type { SeedFlags } from '../seed/types.js';
+import { seedReport, type SeedReport } from '../seed/report.js';
 
 export interface ConfigureOptions {
   target: string;
@@ -19,17 +19,10 @@ export interface ConfigureOptions {
   rules?: BlockTargetRules;
 }
 
-export interface ConfigureResult {
+export interface ConfigureResult extends SeedReport {
   target: string;
-  hostname?: string;
-  username?: string;
-  tlsMode: TlsMode;
-  serverCertSha256?: string;
-  /** Paths written under the FAT partition (secrets included, contents never shown). */
-  files: string[];
   /** False when the target's root file system has no armada first-boot unit. */
   armadaImage: boolean;
-  warnings: string[];
 }
 
 export { firstBootUnitPaths, hasFirstBootUnit } from '../flash/armada-image.js';
@@ -97,36 +90,5 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
       `${opts.target} does not look like an armada image (no armada-firstboot.service on its root partition); the seed is written, but only armada's first boot reads it`,
     );
 
-  const envFile = seed.files.find((f) => f.path === 'armada/seed.env');
-  const env = envFile ? parseSeedEnv(String(envFile.content)) : {};
-  return {
-    target: opts.target,
-    ...(seed.hostname ? { hostname: seed.hostname } : {}),
-    ...(env.USERNAME ? { username: env.USERNAME } : {}),
-    tlsMode: seed.tlsMode,
-    ...(seed.serverCertSha256 ? { serverCertSha256: seed.serverCertSha256 } : {}),
-    files: seed.files.map((f) => f.path),
-    armadaImage,
-    warnings: seed.warnings,
-  };
-}
-
-/** The connect command for a seeded card; the device console prints the same one. */
-export function connectAdvice(host: string, tlsMode: TlsMode, username?: string): string {
-  const base = `armada connect ${host}.local`;
-  if (tlsMode === 'laptop') return base;
-  return username ? `${base} --ssh ${username}@${host}.local` : `${base} --from-card <this card>`;
-}
-
-export function formatConfigure(r: ConfigureResult): string {
-  const host = r.hostname ?? '<device>';
-  const lines = [
-    `seeded ${r.target}: ${r.files.length} files in armada/ (read back and verified)`,
-    `  hostname   ${r.hostname ?? '(image default)'}`,
-    `  login      ${r.username ? `${r.username} (ssh ${r.username}@${host}.local)` : 'none (no SSH key or password given)'}`,
-    `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'} (valid for ${host} and ${host}.local; --san <address> adds an IP)` : 'device CA (made at first boot, which signs the request for this laptop’s key; then armada connect <host> --from-card <card>)'}`,
-    '',
-    `next: boot the Pi, then '${connectAdvice(host, r.tlsMode, r.username)}'`,
-  ];
-  return lines.join('\n');
+  return { target: opts.target, ...seedReport(seed), armadaImage };
 }

@@ -10,10 +10,9 @@ import { formatRate, rate } from '../flash/progress.js';
 import type { FlashProgress } from '../flash/report.js';
 import { silentReport, type StepReport } from '../progress.js';
 import { describeDrive } from '../flash/targets.js';
-import type { SeedFlags } from '../seed/types.js';
+import type { PreparedSeed, SeedFlags } from '../seed/types.js';
 import { runTasks } from '../tasks.js';
-import { parseSeedEnv } from '../seed/seed-env.js';
-import { formatConfigure } from './configure.js';
+import { formatSeedReport } from '../cli/seed-report.js';
 
 export type { FlashResult } from '../flash/flash-image.js';
 
@@ -119,22 +118,13 @@ export async function runFlash(opts: FlashCommandOptions): Promise<FlashResult> 
 
 async function seedHook(flags: SeedFlags): Promise<NonNullable<FlashOptions['seed']>> {
   const { prepareSeeds, writeSeed } = await import('../seed/apply.js');
-  type Prepared = Awaited<ReturnType<typeof prepareSeeds>>[number];
+  const { seedReport } = await import('../seed/report.js');
   return {
     prepare: (count: number) => prepareSeeds(flags, count),
     write: async (device: string, _index: number, prepared: unknown) => {
-      const seed = prepared as Prepared;
+      const seed = prepared as PreparedSeed;
       await writeSeed(device, seed);
-      const envFile = seed.files.find((f) => f.path === 'armada/seed.env');
-      const username = envFile ? parseSeedEnv(String(envFile.content)).USERNAME : undefined;
-      return {
-        ...(seed.hostname ? { hostname: seed.hostname } : {}),
-        ...(username ? { username } : {}),
-        tlsMode: seed.tlsMode,
-        ...(seed.serverCertSha256 ? { serverCertSha256: seed.serverCertSha256 } : {}),
-        files: seed.files.map((f) => f.path),
-        warnings: seed.warnings,
-      };
+      return seedReport(seed);
     },
   };
 }
@@ -155,11 +145,7 @@ export function formatFlashResult(r: FlashResult): string {
       ? 'NOT verified (--no-checksum): written as it was downloaded'
       : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
   // Each seeded card gets configure's summary: hostname, login, fingerprint, what to do next.
-  const seeds = r.cards.flatMap((c) =>
-    c.seed
-      ? ['', formatConfigure({ target: c.device, ...c.seed, armadaImage: c.armadaImage ?? true })]
-      : [],
-  );
+  const seeds = r.cards.flatMap((c) => (c.seed ? ['', formatSeedReport(c.device, c.seed)] : []));
   const kept = r.download
     ? [
         r.download.cached

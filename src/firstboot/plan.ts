@@ -50,7 +50,7 @@ export const firstBootFailed = /armada: first boot FAILED in: ?([a-z -]+)\./;
 
 /**
  * Which build step installs a file: configure-docker (the daemon, its TLS listener, the opt-in
- * 2375 socket) or install-firstboot (everything else). Each step renders only its part.
+ * 2375 socket) or install-firstboot (everything else).
  */
 export type FirstBootPart = 'docker' | 'firstboot';
 
@@ -119,11 +119,10 @@ function enable(target: string, wantedBy: string): SymlinkSpec {
   return { path: `${unitDir}/${wantedBy}.wants/${name}`, target };
 }
 
-export function planFirstBootSymlinks(insecureTcp: boolean, part?: FirstBootPart): SymlinkSpec[] {
+function planFirstBootSymlinks(insecureTcp: boolean): Record<FirstBootPart, SymlinkSpec[]> {
   const docker = insecureTcp
     ? [enable(`${unitDir}/armada-docker-insecure.socket`, 'multi-user.target')]
     : [];
-  if (part === 'docker') return docker;
   const firstboot = [
     enable(firstBootPaths.unit, 'multi-user.target'),
     enable(`${unitDir}/armada-runcmd.service`, 'multi-user.target'),
@@ -141,7 +140,7 @@ export function planFirstBootSymlinks(insecureTcp: boolean, part?: FirstBootPart
     // password on the console and wait forever; armada's first boot does that from the seed.
     { path: `${unitDir}/systemd-firstboot.service`, target: '/dev/null' },
   ];
-  return part === 'firstboot' ? firstboot : [...firstboot, ...docker];
+  return { firstboot, docker };
 }
 
 function checkOptions(opts: FirstBootOptions): void {
@@ -152,8 +151,8 @@ function checkOptions(opts: FirstBootOptions): void {
     throw new InternalError(`build time '${opts.builtAt}' is not an ISO 8601 time`);
 }
 
-/** The whole plan, or one step's part of it (rendered once, by the step that writes it). */
-export function planFirstBootFiles(opts: FirstBootOptions, part?: FirstBootPart): FirstBootPlan {
+/** Every planned file rendered, in plannedFiles order, each with the part it belongs to. */
+function renderFiles(opts: FirstBootOptions): { part: FirstBootPart; file: FileSpec }[] {
   checkOptions(opts);
   const data = {
     version: opts.armadaVersion,
@@ -161,12 +160,31 @@ export function planFirstBootFiles(opts: FirstBootOptions, part?: FirstBootPart)
     builtAt: opts.builtAt ?? '',
     systemUsers: [...systemNames].join(' '),
   };
-  const files = plannedFiles
-    .filter((f) => part === undefined || (f.part ?? 'firstboot') === part)
-    .map((f): FileSpec => ({
-      path: f.path,
-      mode: f.mode,
-      content: render(f.template, data),
-    }));
-  return { files, symlinks: planFirstBootSymlinks(opts.insecureTcp, part) };
+  return plannedFiles.map((f) => ({
+    part: f.part ?? 'firstboot',
+    file: { path: f.path, mode: f.mode, content: render(f.template, data) },
+  }));
+}
+
+/**
+ * The plan, rendered once and split into the parts the build steps install (each part's files
+ * are those its step owns, named in plannedFiles; nothing is split by path).
+ */
+export function planFirstBoot(opts: FirstBootOptions): Record<FirstBootPart, FirstBootPlan> {
+  const files = renderFiles(opts);
+  const symlinks = planFirstBootSymlinks(opts.insecureTcp);
+  const part = (name: FirstBootPart): FirstBootPlan => ({
+    files: files.filter((f) => f.part === name).map((f) => f.file),
+    symlinks: symlinks[name],
+  });
+  return { firstboot: part('firstboot'), docker: part('docker') };
+}
+
+/** The whole plan: every part together. */
+export function planFirstBootFiles(opts: FirstBootOptions): FirstBootPlan {
+  const symlinks = planFirstBootSymlinks(opts.insecureTcp);
+  return {
+    files: renderFiles(opts).map((f) => f.file),
+    symlinks: [...symlinks.firstboot, ...symlinks.docker],
+  };
 }

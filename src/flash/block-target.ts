@@ -11,6 +11,7 @@ import type { Drive } from './drive.js';
 import { drivesHoldingPaths } from './holders.js';
 import { currentPlatform, type Platform } from './platform/index.js';
 import { resolveTargets } from './targets.js';
+import { option } from '../option-names.js';
 
 export interface BlockTargetRules {
   allowVirtual?: boolean;
@@ -57,6 +58,6 @@ export async function checkBlockTarget(target: string, rules: BlockTargetRules):
   );
   if (readable && !rules.allowForeignImage && !(await hasFirstBootUnit(target)))
     throw new UserError(
-      `${target} holds no armada image (no armada-firstboot.service on its root partition), so nothing would read the seed; flash an armada image first, or pass --allow-foreign-image; nothing was written`,
+      `${target} holds no armada image (no armada-firstboot.service on its root partition), so nothing would read the seed; flash an armada image first, or pass ${option('allowForeignImage')}; nothing was written`,
     );
 }

@@ -9,20 +9,9 @@ import { readBack } from './readback.js';
 import type { DeviceWriter } from './writer.js';
 import { formatProgress } from './progress.js';
 import { log } from '../log.js';
-import type { TlsMode } from '../seed/types.js';
+import type { SeedReport } from '../seed/report.js';
 import { hasFirstBootUnit, notArmadaWarning } from './armada-image.js';
 import { completeImageFile } from './image-file.js';
-
-/** What a seed holds, for the summary (never its secrets). */
-export interface SeedReport {
-  hostname?: string;
-  username?: string;
-  tlsMode: TlsMode;
-  serverCertSha256?: string;
-  /** Paths written under the FAT partition. */
-  files: string[];
-  warnings: string[];
-}
 
 export interface SeedHook {
   /** Validate everything and make one seed per card, before anything is written. */

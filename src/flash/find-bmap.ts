@@ -13,6 +13,7 @@ import type { Bmap } from '../bmap/types.js';
 import { bmapCandidates, isUrl } from './source/detect.js';
 import { httpText } from './source/http.js';
 import type { ProbedSource } from './source/probe.js';
+import { option } from '../option-names.js';
 
 export type BmapChoice = { mode: 'discover' } | { mode: 'file'; path: string } | { mode: 'none' };
 
@@ -49,13 +50,13 @@ export function checkBmap(
       origin,
       sum.expected,
       sum.actual,
-      'the bmap file is corrupt or was edited; download it again or use --no-bmap',
+      `the bmap file is corrupt or was edited; download it again or use ${option('noBmap')}`,
     );
   }
   if (source.imageSize !== undefined && source.imageSize !== map.imageSize) {
     throw new UserError(
       `${origin} describes an image of ${map.imageSize} bytes but ${source.display} is ${source.imageSize} bytes; ` +
-        'pass the matching bmap with --bmap or use --no-bmap',
+        `pass the matching bmap with ${option('bmap')} or use ${option('noBmap')}`,
     );
   }
   return { map, origin };
@@ -75,10 +76,14 @@ export async function findBmapText(
   if (choice.mode === 'none') return undefined;
   if (choice.mode === 'file') {
     if (/^http:/i.test(choice.path) && !opts.allowHttp)
-      throw new UsageError(`bmap ${choice.path} is plain http; use https or pass --allow-http`);
+      throw new UsageError(
+        `bmap ${choice.path} is plain http; use https or pass ${option('allowHttp')}`,
+      );
     const text = await readAny(choice.path);
     if (text === undefined)
-      throw new UserError(`bmap ${choice.path} not found; check the path or use --no-bmap`);
+      throw new UserError(
+        `bmap ${choice.path} not found; check the path or use ${option('noBmap')}`,
+      );
     return { text, origin: choice.path, discovered: false };
   }
   if (source.innerBmap) return { ...source.innerBmap, discovered: false };

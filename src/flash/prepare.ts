@@ -9,7 +9,7 @@ import type { BmapChoice, FoundBmap } from './find-bmap.js';
 import { armadaItself, devicesHolding } from './block-target.js';
 import type { Platform } from './platform/index.js';
 import type { FlashProgress, FlashQuestions } from './report.js';
-import { anyBusFlag, cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
+import { cardBuses, isSafeTarget, type SafetyPolicy } from './safety.js';
 import { log } from '../log.js';
 import { imageFileTarget, isImageFileTarget } from './image-file.js';
 import { partitionTableOf } from './source/image-head.js';
@@ -20,6 +20,7 @@ import { resolveImage } from './source/resolve-image.js';
 import type { VerifiedFile } from '../download/fetch-verified.js';
 import { headBytes } from './plan.js';
 import { describeDrive, resolveTargets, type Target } from './targets.js';
+import { option } from '../option-names.js';
 
 export interface PrepareOptions {
   image: string;
@@ -108,7 +109,7 @@ async function confirmTargets(opts: PrepareOptions, all: Target[]): Promise<void
   if (opts.yes) return;
   if (!questions) {
     throw new UsageError(
-      `pass --yes to confirm erasing ${targets.map((t) => t.drive.device).join(', ')} (no terminal to ask on)`,
+      `pass ${option('yes')} to confirm erasing ${targets.map((t) => t.drive.device).join(', ')} (no terminal to ask on)`,
     );
   }
   const list = targets.map((t) => describeDrive(t.drive)).join(', ');
@@ -147,7 +148,7 @@ export async function prepareFlash(opts: PrepareOptions, platform: Platform): Pr
   for (const { drive } of targets.filter((t) => t.drive.kind === 'disk')) {
     if (!cardBuses.has(drive.bus ?? ''))
       log.warn(
-        `${drive.device} is on the ${drive.bus ?? 'unknown'} bus, where SD cards are not read; writing it only because ${anyBusFlag} was given`,
+        `${drive.device} is on the ${drive.bus ?? 'unknown'} bus, where SD cards are not read; writing it only because ${option('allowAnyBus')} was given`,
       );
   }
   await confirmTargets(opts, targets);

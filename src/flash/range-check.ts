@@ -8,6 +8,7 @@ import { ChecksumMismatchError } from '../errors.js';
 import type { Bmap, ByteRange } from '../bmap/types.js';
 import { byteRanges } from '../bmap/types.js';
 import type { Chunk } from './chunks.js';
+import { option } from '../option-names.js';
 
 export class RangeChecker {
   private readonly ranges: ByteRange[];
@@ -55,7 +56,7 @@ export class RangeChecker {
         `blocks ${first}-${last} of the image (per ${this.origin})`,
         range.checksum,
         actual,
-        'the image is corrupt or the bmap belongs to another image; download it again or use --no-bmap',
+        `the image is corrupt or the bmap belongs to another image; download it again or use ${option('noBmap')}`,
       );
     }
     this.verified++;

@@ -3,6 +3,7 @@
  * collected, so `armada drives --all` can say all of them at once.
  */
 import { formatBytes, virtualKinds, type Drive } from './drive.js';
+import { option } from '../option-names.js';
 
 export interface SafetyPolicy {
   /** Uncompressed image size, when known before writing. */
@@ -29,8 +30,6 @@ export const defaultLargeBytes = 128 * 1024 ** 3;
 
 /** Buses SD cards are read on: USB readers, SD/MMC slots (Linux mmc, macOS Secure Digital). */
 export const cardBuses: ReadonlySet<string> = new Set(['usb', 'mmc', 'sd']);
-
-export const anyBusFlag = '--dangerously-allow-any-bus';
 
 /** Where an operating system lives: never unmount and overwrite these. */
 const systemMountRoots = [
@@ -77,12 +76,14 @@ export function isSafeTarget(drive: Drive, policy: SafetyPolicy): SafetyVerdict 
   const kindReason = kindReasons[drive.kind];
   if (kindReason) reasons.push(kindReason);
   if (virtualKinds.has(drive.kind) && !policy.allowVirtual) {
-    reasons.push(`it is a virtual device (${drive.kind}); pass --allow-virtual to write it anyway`);
+    reasons.push(
+      `it is a virtual device (${drive.kind}); pass ${option('allowVirtual')} to write it anyway`,
+    );
   }
   if (drive.system) reasons.push('it is a system drive (internal and not removable)');
   else if (drive.kind === 'disk' && !cardBuses.has(drive.bus ?? '') && !policy.allowAnyBus) {
     reasons.push(
-      `it is on the ${drive.bus ?? 'unknown'} bus, not on usb, mmc or sd where SD cards are read; if it really is the card, pass ${anyBusFlag}`,
+      `it is on the ${drive.bus ?? 'unknown'} bus, not on usb, mmc or sd where SD cards are read; if it really is the card, pass ${option('allowAnyBus')}`,
     );
   }
   if (policy.sourceDevices.includes(drive.device))
@@ -113,7 +114,7 @@ export function isSafeTarget(drive: Drive, policy: SafetyPolicy): SafetyVerdict 
   if (drive.sizeBytes > large && !policy.allowLarge) {
     return {
       ok: true,
-      needsConfirmation: `${drive.device} is ${formatBytes(drive.sizeBytes)}, larger than any usual SD card; is it really the card? (pass --allow-large to skip this question)`,
+      needsConfirmation: `${drive.device} is ${formatBytes(drive.sizeBytes)}, larger than any usual SD card; is it really the card? (pass ${option('allowLarge')} to skip this question)`,
     };
   }
   return { ok: true };

@@ -26,6 +26,7 @@ import { formatProblem } from './yaml-problems.js';
 import { hashSeedPassword } from './sha512-crypt.js';
 import { wpaPsk } from './wpa-psk.js';
 import { planSeed } from './plan.js';
+import { option } from '../option-names.js';
 
 export { writeSeed } from './write.js';
 
@@ -66,7 +67,9 @@ async function defaultKey(): Promise<{ source: string; line: string }[]> {
     const path = join(dir, name);
     const lines = keyLines(await readFile(path, 'utf8').catch(() => ''));
     if (lines.length) {
-      log.info(`SSH login: using ${path} (no --ssh-key given; pass --ssh-key to choose another)`);
+      log.info(
+        `SSH login: using ${path} (no ${option('sshKey')} given; pass ${option('sshKey')} to choose another)`,
+      );
       return lines.map((line) => ({ source: path, line }));
     }
   }
@@ -85,7 +88,7 @@ async function readKeys(
       if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
         problems.push({
           severity: 'error',
-          path: `--ssh-key ${file}`,
+          path: `${option('sshKey')} ${file}`,
           message: 'this is a PRIVATE key; it must never go to a card',
           fix: `give the public key: ${file.endsWith('.pub') ? 'its .pub file' : `${file}.pub`} (or make it with 'ssh-keygen -y -f ${file}')`,
         });
@@ -95,7 +98,7 @@ async function readKeys(
       if (!lines.length)
         problems.push({
           severity: 'error',
-          path: `--ssh-key ${file}`,
+          path: `${option('sshKey')} ${file}`,
           message: 'the file has no key',
           fix: 'give a .pub file',
         });
@@ -104,7 +107,7 @@ async function readKeys(
       const code = (error as { code?: string }).code ?? 'unreadable';
       problems.push({
         severity: 'error',
-        path: `--ssh-key ${file}`,
+        path: `${option('sshKey')} ${file}`,
         message: `cannot read the file (${code})`,
         fix: 'give the path of a public key, e.g. ~/.ssh/id_ed25519.pub',
       });
@@ -126,7 +129,7 @@ export async function resolveSettings(
       text = await readFile(flags.userData, 'utf8');
     } catch (error) {
       throw new UserError(
-        `cannot read --user-data ${flags.userData} (${(error as { code?: string }).code ?? 'error'}); check the path`,
+        `cannot read ${option('userData')} ${flags.userData} (${(error as { code?: string }).code ?? 'error'}); check the path`,
       );
     }
     const parsed = parseUserData(text, { zoneExists });
@@ -190,7 +193,7 @@ export async function prepareSeeds(flags: SeedFlags, count: number): Promise<Pre
     // The server certificate must name the device; without a name the image's default would not match.
     settings.hostname = count > 1 ? 'armada-{n}' : 'armada';
     log.info(
-      `no --hostname given: naming the device${count > 1 ? 's' : ''} '${hostnameFor(settings.hostname, flags.start ?? 1)}'${count > 1 ? ', …' : ''}`,
+      `no ${option('hostname')} given: naming the device${count > 1 ? 's' : ''} '${hostnameFor(settings.hostname, flags.start ?? 1)}'${count > 1 ? ', …' : ''}`,
     );
   }
   if (settings.wifi?.passphrase !== undefined)

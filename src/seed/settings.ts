@@ -17,6 +17,7 @@ import {
   controlCharacter,
   type Finding,
 } from './validate.js';
+import { option } from '../option-names.js';
 
 export const defaultUsername = 'armada';
 export const defaultSudo = 'ALL=(ALL) NOPASSWD:ALL';
@@ -70,11 +71,11 @@ export function mergeSettings(input: MergeInput): MergeResult {
   const given = flags.start ?? 1;
   const startOk = Number.isInteger(given) && given >= 0;
   if (!startOk)
-    flagProblem('--start', {
+    flagProblem(option('start'), {
       message: Number.isNaN(given)
-        ? '--start is not a number'
-        : `--start ${given} is not a whole number ≥ 0`,
-      fix: 'use e.g. --start 1',
+        ? `${option('start')} is not a number`
+        : `${option('start')} ${given} is not a whole number ≥ 0`,
+      fix: `use e.g. ${option('start')} 1`,
     });
   // A bad --start is one problem: the host name check below goes on with the default.
   const start = startOk ? given : 1;
@@ -82,50 +83,52 @@ export function mergeSettings(input: MergeInput): MergeResult {
 
   const hostname = flags.hostname ?? ud?.hostname;
   if (flags.hostname !== undefined)
-    flagProblem('--hostname', checkHostname(flags.hostname, widestN));
+    flagProblem(option('hostname'), checkHostname(flags.hostname, widestN));
   else if (hostname !== undefined)
     flagProblem('user-data hostname', checkHostname(hostname, widestN));
   if (count > 1 && hostname !== undefined && !hostname.includes('{n}'))
-    flagProblem('--hostname', {
+    flagProblem(option('hostname'), {
       message: `${count} cards would all be named '${hostname}'`,
-      fix: `use a template such as --hostname ${hostname}-{n}`,
+      fix: `use a template such as ${option('hostname')} ${hostname}-{n}`,
     });
 
   const user = { ...(ud?.user ?? { sshKeys: [], groups: [] }) };
   user.sshKeys = [...user.sshKeys];
   user.groups = [...user.groups];
-  if (flags.user !== undefined && flagProblem('--user', checkUsername(flags.user)))
+  if (flags.user !== undefined && flagProblem(option('user'), checkUsername(flags.user)))
     user.name = flags.user;
   for (const k of input.sshKeys) {
     const f = checkSshKey(k.line);
-    if (f) flagProblem(`--ssh-key ${k.source}`, f);
+    if (f) flagProblem(`${option('sshKey')} ${k.source}`, f);
     else if (!user.sshKeys.includes(k.line.trim())) user.sshKeys.push(k.line.trim());
   }
   if (flags.password !== undefined) {
     const cc = controlCharacter(flags.password);
-    if (flagProblem('--password', cc && { message: `the password ${cc.message}`, fix: cc.fix })) {
+    if (
+      flagProblem(option('password'), cc && { message: `the password ${cc.message}`, fix: cc.fix })
+    ) {
       user.password = flags.password;
       delete user.passwordHash;
     }
     if (flags.password === '')
-      flagProblem('--password', {
+      flagProblem(option('password'), {
         message: 'the password is empty',
-        fix: 'give a password or leave --password out',
+        fix: `give a password or leave ${option('password')} out`,
       });
     else if (weakPassword(flags.password))
       problems.push({
         severity: 'warning',
-        path: '--password',
+        path: option('password'),
         message: `the password is weak (${weakPassword(flags.password)}); SSH accepts it from the whole network`,
-        fix: 'use 12 or more characters, or log in with --ssh-key only',
+        fix: `use 12 or more characters, or log in with ${option('sshKey')} only`,
       });
   }
   if (flags.sudo !== undefined) {
     user.sudo = sudoRules[flags.sudo];
     if (flags.sudo === 'password' && user.password === undefined && user.passwordHash === undefined)
-      flagProblem('--sudo', {
+      flagProblem(option('sudo'), {
         message: 'sudo with a password needs a login password, and none is set',
-        fix: 'add --password (or --password-file), or use --sudo nopasswd or --sudo none',
+        fix: `add ${option('password')} (or ${option('passwordFile')}), or use ${option('sudo')} nopasswd or ${option('sudo')} none`,
       });
   }
   const canLogIn =
@@ -133,18 +136,18 @@ export function mergeSettings(input: MergeInput): MergeResult {
   if (user.name && !canLogIn)
     problems.push({
       severity: 'warning',
-      path: '--user',
+      path: option('user'),
       message: `user '${user.name}' has no SSH key and no password, so no login user is created`,
-      fix: 'add --ssh-key or --password',
+      fix: `add ${option('sshKey')} or ${option('password')}`,
     });
   // A --ssh-key that failed is its own problem: no "nobody can log in" on top of it.
   if (!canLogIn && !flags.sshKey?.length)
     problems.push({
       severity: 'warning',
-      path: '--ssh-key',
+      path: option('sshKey'),
       message:
         'no SSH key and no password: nobody can log in to the device (Docker over TLS still works)',
-      fix: 'add --ssh-key ~/.ssh/id_ed25519.pub',
+      fix: `add ${option('sshKey')} ~/.ssh/id_ed25519.pub`,
     });
 
   const sshPwauth = ud?.sshPwauth;
@@ -158,23 +161,23 @@ export function mergeSettings(input: MergeInput): MergeResult {
 
   const timezone = flags.timezone ?? ud?.timezone;
   if (flags.timezone !== undefined)
-    flagProblem('--timezone', checkTimezone(flags.timezone, input.zoneExists));
+    flagProblem(option('timezone'), checkTimezone(flags.timezone, input.zoneExists));
   const locale = flags.locale ?? ud?.locale;
-  if (flags.locale !== undefined) flagProblem('--locale', checkLocale(flags.locale));
+  if (flags.locale !== undefined) flagProblem(option('locale'), checkLocale(flags.locale));
   const keymap = flags.keymap ?? ud?.keymap;
-  if (flags.keymap !== undefined) flagProblem('--keymap', checkKeymap(flags.keymap));
+  if (flags.keymap !== undefined) flagProblem(option('keymap'), checkKeymap(flags.keymap));
 
   const wifi = mergeWifi(flags, ud?.wifi, flagProblem);
 
   const tlsMode = flags.tls ?? 'laptop';
   if (tlsMode !== 'laptop' && tlsMode !== 'device')
-    flagProblem('--tls', {
-      message: `--tls ${String(tlsMode)} is not a mode`,
-      fix: 'use --tls laptop or --tls device',
+    flagProblem(option('tls'), {
+      message: `${option('tls')} ${String(tlsMode)} is not a mode`,
+      fix: `use ${option('tls')} laptop or ${option('tls')} device`,
     });
   for (const san of flags.san ?? []) {
     if (!/^[A-Za-z0-9.:*-]+$/.test(san))
-      flagProblem('--san', {
+      flagProblem(option('san'), {
         message: `'${san}' is not a host name or IP address`,
         fix: 'give a DNS name or an IP address',
       });
@@ -183,10 +186,10 @@ export function mergeSettings(input: MergeInput): MergeResult {
   if (insecureTcp)
     problems.push({
       severity: 'warning',
-      path: '--insecure-tcp',
+      path: option('insecureTcp'),
       message:
         'port 2375 will accept Docker commands WITHOUT TLS: anyone on the network controls this device',
-      fix: 'leave --insecure-tcp out unless this network is isolated',
+      fix: `leave ${option('insecureTcp')} out unless this network is isolated`,
     });
 
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
@@ -231,38 +234,38 @@ function mergeWifi(
     (fromUserData?.open === true &&
       flags.wifiSsid === undefined &&
       flags.wifiPassword === undefined);
-  if (flags.wifiSsid !== undefined) flagProblem('--wifi-ssid', checkSsid(flags.wifiSsid));
+  if (flags.wifiSsid !== undefined) flagProblem(option('wifiSsid'), checkSsid(flags.wifiSsid));
   if (flags.wifiPassword !== undefined)
-    flagProblem('--wifi-password', checkPassphrase(flags.wifiPassword));
+    flagProblem(option('wifiPassword'), checkPassphrase(flags.wifiPassword));
   if (flags.wifiCountry !== undefined)
-    flagProblem('--wifi-country', checkCountry(flags.wifiCountry));
+    flagProblem(option('wifiCountry'), checkCountry(flags.wifiCountry));
   // A country alone still sets the radio's regulatory domain: kept, with nothing to join.
   if (flags.wifiOpen && passphrase !== undefined)
-    flagProblem('--wifi-open', {
+    flagProblem(option('wifiOpen'), {
       message: 'an open network has no password, but one was given',
-      fix: 'leave out --wifi-open or the Wi-Fi password',
+      fix: `leave out ${option('wifiOpen')} or the Wi-Fi password`,
     });
   if (flags.wifiOpen && ssid === undefined)
-    flagProblem('--wifi-open', {
+    flagProblem(option('wifiOpen'), {
       message: 'no network name to join',
-      fix: 'add --wifi-ssid <name>',
+      fix: `add ${option('wifiSsid')} <name>`,
     });
   if (ssid === undefined && passphrase === undefined)
     return country === undefined ? undefined : { country: country.toUpperCase() };
   if (ssid === undefined)
-    flagProblem('--wifi-ssid', {
+    flagProblem(option('wifiSsid'), {
       message: 'a Wi-Fi password was given without a network name',
-      fix: 'add --wifi-ssid <name>',
+      fix: `add ${option('wifiSsid')} <name>`,
     });
   if (passphrase === undefined && !open)
-    flagProblem('--wifi-password', {
+    flagProblem(option('wifiPassword'), {
       message: `Wi-Fi '${ssid}' has no password`,
-      fix: 'add --wifi-password <passphrase>, or --wifi-open for a network without one',
+      fix: `add ${option('wifiPassword')} <passphrase>, or ${option('wifiOpen')} for a network without one`,
     });
   if (country === undefined)
-    flagProblem('--wifi-country', {
+    flagProblem(option('wifiCountry'), {
       message: "Wi-Fi needs the country it runs in (a Pi's radio stays off without it)",
-      fix: 'add --wifi-country <ISO code>, e.g. DE or GB',
+      fix: `add ${option('wifiCountry')} <ISO code>, e.g. DE or GB`,
     });
   if (ssid === undefined || country === undefined) return undefined;
   if (passphrase === undefined && !open) return undefined;

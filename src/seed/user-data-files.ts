@@ -8,6 +8,7 @@ import type { WifiSettings, WriteFile } from './types.js';
 import { checkCountry, checkPassphrase, checkSsid, controlCharacter } from './validate.js';
 import { parseWpaSupplicant } from './wpa-supplicant.js';
 import { isRecord, show, type Path, type ProblemList } from './yaml-problems.js';
+import { option } from '../option-names.js';
 
 export interface FilesResult {
   writeFiles: WriteFile[];
@@ -180,7 +181,7 @@ function parseFile(
       return p.error(
         at,
         `armada reads Wi-Fi from ${path}, but ${wpa.message}`,
-        "give Wi-Fi with --wifi-ssid/--wifi-password or a 'network: wifis:' section",
+        `give Wi-Fi with ${option('wifiSsid')}/${option('wifiPassword')} or a 'network: wifis:' section`,
       );
     if (out.wifi) return p.error(at, 'Wi-Fi is given twice', 'keep one Wi-Fi definition');
     const problem =

@@ -4,6 +4,7 @@
  */
 import { isoCountries } from './iso-countries.js';
 import { supportedLocales, xkbLayouts } from './locale-names.js';
+import { option } from '../option-names.js';
 
 export interface Finding {
   message: string;
@@ -138,7 +139,7 @@ export function checkPasswordHash(value: string): Finding | undefined {
   if (/^\$(y|gy|7|2[aby])\$[^\s:]+$/.test(value)) return undefined;
   return bad(
     'is not a crypt(3) password hash ($6$…, $5$…, $y$…)',
-    "give the plain password with --password (armada hashes it) or make a hash with 'openssl passwd -6'",
+    `give the plain password with ${option('password')} (armada hashes it) or make a hash with 'openssl passwd -6'`,
   );
 }
 
@@ -199,7 +200,8 @@ export function checkCountry(value: string): Finding | undefined {
 
 export function checkSsid(value: string): Finding | undefined {
   const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes === 0) return bad('the Wi-Fi SSID is empty', 'give the network name with --wifi-ssid');
+  if (bytes === 0)
+    return bad('the Wi-Fi SSID is empty', `give the network name with ${option('wifiSsid')}`);
   if (bytes > 32)
     return bad(
       `the Wi-Fi SSID is ${bytes} bytes long; Wi-Fi allows at most 32`,

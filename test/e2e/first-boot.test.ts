@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { suiteTempDir } from '../helpers/tmp.js';
@@ -15,6 +15,7 @@ import { importBusybox as importBusyboxImage, type Tls } from './containers.js';
 import { listFat, readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
+import { describeNeeds } from '../helpers/needs.js';
 
 const GiB = 1024 ** 3;
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-');
@@ -57,7 +58,7 @@ function importBusybox(port: number, tls: Tls, denv: Record<string, string> = en
   importBusyboxImage(port, tls, dir, denv);
 }
 
-describe.skipIf(e2eSkip)('first boot, laptop-CA mode (seeded by armada configure)', () => {
+describeNeeds({ root: true }, 'first boot, laptop-CA mode (seeded by armada configure)', () => {
   let booted: Booted;
   let tls: Tls;
   let sizeBefore = 0;
@@ -217,7 +218,7 @@ function fatBytes(image: string, v: { offsetBytes: number; sizeBytes: number }):
   }
 }
 
-describe.skipIf(e2eSkip)('first boot, device-CA mode (armada configure --tls device)', () => {
+describeNeeds({ root: true }, 'first boot, device-CA mode (armada configure --tls device)', () => {
   // Its own laptop (config dir) and docker config: this block relies on nothing above it.
   const denv = {
     ARMADA_CONFIG_DIR: join(dir, 'device-laptop'),

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { builtImage, e2eSkip } from './built-image.js';
 import { bootCopy, type Booted } from './vm.js';
 import { freePort } from '../helpers/qemu.js';
@@ -17,6 +17,7 @@ import { suiteTempDir } from '../helpers/tmp.js';
 import { readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
+import { describeNeeds } from '../helpers/needs.js';
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-network-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop') };
@@ -38,7 +39,7 @@ network:
       optional: true
 `;
 
-describe.skipIf(e2eSkip)('cloud-init network config on a booted image', () => {
+describeNeeds({ root: true }, 'cloud-init network config on a booted image', () => {
   let booted: Booted;
   const peers: L2Peer[] = [];
   const ports: number[] = [];

@@ -2,9 +2,26 @@
  * The CLI as people run it: `node bin/armada.js` (the tsc build in dist/, which
  * scripts/setup-host.sh keeps current), optionally as the unprivileged user `nobody`.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 
 const bin = new URL('../../bin/armada.js', import.meta.url).pathname;
+const root = new URL('../../', import.meta.url).pathname;
+const exec = promisify(execFile);
+let built: Promise<void> | undefined;
+
+/**
+ * dist/ made from this tree the way `npm run build` makes it (once per test file), for suites
+ * that test an edit before the host set-up ran again. tsc still emits when another file has a
+ * type error, so such an error does not stop the suite.
+ */
+export function buildCli(): Promise<void> {
+  built ??= (async () => {
+    await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).catch(() => undefined);
+    await exec('sh', ['scripts/copy-templates.sh'], { cwd: root });
+  })();
+  return built;
+}
 
 export interface CliResult {
   code: number | null;

@@ -1,9 +1,10 @@
 /**
- * A small image laid out like one `armada build` makes (MBR with armada's sfdisk script, FAT32
- * bootfs with the boot files assemble-image copies and armada's own config.txt/cmdline.txt,
- * ext4 rootfs with os-release, a dpkg status file and a kernel config), with tiny stand-ins for
- * the firmware and kernel. Options leave boot files out or add a seed, for the boot-file check
- * and `armada inspect`.
+ * writeDiskImage: the one disk-image builder of the tests (test-image.ts makes the flash tests'
+ * image with it). makePiImage: a small image laid out like one `armada build` makes (MBR with
+ * armada's sfdisk script, FAT32 bootfs with the boot files assemble-image copies and armada's own
+ * config.txt/cmdline.txt, ext4 rootfs with os-release, a dpkg status file and a kernel config),
+ * with tiny stand-ins for the firmware and kernel. Options leave boot files out or add a seed,
+ * for the boot-file check and `armada inspect`.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -83,20 +84,39 @@ export interface PiImage {
   layout: Layout;
 }
 
-export async function makePiImage(dir: string, opts: PiImageOptions = {}): Promise<PiImage> {
-  const name = opts.name ?? 'pi';
-  const layout: Layout = {
-    ...deriveIds(`pi-image ${name}`),
-    boot: { offsetBytes: 4 * MiB, sizeBytes: 64 * MiB },
-    root: { offsetBytes: 68 * MiB, sizeBytes: 48 * MiB },
-    totalBytes: 116 * MiB,
-  };
-  await mkdir(dir, { recursive: true });
-  const img = join(dir, `${name}.img`);
+/** A partition of a test image: where it starts and how big it is. */
+export interface ImagePartition {
+  offsetBytes: number;
+  sizeBytes: number;
+}
+
+/** Everything that differs between the test images: the one builder below makes them all. */
+export interface DiskImageSpec {
+  totalBytes: number;
+  boot: ImagePartition;
+  root: ImagePartition;
+  /** sfdisk's input for the partition table. */
+  table: string;
+  /** FAT files by path (subdirectories allowed). */
+  fat: Record<string, string | Buffer>;
+  /** ext4 files by absolute path. */
+  rootFiles: Record<string, string | Buffer>;
+  /** ext4 symlinks: path → target. */
+  symlinks?: Record<string, string>;
+  /** Extra mke2fs -E options, e.g. 'nodiscard'. */
+  ext4Options?: string[];
+}
+
+/**
+ * The one image builder of the tests, as `armada build` makes images: a sparse file, sfdisk,
+ * FAT32 by mkfs.vfat --offset + mcopy, ext4 by mke2fs -d -E offset (no loop devices, no mounts).
+ */
+export async function writeDiskImage(img: string, spec: DiskImageSpec): Promise<void> {
+  await mkdir(dirname(img), { recursive: true });
   await rm(img, { force: true });
-  await exec('truncate', ['-s', String(layout.totalBytes), img]);
+  await exec('truncate', ['-s', String(spec.totalBytes), img]);
   const sfdisk = execFile('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', img]);
-  sfdisk.stdin!.end(sfdiskScript(layout));
+  sfdisk.stdin!.end(spec.table);
   await new Promise<void>((resolve, reject) =>
     sfdisk.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`sfdisk exit ${c}`)))),
   );
@@ -105,72 +125,87 @@ export async function makePiImage(dir: string, opts: PiImageOptions = {}): Promi
     '32',
     '-n',
     'BOOTFS',
-    `--offset=${layout.boot.offsetBytes / 512}`,
+    `--offset=${spec.boot.offsetBytes / 512}`,
     img,
-    String(layout.boot.sizeBytes / 1024),
+    String(spec.boot.sizeBytes / 1024),
   ]);
-
-  const config = withVersion(
-    await readFile(new URL('../fixtures/kernel/config-6.1-arm64-trimmed', import.meta.url), 'utf8'),
-    piImageKernel,
-  );
-  const staging = await mkdtemp(join(dir, 'staging-'));
+  const staging = await mkdtemp(join(dirname(img), 'staging-'));
   try {
     const boot = join(staging, 'boot');
     await mkdir(boot);
-    for (const f of armadaBootFiles.filter((f) => !opts.omitBoot?.includes(f))) {
-      const content = f === 'vmlinuz' ? fakeArm64Image(config) : randomBytes(4096);
-      await writeFile(join(boot, f), content);
-    }
-    if (!opts.omitBoot?.includes('config.txt'))
-      await writeFile(join(boot, 'config.txt'), configTxt({ layout, arch: 'arm64' }));
-    if (!opts.omitBoot?.includes('cmdline.txt'))
-      await writeFile(join(boot, 'cmdline.txt'), cmdlineTxt({ layout, arch: 'arm64' }));
-    for (const [path, content] of Object.entries(opts.fat ?? {})) {
+    for (const [path, content] of Object.entries(spec.fat)) {
       await mkdir(dirname(join(boot, path)), { recursive: true });
       await writeFile(join(boot, path), content);
     }
-    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
     const entries = (await readdir(boot)).map((e) => join(boot, e));
-    await exec('mcopy', ['-s', '-i', `${img}@@${layout.boot.offsetBytes}`, ...entries, '::/'], {
-      env,
-    });
+    if (entries.length)
+      await exec('mcopy', ['-s', '-i', `${img}@@${spec.boot.offsetBytes}`, ...entries, '::/'], {
+        env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+      });
 
     const tree = join(staging, 'rootfs');
-    const rootFiles: Record<string, string | Buffer | null> = {
-      '/usr/lib/os-release': osRelease,
-      '/var/lib/dpkg/status': dpkgStatus,
-      [`/boot/config-${piImageKernel}`]: config,
-      [`/boot/vmlinuz-${piImageKernel}`]: fakeArm64Image(config),
-      '/etc/armada/image.env': "ARMADA_VERSION='0.1.0'\nINSECURE_TCP='false'\n",
-      '/etc/hostname': 'armada\n',
-      '/etc/systemd/system/armada-firstboot.service': '[Unit]\nDescription=armada first boot\n',
-      ...opts.root,
-    };
-    for (const [path, content] of Object.entries(rootFiles)) {
-      if (content === null) continue;
+    await mkdir(tree);
+    for (const [path, content] of Object.entries(spec.rootFiles)) {
       await mkdir(dirname(join(tree, path)), { recursive: true });
       await writeFile(join(tree, path), content);
     }
-    // Debian's /etc/os-release is a relative symlink into /usr/lib.
-    if (!('/etc/os-release' in (opts.root ?? {})))
-      await symlink('../usr/lib/os-release', join(tree, 'etc/os-release'));
+    for (const [path, target] of Object.entries(spec.symlinks ?? {})) {
+      await mkdir(dirname(join(tree, path)), { recursive: true });
+      await symlink(target, join(tree, path));
+    }
+    const extended = [`offset=${spec.root.offsetBytes}`, ...(spec.ext4Options ?? [])].join(',');
     await exec('mke2fs', [
-      '-q',
-      '-F',
-      '-t',
-      'ext4',
-      '-L',
-      'rootfs',
-      '-d',
-      tree,
-      '-E',
-      `offset=${layout.root.offsetBytes}`,
+      ...['-q', '-F', '-t', 'ext4', '-L', 'rootfs', '-d', tree, '-E', extended],
       img,
-      `${layout.root.sizeBytes / 1024}k`,
+      `${spec.root.sizeBytes / 1024}k`,
     ]);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+export async function makePiImage(dir: string, opts: PiImageOptions = {}): Promise<PiImage> {
+  const name = opts.name ?? 'pi';
+  const layout: Layout = {
+    ...deriveIds(`pi-image ${name}`),
+    boot: { offsetBytes: 4 * MiB, sizeBytes: 64 * MiB },
+    root: { offsetBytes: 68 * MiB, sizeBytes: 48 * MiB },
+    totalBytes: 116 * MiB,
+  };
+  const config = withVersion(
+    await readFile(new URL('../fixtures/kernel/config-6.1-arm64-trimmed', import.meta.url), 'utf8'),
+    piImageKernel,
+  );
+  const fat: Record<string, string | Buffer> = {};
+  for (const f of armadaBootFiles.filter((f) => !opts.omitBoot?.includes(f)))
+    fat[f] = f === 'vmlinuz' ? fakeArm64Image(config) : randomBytes(4096);
+  if (!opts.omitBoot?.includes('config.txt'))
+    fat['config.txt'] = configTxt({ layout, arch: 'arm64' });
+  if (!opts.omitBoot?.includes('cmdline.txt'))
+    fat['cmdline.txt'] = cmdlineTxt({ layout, arch: 'arm64' });
+  Object.assign(fat, opts.fat);
+
+  const rootFiles: Record<string, string | Buffer | null> = {
+    '/usr/lib/os-release': osRelease,
+    '/var/lib/dpkg/status': dpkgStatus,
+    [`/boot/config-${piImageKernel}`]: config,
+    [`/boot/vmlinuz-${piImageKernel}`]: fakeArm64Image(config),
+    '/etc/armada/image.env': "ARMADA_VERSION='0.1.0'\nINSECURE_TCP='false'\n",
+    '/etc/hostname': 'armada\n',
+    '/etc/systemd/system/armada-firstboot.service': '[Unit]\nDescription=armada first boot\n',
+    ...opts.root,
+  };
+  const img = join(dir, `${name}.img`);
+  await writeDiskImage(img, {
+    ...layout,
+    table: sfdiskScript(layout),
+    fat,
+    rootFiles: Object.fromEntries(
+      Object.entries(rootFiles).filter((e): e is [string, string | Buffer] => e[1] !== null),
+    ),
+    // Debian's /etc/os-release is a relative symlink into /usr/lib.
+    symlinks:
+      '/etc/os-release' in (opts.root ?? {}) ? {} : { '/etc/os-release': '../usr/lib/os-release' },
+  });
   return { img, layout };
 }

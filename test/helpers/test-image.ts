@@ -1,24 +1,22 @@
 /**
- * A small but real Raspberry Pi-like disk image for flash tests: MBR, FAT32 'bootfs' (p1, from
- * 4 MiB) made with mkfs.vfat --offset + mcopy, ext4 'rootfs' (p2) made with mke2fs -d -E offset=.
+ * A small but real Raspberry Pi-like disk image for flash tests (made by pi-image.ts's
+ * writeDiskImage): MBR, FAT32 'bootfs' (p1, from 4 MiB), ext4 'rootfs' (p2).
  * Files include random (incompressible) data; the image file is sparse, so its bmap (made by
  * armada's createBmap) maps only a part of it. Compressed variants (.xz .gz .zst .zip with the
  * bmap inside) are made once per directory and cached for the suite.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createBmap } from '../../src/bmap/create.js';
+import { writeDiskImage, type ImagePartition } from './pi-image.js';
 
 const exec = promisify(execFile);
 const MiB = 1 << 20;
 
-export interface TestPartition {
-  offsetBytes: number;
-  sizeBytes: number;
-}
+export type TestPartition = ImagePartition;
 
 export interface TestImage {
   dir: string;
@@ -76,23 +74,12 @@ async function build(dir: string, opts: TestImageOptions): Promise<TestImage> {
     sizeBytes: sizeBytes - boot.offsetBytes - boot.sizeBytes,
   };
   const img = join(dir, `${name}.img`);
-  await mkdir(dir, { recursive: true });
-  await rm(img, { force: true });
-  await exec('truncate', ['-s', String(sizeBytes), img]);
   const table = [
     'label: dos',
     'label-id: 0x5eed1234',
     `start=${boot.offsetBytes / 512}, size=${boot.sizeBytes / 512}, type=c`,
     `start=${root.offsetBytes / 512}, size=${root.sizeBytes / 512}, type=83`,
   ].join('\n');
-  const sfdisk = execFile('sfdisk', ['--no-reread', '--no-tell-kernel', img]);
-  sfdisk.stdin!.end(table + '\n');
-  await new Promise<void>((resolve, reject) =>
-    sfdisk.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`sfdisk exit ${code}`)),
-    ),
-  );
-
   const bootFiles: Record<string, Buffer> = {
     '/config.txt': Buffer.from('arm_64bit=1\nenable_uart=1\n'),
     '/cmdline.txt': Buffer.from(
@@ -102,72 +89,38 @@ async function build(dir: string, opts: TestImageOptions): Promise<TestImage> {
     '/overlays/test.dtbo': randomBytes(40_000),
     '/README.txt': text(2000, 'boot'),
   };
-  await exec('mkfs.vfat', [
-    '-F',
-    '32',
-    '-n',
-    'BOOTFS',
-    '--offset',
-    String(boot.offsetBytes / 512),
-    img,
-    String(boot.sizeBytes / 1024),
+  const rootFiles: Record<string, Buffer> = {
+    '/etc/hostname': Buffer.from('raspberrypi\n'),
+    '/etc/fstab': Buffer.from(
+      'PARTUUID=5eed1234-01 /boot/firmware vfat defaults 0 2\nPARTUUID=5eed1234-02 / ext4 defaults,noatime 0 1\n',
+    ),
+    '/usr/lib/firmware.bin': randomBytes(6 * MiB),
+    '/usr/share/doc/readme.txt': text(20_000, 'root'),
+    '/var/lib/data/small.bin': randomBytes(5000),
+    '/home/pi/empty': Buffer.alloc(0),
+  };
+  await writeDiskImage(img, {
+    totalBytes: sizeBytes,
+    boot,
+    root,
+    table: table + '\n',
+    fat: bootFiles,
+    rootFiles,
+    symlinks: { '/etc/firmware-link': '/usr/lib/firmware.bin' },
+    ext4Options: ['nodiscard'],
+  });
+  const bmap = `${img}.bmap`;
+  await writeFile(bmap, await createBmap(img));
+  const xz = `${img}.xz`;
+  const gz = `${img}.gz`;
+  const zst = `${img}.zst`;
+  const zip = join(dir, `${name}.zip`);
+  await Promise.all([
+    exec('sh', ['-c', 'xz -T0 -1 -c "$1" > "$2"', 'sh', img, xz]),
+    exec('sh', ['-c', 'gzip -1 -c "$1" > "$2"', 'sh', img, gz]),
+    exec('zstd', ['-q', '-f', '-3', img, '-o', zst]),
   ]);
-  const staging = await mkdtemp(join(dir, 'staging-'));
-  try {
-    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
-    await exec('mmd', ['-i', `${img}@@${boot.offsetBytes}`, '::/overlays'], { env });
-    for (const [path, content] of Object.entries(bootFiles)) {
-      const local = join(staging, path.replaceAll('/', '_'));
-      await writeFile(local, content);
-      await exec('mcopy', ['-i', `${img}@@${boot.offsetBytes}`, local, `::${path}`], { env });
-    }
-
-    const rootFiles: Record<string, Buffer> = {
-      '/etc/hostname': Buffer.from('raspberrypi\n'),
-      '/etc/fstab': Buffer.from(
-        'PARTUUID=5eed1234-01 /boot/firmware vfat defaults 0 2\nPARTUUID=5eed1234-02 / ext4 defaults,noatime 0 1\n',
-      ),
-      '/usr/lib/firmware.bin': randomBytes(6 * MiB),
-      '/usr/share/doc/readme.txt': text(20_000, 'root'),
-      '/var/lib/data/small.bin': randomBytes(5000),
-      '/home/pi/empty': Buffer.alloc(0),
-    };
-    const tree = join(staging, 'rootfs');
-    for (const [path, content] of Object.entries(rootFiles)) {
-      await mkdir(join(tree, path, '..'), { recursive: true });
-      await writeFile(join(tree, path), content);
-    }
-    await symlink('/usr/lib/firmware.bin', join(tree, 'etc/firmware-link'));
-    await exec('mke2fs', [
-      '-q',
-      '-F',
-      '-t',
-      'ext4',
-      '-L',
-      'rootfs',
-      '-d',
-      tree,
-      '-E',
-      `offset=${root.offsetBytes},nodiscard`,
-      img,
-      `${root.sizeBytes / 1024}k`,
-    ]);
-
-    const bmap = `${img}.bmap`;
-    await writeFile(bmap, await createBmap(img));
-    const xz = `${img}.xz`;
-    const gz = `${img}.gz`;
-    const zst = `${img}.zst`;
-    const zip = join(dir, `${name}.zip`);
-    await Promise.all([
-      exec('sh', ['-c', 'xz -T0 -1 -c "$1" > "$2"', 'sh', img, xz]),
-      exec('sh', ['-c', 'gzip -1 -c "$1" > "$2"', 'sh', img, gz]),
-      exec('zstd', ['-q', '-f', '-3', img, '-o', zst]),
-    ]);
-    await rm(zip, { force: true });
-    await exec('zip', ['-q', '-j', '-1', zip, img, bmap]);
-    return { dir, img, bmap, xz, gz, zst, zip, sizeBytes, boot, root, bootFiles, rootFiles };
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  await rm(zip, { force: true });
+  await exec('zip', ['-q', '-j', '-1', zip, img, bmap]);
+  return { dir, img, bmap, xz, gz, zst, zip, sizeBytes, boot, root, bootFiles, rootFiles };
 }

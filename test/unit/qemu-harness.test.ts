@@ -14,8 +14,8 @@ import {
   type Vm,
 } from '../helpers/qemu.js';
 import { suiteTempDir } from '../helpers/tmp.js';
-import { describeNeeds } from '../helpers/needs.js';
 import { missingTools } from '../helpers/tools.js';
+import { describeNeeds, toolsReason } from '../helpers/needs.js';
 
 const dir = await suiteTempDir('armada-qemu-');
 const vms: Vm[] = [];
@@ -191,25 +191,19 @@ describe('bootImage', () => {
     );
   });
 
-  const haveQemu = (() => {
-    try {
-      execFileSync('qemu-system-aarch64', ['--version']);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  test.skipIf(!haveQemu)('real QEMU with a bad CPU model fails fast with its message', async () => {
-    const vm = await bootImage({
-      ...base,
-      cpu: 'no-such-cpu',
-      forwards: [{ host: await freePort(), guest: 22 }],
-    });
-    vms.push(vm);
-    await expect(vm.waitFor(/login:/, 30_000, 'the login prompt')).rejects.toThrow(
-      /QEMU exited with code 1; QEMU said: .*no-such-cpu/,
-    );
-  });
+  describeNeeds({ unless: toolsReason('qemu-system-aarch64') }, 'with QEMU installed', () =>
+    test('real QEMU with a bad CPU model fails fast with its message', async () => {
+      const vm = await bootImage({
+        ...base,
+        cpu: 'no-such-cpu',
+        forwards: [{ host: await freePort(), guest: 22 }],
+      });
+      vms.push(vm);
+      await expect(vm.waitFor(/login:/, 30_000, 'the login prompt')).rejects.toThrow(
+        /QEMU exited with code 1; QEMU said: .*no-such-cpu/,
+      );
+    }),
+  );
 });
 
 test('tailLines drops carriage returns and escape sequences', () => {

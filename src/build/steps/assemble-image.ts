@@ -15,6 +15,7 @@ import {
   cmdlineTxt,
   configTxt,
   debugfsScriptCommand,
+  deviceTreeDirs,
   fstab,
   isBootFirmware,
   isPiDeviceTree,
@@ -40,6 +41,16 @@ export async function kernelVersion(rootfs: string): Promise<string> {
       'the root filesystem has no kernel in /boot; include a kernel package (e.g. linux-image-arm64)',
     );
   return v;
+}
+
+/** A directory's names; none when it does not exist (a package layout without it). */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return [];
+    throw error;
+  }
 }
 
 async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: number }> {
@@ -85,15 +96,19 @@ async function prepareBootDir(
 ): Promise<string[]> {
   await mkdir(bootDir, { recursive: true });
   const fw = join(rootfs, 'usr/lib/raspi-firmware');
-  const firmware = (await readdir(fw).catch(() => [] as string[])).filter(isBootFirmware);
+  const firmware = (await namesIn(fw)).filter(isBootFirmware);
   if (!firmware.includes('start4.elf') && !firmware.includes('start.elf'))
     throw new UserError(
       'no Raspberry Pi firmware in the root filesystem; include raspi-firmware (component non-free-firmware)',
     );
   for (const f of firmware) await copyFile(join(fw, f), join(bootDir, f));
-  const dtbDir = join(rootfs, `usr/lib/linux-image-${version}/broadcom`);
-  for (const f of (await readdir(dtbDir).catch(() => [] as string[])).filter(isPiDeviceTree))
-    await copyFile(join(dtbDir, f), join(bootDir, f));
+  const copied = new Set<string>();
+  for (const dir of deviceTreeDirs(version).map((d) => join(rootfs, d)))
+    for (const f of (await namesIn(dir)).filter(isPiDeviceTree)) {
+      if (copied.has(f)) continue;
+      await copyFile(join(dir, f), join(bootDir, f));
+      copied.add(f);
+    }
   await copyFile(join(rootfs, `boot/vmlinuz-${version}`), join(bootDir, 'vmlinuz'));
   await copyFile(join(rootfs, `boot/initrd.img-${version}`), join(bootDir, 'initrd.img')).catch(
     () => {

@@ -97,10 +97,10 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
       report.status(lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default");
       const keyring = o.keyring ?? debianArchiveKeyring;
       if (!(await exists(keyring)))
-        throw new UserError(
+        throw new OptionError((opt) =>
           o.keyring
-            ? `--keyring ${o.keyring} does not exist; give the archive's keyring file`
-            : `${debianArchiveKeyring} is missing: install it ('sudo apt-get install debian-archive-keyring') or pass --keyring FILE with the archive's key`,
+            ? `${opt('keyring')} ${o.keyring} does not exist; give the archive's keyring file`
+            : `${debianArchiveKeyring} is missing: install it ('sudo apt-get install debian-archive-keyring') or pass ${opt('keyring')} FILE with the archive's key`,
         );
       const state = await archiveState(lines);
       const key = stageKey({

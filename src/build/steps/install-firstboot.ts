@@ -1,27 +1,34 @@
 /**
  * The first-boot machinery (script, units, avahi service, networkd defaults); everything
- * per-device is made on the device by it.
+ * per-device is made on the device by it. Also the one way a build step writes its part of the
+ * first-boot plan, which the pipeline renders once at the start of the build.
  */
 import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
-import type { BuildOptions } from '../options.js';
 import { applyFiles } from '../apply-files.js';
-import { planFirstBootFiles } from '../../firstboot/plan.js';
+import type { FirstBootPart, FirstBootPlan } from '../../firstboot/plan.js';
 
-export function installFirstBoot(o: BuildOptions, buildTime: Date): Step<BuildContext> {
+export type FirstBootParts = Record<FirstBootPart, FirstBootPlan>;
+
+/** A step that writes one rendered part into the root filesystem, with the build's mtime. */
+export function writeFirstBootPart(
+  name: string,
+  title: string,
+  part: FirstBootPlan,
+  buildTime: Date,
+): Step<BuildContext> {
   return {
-    name: 'install-firstboot',
-    title: 'Install the first-boot machinery',
-    run: async (ctx) => {
-      const plan = planFirstBootFiles(
-        {
-          armadaVersion: o.armadaVersion,
-          insecureTcp: o.insecureTcp,
-          builtAt: buildTime.toISOString(),
-        },
-        'firstboot',
-      );
-      await applyFiles(ctx.rootfsDir!, plan.files, plan.symlinks, buildTime);
-    },
+    name,
+    title,
+    run: (ctx) => applyFiles(ctx.rootfsDir!, part.files, part.symlinks, buildTime),
   };
+}
+
+export function installFirstBoot(plan: FirstBootParts, buildTime: Date): Step<BuildContext> {
+  return writeFirstBootPart(
+    'install-firstboot',
+    'Install the first-boot machinery',
+    plan.firstboot,
+    buildTime,
+  );
 }

@@ -22,7 +22,7 @@ const epoch = 1_700_000_000;
 const kernel = '6.1.0-99-arm64';
 
 /** What assemble-image reads from a bootstrapped root filesystem, and nothing more. */
-async function fakeRootfs(root: string): Promise<void> {
+async function fakeRootfs(root: string, extra: Record<string, string> = {}): Promise<void> {
   const files: Record<string, string> = {
     [`boot/vmlinuz-${kernel}`]: 'kernel image',
     [`boot/initrd.img-${kernel}`]: 'initramfs',
@@ -34,6 +34,7 @@ async function fakeRootfs(root: string): Promise<void> {
     'etc/os-release': 'ID=debian\n',
     'etc/hostname': 'build-host\n',
     'home/armada/.keep': '',
+    ...extra,
   };
   for (const [path, content] of Object.entries(files)) {
     await mkdir(join(root, path, '..'), { recursive: true });
@@ -44,10 +45,15 @@ async function fakeRootfs(root: string): Promise<void> {
   await utimes(join(root, 'etc/os-release'), later, later);
 }
 
-async function assemble(dir: string) {
+async function assemble(
+  dir: string,
+  extra: Record<string, string> = {},
+  request: Parameters<typeof resolveBuildOptions>[0] = {},
+) {
   const rootfsDir = join(dir, 'rootfs');
-  await fakeRootfs(rootfsDir);
+  await fakeRootfs(rootfsDir, extra);
   const o = resolveBuildOptions({
+    ...request,
     cacheDir: join(dir, 'cache'),
     name: 'fake',
     sourceDateEpoch: epoch,
@@ -132,6 +138,29 @@ describeNeeds({ root: true }, 'assemble-image on a fake root filesystem', () => 
     const a = await sha(await suiteTempDir('armada-assemble-a-'));
     const b = await sha(await suiteTempDir('armada-assemble-b-'));
     expect(a).toBe(b);
+  });
+
+  it('copies the Pi device trees of an armhf kernel that installs them flat (bookworm armmp)', async () => {
+    const armmp = '6.1.0-99-armmp';
+    const ctx = await assemble(
+      await suiteTempDir('armada-assemble-armhf-'),
+      {
+        [`boot/vmlinuz-${armmp}`]: 'armhf kernel image',
+        [`boot/initrd.img-${armmp}`]: 'armhf initramfs',
+        [`usr/lib/linux-image-${armmp}/bcm2837-rpi-3-b.dtb`]: 'flat device tree',
+        [`usr/lib/linux-image-${armmp}/bcm2711-rpi-4-b.dtb`]: 'flat device tree 4',
+        [`usr/lib/linux-image-${armmp}/armada-388-clearfog.dtb`]: 'not a Pi',
+      },
+      { arch: 'armhf', suite: 'bookworm' },
+    );
+    const boot = { path: ctx.imagePath!, offsetBytes: ctx.layout!.boot.offsetBytes };
+    const names = await listFat(boot, '/');
+    expect(names.filter((n) => n.endsWith('.dtb')).sort()).toEqual([
+      '/bcm2711-rpi-4-b.dtb',
+      '/bcm2837-rpi-3-b.dtb',
+    ]);
+    expect(String(await readFat(boot, '/bcm2837-rpi-3-b.dtb'))).toBe('flat device tree');
+    expect(String(await readFat(boot, '/vmlinuz'))).toBe('armhf kernel image');
   });
 
   it('names what is missing from the root filesystem', async () => {

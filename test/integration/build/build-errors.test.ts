@@ -72,6 +72,16 @@ describeNeeds({ root: true }, 'armada build refuses bad input cleanly', () => {
     untouched();
   });
 
+  it('names a keyring that does not exist by its flag', () => {
+    const keyring = join(dir, 'no-such-keyring.gpg');
+    const r = build(['--out', out, '--keyring', keyring]);
+    expect(r.status).toBe(1);
+    expect(lastLine(r.stderr)).toBe(
+      `armada: --keyring ${keyring} does not exist; give the archive's keyring file`,
+    );
+    untouched();
+  });
+
   it('names an unreachable mirror', () => {
     const r = build(['--out', out, '--mirror', 'http://127.0.0.1:9/debian']);
     expect(r.status).toBe(1);

@@ -11,23 +11,15 @@ import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
-import { exitCodeOf, formatError } from '../../../src/errors.js';
 import { fillRandom } from '../../helpers/loop.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
-import { flashOptions, flashSuite } from './suite.js';
+import { flashFailure, flashOptions, flashSuite } from './suite.js';
 import { describeNeeds } from '../../helpers/needs.js';
 
 const MiB = 1 << 20;
 
-async function failure(promise: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return { code: exitCodeOf(error), message: formatError(error, false) };
-  }
-  throw new Error('flash succeeded but should have failed');
-}
+const failure = flashFailure;
 
 describeNeeds({ root: true }, 'armada flash refuses and fails cleanly', () => {
   const suite = flashSuite('armada-flash-bad-');

@@ -2,40 +2,26 @@
  * `armada flash` and `armada drives` as people run them (node bin/armada.js after the build),
  * images over http, and Ctrl-C in the middle of a write.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
-import { flashOptions, flashSuite } from './suite.js';
+import { flashCli, flashOptions, flashSuite } from './suite.js';
+import { armada as cli, buildCli } from '../../helpers/cli.js';
 import { describeNeeds } from '../../helpers/needs.js';
 
-const exec = promisify(execFile);
 const MiB = 1 << 20;
 const root = new URL('../../../', import.meta.url).pathname;
 
-async function armada(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []) {
-  const [file, ...rest] = [...prefix, 'node', join(root, 'bin/armada.js'), ...args];
-  return exec(file, rest, {
-    env: { ...process.env, CI: '1', ...env },
-    maxBuffer: 32 << 20,
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      code: e.code,
-      stdout: e.stdout,
-      stderr: e.stderr,
-    }),
-  );
-}
+const armada = (args: string[], env: NodeJS.ProcessEnv = {}) => cli(args, { env });
 
 /** Serves files of `dir`; `stallAfter` bytes of *.stall.xz are sent, then the response hangs. */
 function serve(dir: string, stallAfter = 1 * MiB): Promise<{ url: string; server: Server }> {
@@ -87,7 +73,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
       served,
     ]);
     // The CLI runs the compiled code; build it (type errors elsewhere do not stop the emit).
-    await exec('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).catch(() => undefined);
+    await buildCli();
   });
   afterAll(() => {
     if (cacheBefore === undefined) delete process.env.ARMADA_CACHE_DIR;
@@ -98,15 +84,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
 
   it('flash --yes --allow-virtual --no-seed --json writes the card and prints one JSON document', async () => {
     const card = await suite.card('cli.bin', 136 * MiB);
-    const r = await armada([
-      'flash',
-      image.xz,
-      card.device,
-      '--yes',
-      '--allow-virtual',
-      '--no-seed',
-      '--json',
-    ]);
+    const r = await flashCli(image.xz, [card.device], ['--no-seed', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       bmap: string;
@@ -120,22 +98,11 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
   it('flash seeds the card by default (laptop CA, hostname, password)', async () => {
     const card = await suite.card('cli-seed.bin', 136 * MiB);
     const home = join(suite.dir(), 'home');
-    const r = await armada(
-      [
-        'flash',
-        image.img,
-        card.device,
-        '--yes',
-        '--allow-virtual',
-        '--hostname',
-        'pi-test',
-        '--password',
-        'correct horse',
-      ],
-      {
-        HOME: home,
-        ARMADA_CONFIG_DIR: join(home, 'config'),
-      },
+    const r = await flashCli(
+      image.img,
+      [card.device],
+      ['--hostname', 'pi-test', '--password', 'correct horse'],
+      { env: { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') } },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/verified, seeded/);
@@ -196,21 +163,11 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
   it('a fleet flash gives each card its own hostname and server certificate', async () => {
     const cards = await Promise.all([1, 2].map((n) => suite.card(`cli-fleet-${n}.bin`, 136 * MiB)));
     const home = join(suite.dir(), 'fleet-home');
-    const r = await armada(
-      [
-        'flash',
-        image.xz,
-        ...cards.map((c) => c.device),
-        '--yes',
-        '--allow-virtual',
-        '--hostname',
-        'pi-{n}',
-        '--start',
-        '7',
-        '--password',
-        'correct horse',
-      ],
-      { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') },
+    const r = await flashCli(
+      image.xz,
+      cards.map((c) => c.device),
+      ['--hostname', 'pi-{n}', '--start', '7', '--password', 'correct horse'],
+      { env: { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') } },
     );
     expect(r.code, r.stderr).toBe(0);
     const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
@@ -231,14 +188,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
 
   it('refusals are one line with exit 1; usage errors exit 2', async () => {
     const card = await suite.card('cli-refused.bin', 64 * MiB);
-    const refused = await armada([
-      'flash',
-      image.img,
-      card.device,
-      '--yes',
-      '--allow-virtual',
-      '--no-seed',
-    ]);
+    const refused = await flashCli(image.img, [card.device], ['--no-seed']);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n').at(-1)).toMatch(
       /^armada: \/dev\/loop\d+ refused: it is smaller than the image .*nothing was written$/,
@@ -316,7 +266,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     map.ranges.at(-1)!.checksum = 'f'.repeat(64);
     await writeFile(`${img}.bmap`, serializeBmap(map));
     const card = await suite.card('cli-all-fail.bin', 136 * MiB);
-    const r = await armada(['flash', img, card.device, '--yes', '--allow-virtual', '--no-seed']);
+    const r = await flashCli(img, [card.device], ['--no-seed']);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/✖ Write mismatch\.img \(with bmap\) to \/dev\/loop\d+ \[FAILED: /);
     expect(r.stderr).not.toMatch(/✔ Write/);
@@ -356,14 +306,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
   it('a plain http URL without --allow-http: exit 2, card untouched', async () => {
     const card = await suite.card('http-refused.bin', 136 * MiB);
     const before = await sha256OfDevice(card.device);
-    const r = await armada([
-      'flash',
-      `${http.url}/pi.img.xz`,
-      card.device,
-      '--yes',
-      '--allow-virtual',
-      '--no-seed',
-    ]);
+    const r = await flashCli(`${http.url}/pi.img.xz`, [card.device], ['--no-seed']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(
       /is plain http, which anyone on the way can alter; use https, or pass --allow-http/,
@@ -394,15 +337,11 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
   it('a download that does not match its SHA256SUMS: exit 3, not one byte of the card changed', async () => {
     const card = await suite.card('http-wrongsum.bin', 136 * MiB);
     const before = await sha256OfDevice(card.device);
-    const r = await armada([
-      'flash',
+    const r = await flashCli(
       `${http.url}/wrongsum/pi.img.xz`,
-      card.device,
-      '--yes',
-      '--allow-virtual',
-      '--no-seed',
-      '--allow-http',
-    ]);
+      [card.device],
+      ['--no-seed', '--allow-http'],
+    );
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/checksum mismatch for .*pi\.img\.xz: expected 0{64}.*SHA256SUMS/);
     expect(await sha256OfDevice(card.device)).toBe(before);
@@ -410,18 +349,11 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
 
   it('the summary says the image was verified against SHA256SUMS, and where the download is kept', async () => {
     const card = await suite.card('http-summary.bin', 136 * MiB);
-    const args = [
-      'flash',
-      `${http.url}/pi.img.xz`,
-      card.device,
-      '--yes',
-      '--allow-virtual',
-      '--no-seed',
-      '--allow-http',
-    ];
     // A cache of its own: the earlier tests' downloads would make this one a cache hit.
     const env = { ARMADA_CACHE_DIR: join(suite.dir(), 'cache-summary') };
-    const r = await armada(args, env);
+    const flash = () =>
+      flashCli(`${http.url}/pi.img.xz`, [card.device], ['--no-seed', '--allow-http'], { env });
+    const r = await flash();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`image verified against SHA256SUMS (${http.url}/SHA256SUMS)`);
     expect(r.stdout).toMatch(
@@ -430,7 +362,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     expect(r.stderr).toMatch(
       /Downloaded http:\/\/.*pi\.img\.xz and verified it against SHA256SUMS/,
     );
-    const again = await armada(args, env);
+    const again = await flash();
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(
       /\n {2}image read from the download cache: \/.*\/cache-summary\/downloads\/[0-9a-f]{64}\/pi\.img\.xz\n/,
@@ -501,11 +433,9 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
     execFileSync('cp', [image.img, img]);
     execFileSync('chmod', ['755', suite.dir()]);
     execFileSync('chmod', ['644', img]);
-    const r = await armada(
-      ['flash', img, card.device, '--yes', '--allow-virtual', '--no-seed', '--no-bmap'],
-      {},
-      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
-    );
+    const r = await flashCli(img, [card.device], ['--no-seed', '--no-bmap'], {
+      asNobody: true,
+    });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(
       /cannot open \/dev\/loop\d+: permission denied; run it again with sudo/,

@@ -5,17 +5,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { configureTarget } from '../../../src/commands/configure.js';
 import { exitCodeOf } from '../../../src/errors.js';
-import { rootOnlyReason } from '../../helpers/tmp.js';
+import { describeNeeds } from '../../helpers/needs.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { sha256OfDevice } from './card-check.js';
 import { flashSuite } from './suite.js';
 
 const MiB = 1 << 20;
 
-describe.skipIf(rootOnlyReason())('armada configure on a card', () => {
+describeNeeds({ root: true }, 'armada configure on a card', () => {
   const suite = flashSuite('armada-configure-target-');
   let image: TestImage;
   const saved = process.env.ARMADA_CONFIG_DIR;

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { attachLoop, fillRandom, type Card } from '../../helpers/loop.js';
 import type { FlashOptions } from '../../../src/flash/flash-image.js';
+import { exitCodeOf, formatError } from '../../../src/errors.js';
+import { armada, type CliResult } from '../../helpers/cli.js';
 
 export interface FlashSuite {
   dir(): string;
@@ -88,4 +90,26 @@ export function flashOptions(
     allowLarge: false,
     ...extra,
   };
+}
+
+/** The exit code and printed message of a call that must fail. */
+export async function flashFailure(
+  promise: Promise<unknown>,
+): Promise<{ code: number; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return { code: exitCodeOf(error), message: formatError(error, false) };
+  }
+  throw new Error('flash succeeded but should have failed');
+}
+
+/** `armada flash IMAGE DEVICE… --yes --allow-virtual FLAGS…` as people run it (the CLI in dist/). */
+export function flashCli(
+  image: string,
+  devices: readonly string[],
+  flags: readonly string[] = [],
+  opts: Parameters<typeof armada>[1] = {},
+): Promise<CliResult> {
+  return armada(['flash', image, ...devices, '--yes', '--allow-virtual', ...flags], opts);
 }

@@ -6,28 +6,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeOf, formatError } from '../../../src/errors.js';
+import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
 import { linux } from '../../../src/flash/platform/linux.js';
 import { fillRandom } from '../../helpers/loop.js';
-import { rootOnlyReason } from '../../helpers/tmp.js';
+import { describeNeeds } from '../../helpers/needs.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { sha256OfDevice } from './card-check.js';
-import { flashOptions, flashSuite } from './suite.js';
+import { flashFailure, flashOptions, flashSuite } from './suite.js';
 
 const MiB = 1 << 20;
 
-async function failure(promise: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return { code: exitCodeOf(error), message: formatError(error, false) };
-  }
-  throw new Error('flash succeeded but should have failed');
-}
+const failure = flashFailure;
 
-describe.skipIf(rootOnlyReason())('armada flash: the card it checked is the card it writes', () => {
+describeNeeds({ root: true }, 'armada flash: the card it checked is the card it writes', () => {
   const suite = flashSuite('armada-flash-targets-');
   let image: TestImage;
 

@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { InspectReport } from '../../../src/inspect/types.js';
 import { attachLoop } from '../../helpers/loop.js';
 import { makePiImage } from '../../helpers/pi-image.js';
-import { rootOnlyReason, suiteTempDir } from '../../helpers/tmp.js';
+import { suiteTempDir } from '../../helpers/tmp.js';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const dir = await suiteTempDir('armada-inspect-');
 const repo = new URL('../../../', import.meta.url).pathname;
@@ -39,7 +40,7 @@ beforeAll(async () => {
   plain = (await makePiImage(dir, { name: 'plain' })).img;
 }, 300_000);
 
-describe.skipIf(rootOnlyReason())('armada inspect', () => {
+describeNeeds({ root: true }, 'armada inspect', () => {
   it('reads layout, OS, kernel, Docker and the Pi models of an unseeded image', () => {
     const { report, stderr } = inspectJson(plain);
     expect(report.kind).toBe('image');

@@ -16,7 +16,8 @@ import { isIssuedBy, describeCert } from '../../../src/tls/certs.js';
 import { CheckFailedError, UserError } from '../../../src/errors.js';
 import { makeCard } from '../../helpers/loop.js';
 import { armada } from '../../helpers/cli.js';
-import { rootOnlyReason, suiteTempDir } from '../../helpers/tmp.js';
+import { suiteTempDir } from '../../helpers/tmp.js';
+import { describeNeeds } from '../../helpers/needs.js';
 
 const sector = 512;
 const p1Start = 8192; // 4 MiB
@@ -89,9 +90,9 @@ function fsckP1(image: string): string {
 
 const fat = (path: string) => ({ path, offsetBytes: p1Start * sector });
 
-const skip = rootOnlyReason() ?? (process.platform !== 'linux' ? 'linux only' : undefined);
+const linuxOnly = process.platform !== 'linux' ? 'linux only' : undefined;
 
-describe.skipIf(skip)('armada configure on images and cards', () => {
+describeNeeds({ root: true, unless: linuxOnly }, 'armada configure on images and cards', () => {
   let keyFile: string;
   beforeAll(() => {
     process.env.ARMADA_CONFIG_DIR = join(dir, 'config');

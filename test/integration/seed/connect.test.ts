@@ -30,6 +30,7 @@ import { hostDir, writeBundle } from '../../../src/tls/bundle.js';
 import { writeFat } from '../../../src/image/fat.js';
 import { UsageError } from '../../../src/errors.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
+import { describeNeeds, toolsReason } from '../../helpers/needs.js';
 
 const execFileAsync = promisify(execFile);
 const saved = { ...process.env };
@@ -126,9 +127,8 @@ describe('armada connect and env, laptop-CA mode', () => {
     ).toMatchObject({ created: true, replaced: true });
   });
 
-  test.skipIf(!hasDocker)(
-    "the docker CLI (Go TLS) talks to the endpoint with the context's certificates",
-    async () => {
+  describeNeeds({ unless: toolsReason('docker') }, 'with the docker CLI', () =>
+    test("the docker CLI (Go TLS) talks to the endpoint with the context's certificates", async () => {
       // Async: the server lives in this process, so a synchronous spawn would starve it.
       const { stdout } = await execFileAsync(
         'docker',
@@ -136,7 +136,7 @@ describe('armada connect and env, laptop-CA mode', () => {
         { timeout: 20_000 },
       );
       expect(stdout.trim()).toBe('armada-test');
-    },
+    }),
   );
 
   test('env prints what eval needs, in sh, fish and PowerShell', async () => {
@@ -224,9 +224,8 @@ describe('armada connect and env, laptop-CA mode', () => {
     expect((await dockerEnv({ host: '[::1]:2400' })).DOCKER_HOST).toBe('tcp://[::1]:2400');
   });
 
-  test.skipIf(!hasDocker)(
-    'a context armada did not make is kept unless --force; a one-letter host gets a valid name',
-    async () => {
+  describeNeeds({ unless: toolsReason('docker') }, 'with the docker CLI', () =>
+    test('a context armada did not make is kept unless --force; a one-letter host gets a valid name', async () => {
       execFileSync('docker', ['context', 'create', 'mine', '--docker', 'host=tcp://10.9.9.9:1']);
       await expect(connectHost({ host: '127.0.0.1', port, name: 'mine' })).rejects.toThrow(
         /armada did not make it.*--force/,
@@ -247,7 +246,7 @@ describe('armada connect and env, laptop-CA mode', () => {
         timeoutMs: 300,
       });
       expect(x.context).toMatchObject({ name: 'armada-x', created: false });
-    },
+    }),
   );
 
   test('a port that does not speak TLS is named as such, no OpenSSL text', async () => {

@@ -39,6 +39,13 @@ describe('dpkg path filters', () => {
     expect(
       excludedBy('/usr/lib/linux-image-6.12.1/broadcom/bcm2837-rpi-3-b.dtb', rules),
     ).toBeUndefined();
+    // armhf kernels before 6.5 install their device trees flat.
+    expect(
+      excludedBy('/usr/lib/linux-image-6.1.0-30-armmp/bcm2837-rpi-3-b.dtb', rules),
+    ).toBeUndefined();
+    expect(excludedBy('/usr/lib/linux-image-6.1.0-30-armmp/imx6q-sabrelite.dtb', rules)).toBe(
+      'other-soc-device-trees',
+    );
     expect(excludedBy('/usr/bin/dockerd', rules)).toBeUndefined();
   });
 

@@ -23,7 +23,7 @@ test('hostToDial takes the first name that resolves, else the name as given', as
 });
 
 test('configure and the device console give the same connect command', async () => {
-  const { connectAdvice } = await import('../../../src/commands/configure.js');
+  const { connectAdvice } = await import('../../../src/cli/seed-report.js');
   expect(connectAdvice('pi-4', 'laptop')).toBe('armada connect pi-4.local');
   expect(connectAdvice('pi-4', 'device', 'pirate')).toBe(
     'armada connect pi-4.local --ssh pirate@pi-4.local',

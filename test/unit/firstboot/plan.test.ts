@@ -4,6 +4,7 @@ import {
   firstBootFailed,
   firstBootFinished,
   firstBootPaths,
+  planFirstBoot,
   planFirstBootFiles,
 } from '../../../src/firstboot/plan.js';
 import { render } from '../../../src/firstboot/render.js';
@@ -63,7 +64,7 @@ describe('planFirstBootFiles', () => {
     ]);
   });
 
-  test('the build steps each render their part; together they are the whole plan', () => {
+  test('the plan renders once into the parts the build steps write; together they are the whole plan', () => {
     for (const whole of [plan, insecure]) {
       const opts = {
         armadaVersion: '1.2.3',
@@ -71,8 +72,7 @@ describe('planFirstBootFiles', () => {
         builtAt: '2026-01-02T03:04:05Z',
       };
       const full = planFirstBootFiles(opts);
-      const docker = planFirstBootFiles(opts, 'docker');
-      const rest = planFirstBootFiles(opts, 'firstboot');
+      const { docker, firstboot: rest } = planFirstBoot(opts);
       expect([...rest.files, ...docker.files].map((f) => f.path).sort()).toEqual(
         full.files.map((f) => f.path).sort(),
       );

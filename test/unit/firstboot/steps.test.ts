@@ -13,7 +13,8 @@ import { describe, expect, test } from 'vitest';
 import { firstBootPaths } from '../../../src/firstboot/plan.js';
 import { renderSeedEnv } from '../../../src/seed/seed-env.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
-import { have, planned, q, runLib, shells, writeScript } from './run-sh.js';
+import { planned, q, runLib, shells, writeScript } from './run-sh.js';
+import { describeNeeds, toolsReason } from '../../helpers/needs.js';
 
 const dir = await suiteTempDir('armada-firstboot-steps-');
 const script = writeScript(dir);
@@ -30,24 +31,19 @@ function sandbox(seedEnv?: string, image = "ARMADA_VERSION='1.2.3'\nINSECURE_TCP
   return { base, vars };
 }
 
-describe('shellcheck', () => {
-  const available = have('shellcheck');
-  test.skipIf(!available && !process.env.CI)(
-    'firstboot.sh and update-resolv-conf.sh are clean as POSIX sh',
-    () => {
-      expect(available, 'install shellcheck (apt-get install shellcheck)').toBe(true);
-      for (const [name, path] of [
-        ['firstboot.sh', firstBootPaths.script],
-        ['update-resolv-conf.sh', '/usr/local/lib/armada/update-resolv-conf.sh'],
-      ]) {
-        const file = join(dir, `check-${name}`);
-        writeFileSync(file, planned(path));
-        const r = spawnSync('shellcheck', ['-s', 'sh', '-S', 'style', file], { encoding: 'utf8' });
-        expect(r.stdout + r.stderr, name).toBe('');
-        expect(r.status).toBe(0);
-      }
-    },
-  );
+describeNeeds({ unless: toolsReason('shellcheck'), failInCi: true }, 'shellcheck', () => {
+  test('firstboot.sh and update-resolv-conf.sh are clean as POSIX sh', () => {
+    for (const [name, path] of [
+      ['firstboot.sh', firstBootPaths.script],
+      ['update-resolv-conf.sh', '/usr/local/lib/armada/update-resolv-conf.sh'],
+    ]) {
+      const file = join(dir, `check-${name}`);
+      writeFileSync(file, planned(path));
+      const r = spawnSync('shellcheck', ['-s', 'sh', '-S', 'style', file], { encoding: 'utf8' });
+      expect(r.stdout + r.stderr, name).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
 
   test.each(shells)('%s parses the whole script', (shell) => {
     expect(spawnSync(shell, ['-n', script]).status).toBe(0);
@@ -288,9 +284,8 @@ describe('status.json', () => {
     expect(JSON.parse(withIfaces)).toMatchObject({ interfaces: { eth0: ['192.0.2.2/24'] } });
   });
 
-  test.skipIf(!have('ip'))(
-    'interface_addrs lists what ip(8) shows for each interface but lo',
-    () => {
+  describeNeeds({ unless: toolsReason('ip') }, 'with ip(8)', () =>
+    test('interface_addrs lists what ip(8) shows for each interface but lo', () => {
       const want = (
         JSON.parse(execFileSync('ip', ['-j', 'addr'], { encoding: 'utf8' })) as {
           ifname: string;
@@ -302,7 +297,7 @@ describe('status.json', () => {
         .sort();
       const got = runLib(script, 'interface_addrs').stdout.trim().split('\n').sort();
       expect(got).toEqual(want);
-    },
+    }),
   );
 
   test('status_with_interfaces replaces the interfaces and keeps every other field', () => {

@@ -66,4 +66,9 @@ describe('seedFlagsFrom', () => {
     const argv = { 'wifi-ssid': 'x', wifiSsid: 'x', json: true, $0: 'armada', san: [5, 'a.lan'] };
     expect(seedFlagsFrom(argv as never)).toEqual({ wifiSsid: 'x', san: ['5', 'a.lan'] });
   });
+  test('where a secret comes from is not a seed setting', () => {
+    expect(seedFlagsFrom({ passwordFile: '-', wifiPasswordFile: 'psk.txt', sudo: 'none' })).toEqual(
+      { sudo: 'none' },
+    );
+  });
 });
