@@ -71,7 +71,12 @@ export function nodeRow(node: unknown): NodeRow {
     status: str(status.State) || 'unknown',
     ...(role === 'manager' ? { reachability: str(manager.Reachability) || 'unknown' } : {}),
     engineVersion: str(obj(desc.Engine).EngineVersion),
-    address: str(status.Addr),
+    // A manager listening on 0.0.0.0 may report that as its node address; its manager address
+    // (ip:2377) is the one the others use.
+    address:
+      str(status.Addr) && str(status.Addr) !== '0.0.0.0'
+        ? str(status.Addr)
+        : str(manager.Addr).replace(/:\d+$/, ''),
   };
 }
 
