@@ -5,6 +5,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import { resolveHostPort } from '../connect/endpoint.js';
@@ -30,10 +31,17 @@ export interface SwarmHost {
 const callTimeoutMs = 90_000;
 const connectTimeoutMs = 15_000;
 
-export async function openHost(name: string): Promise<SwarmHost> {
+export interface OpenOptions {
+  /** Dial this address (e.g. one mDNS announced) but check the certificate against the name. */
+  address?: string;
+  /** Per call (default 90 s: a join waits for the manager). */
+  timeoutMs?: number;
+}
+
+export async function openHost(name: string, opts: OpenOptions = {}): Promise<SwarmHost> {
   const target = resolveHostPort(name);
   checkHost(target.host);
-  const host = await hostToDial(target.host);
+  const host = opts.address ? target.host : await hostToDial(target.host);
   const paths = await laptopPaths();
   const found = await bundleFor(paths, host);
   if (!found)
@@ -45,14 +53,16 @@ export async function openHost(name: string): Promise<SwarmHost> {
     throw new UserError(
       `the client bundle in ${found.dir} is not usable: ${problems.join('; ')}; run 'armada ca init' or fetch it again`,
     );
-  const addresses = isIP(host)
-    ? [host]
-    : await lookup(host, { all: true }).then(
-        (all) => all.map((a) => a.address),
-        () => [],
-      );
+  const addresses = opts.address
+    ? [opts.address]
+    : isIP(host)
+      ? [host]
+      : await lookup(host, { all: true }).then(
+          (all) => all.map((a) => a.address),
+          () => [],
+        );
   const api = new Docker({
-    host,
+    host: opts.address ?? host,
     port: target.port,
     protocol: 'https',
     ca: found.bundle.ca,
@@ -60,8 +70,14 @@ export async function openHost(name: string): Promise<SwarmHost> {
     key: found.bundle.key,
     // Explicit, so a DOCKER_HOST or DOCKER_CERT_PATH in the environment cannot redirect a call.
     pathPrefix: '/',
-    timeout: callTimeoutMs,
-    connectionTimeout: connectTimeoutMs,
+    timeout: opts.timeoutMs ?? callTimeoutMs,
+    connectionTimeout: Math.min(opts.timeoutMs ?? connectTimeoutMs, connectTimeoutMs),
+    ...(opts.address
+      ? {
+          checkServerIdentity: (_: string, cert: PeerCertificate) =>
+            checkServerIdentity(host, cert),
+        }
+      : {}),
   } as Docker.DockerOptions);
   const call = async <T>(doing: string, fn: (d: Docker) => Promise<T>): Promise<T> => {
     try {
