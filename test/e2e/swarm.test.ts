@@ -130,27 +130,39 @@ describe.skipIf(e2eSkip)('armada swarm on two guests on one private L2', () => {
 
   it('swarm up forms the swarm over the private L2, without printing a join token', async () => {
     const up = await armadaAsync(
-      ['swarm', 'up', ...hosts, '--advertise-addr', 'enp0s2', '--json'],
+      ['swarm', 'up', ...hosts, '--advertise-addr', 'enp0s2'],
       env,
       300_000,
     );
     mark('swarmUp');
+    console.info(`e2e swarm: armada swarm up\n${up.stderr}${up.stdout}`);
     expect(up.status, up.stderr).toBe(0);
     expect(up.stdout + up.stderr).not.toMatch(/SWMTKN-/);
-    const r = JSON.parse(up.stdout);
-    expect(r.initialised).toBe(hosts[0]);
-    expect(r.joined).toMatchObject([{ host: hosts[1], role: 'worker', advertiseAddr: 'enp0s2' }]);
+    expect(up.stdout).toMatch(
+      new RegExp(`initialised on ${hosts[0]}\n  joined: ${hosts[1]} as a worker\n`),
+    );
+    expect(up.stderr).toContain(`${hosts[1]}: joined as a worker (advertising enp0s2)`);
+    const ls = armada(['swarm', 'ls', hosts[0], '--json'], env);
+    expect(ls.status, ls.stderr).toBe(0);
+    const r = JSON.parse(ls.stdout);
     expect(r.nodes).toHaveLength(2);
     const byName = Object.fromEntries(r.nodes.map((n: { hostname: string }) => [n.hostname, n]));
     expect(byName['e2e-swarm-a']).toMatchObject({
       role: 'manager',
       leader: true,
+      reachability: 'reachable',
+      status: 'ready',
       armadaHost: hosts[0],
     });
-    expect(byName['e2e-swarm-b']).toMatchObject({ role: 'worker', armadaHost: hosts[1] });
+    expect(byName['e2e-swarm-b']).toMatchObject({
+      role: 'worker',
+      status: 'ready',
+      armadaHost: hosts[1],
+    });
+    expect(byName['e2e-swarm-b'].engineVersion).toMatch(/^\d+\.\d+/);
     // The swarm advertises the L2 addresses, not the user NICs' shared slirp address.
     expect(byName['e2e-swarm-a'].address).toBe(guests[0].ip);
-    console.info(`e2e swarm: swarm up stderr:\n${up.stderr}`);
+    expect(byName['e2e-swarm-b'].address).toBe(guests[1].ip);
   });
 
   it('swarm up again changes nothing; swarm ls shows both nodes', async () => {
@@ -164,6 +176,7 @@ describe.skipIf(e2eSkip)('armada swarm on two guests on one private L2', () => {
     expect(again.stdout).toMatch(
       new RegExp(`already in the swarm: ${hosts[1]} \\(worker\\), unchanged`),
     );
+    console.info(`e2e swarm: armada swarm up (again)\n${again.stderr}${again.stdout}`);
     const ls = armada(['swarm', 'ls', hosts[0]], env);
     expect(ls.status, ls.stderr).toBe(0);
     console.info(`e2e swarm: armada swarm ls\n${ls.stdout}`);
@@ -208,7 +221,16 @@ describe.skipIf(e2eSkip)('armada swarm on two guests on one private L2', () => {
 
   it('a replicated service of an image imported on each node runs a task on each node', async () => {
     for (const b of booted) importBusybox(b.ports.docker, tls, dir, env);
-    const net = onA(['network', 'create', '--driver', 'overlay', 'e2e-net']);
+    // A subnet of its own: the default pool (10.0.0.0/8) could hand out slirp's 10.0.2.0/24.
+    const net = onA([
+      'network',
+      'create',
+      '--driver',
+      'overlay',
+      '--subnet',
+      '10.77.0.0/24',
+      'e2e-net',
+    ]);
     expect(net.status, net.stderr).toBe(0);
     const web = onA([
       'service',
@@ -261,7 +283,7 @@ describe.skipIf(e2eSkip)('armada swarm on two guests on one private L2', () => {
       '/bin/busybox',
       'sh',
       '-c',
-      'for i in 1 2 3 4 5 6 7 8; do /bin/busybox wget -q -T 5 -O- http://web:8080/ || echo FAILED; done',
+      'for i in 1 2 3 4 5 6 7 8; do /bin/busybox wget -q -O- http://web:8080/ || echo FAILED; done',
     ]);
     expect(probe.status, probe.stderr).toBe(0);
     await until(
@@ -294,6 +316,7 @@ describe.skipIf(e2eSkip)('armada swarm on two guests on one private L2', () => {
       300_000,
     );
     mark('leave');
+    console.info(`e2e swarm: armada swarm leave\n${leave.stderr}`);
     expect(leave.status, leave.stderr).toBe(0);
     expect(JSON.parse(leave.stdout).left).toMatchObject([{ host: hosts[1], wasManager: false }]);
     await until(
