@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 
 interface HostsArgs extends GlobalArgs {
-  hosts: string[];
+  hosts?: string[];
   json: boolean;
   advertiseAddr?: string | string[];
   // Optional: yargs' types do not camel-case kebab-case flags.
@@ -19,7 +19,7 @@ interface JoinArgs extends HostsArgs {
 }
 
 interface LeaveArgs extends GlobalArgs {
-  hosts: string[];
+  hosts?: string[];
   json: boolean;
   manager?: string;
   force: boolean;
@@ -27,7 +27,7 @@ interface LeaveArgs extends GlobalArgs {
 }
 
 interface LsArgs extends GlobalArgs {
-  host: string;
+  host?: string;
   json: boolean;
 }
 
@@ -54,7 +54,8 @@ function joinOptions<T>(y: Argv<T>) {
 }
 
 const up: CommandModule<GlobalArgs, UpArgs> = {
-  command: 'up <hosts..>',
+  // Optional for yargs, required by the API: yargs' message would name 'armada swarm', not 'up'.
+  command: 'up [hosts..]',
   describe:
     'Form a swarm: the first host initialises it, the rest join (3 managers from 3 hosts on); again to add hosts',
   builder: (y) =>
@@ -81,7 +82,7 @@ const up: CommandModule<GlobalArgs, UpArgs> = {
   handler: async (argv) => {
     const { swarmUp, formatUp } = await import('../commands/swarm.js');
     const result = await swarmUp({
-      hosts: argv.hosts,
+      hosts: argv.hosts ?? [],
       ...(argv.managers !== undefined ? { managers: argv.managers } : {}),
       advertiseAddr: list(argv.advertiseAddr),
       showTokens: Boolean(argv.showTokens),
@@ -91,7 +92,7 @@ const up: CommandModule<GlobalArgs, UpArgs> = {
 };
 
 const join: CommandModule<GlobalArgs, JoinArgs> = {
-  command: 'join <hosts..>',
+  command: 'join [hosts..]',
   describe: "Add hosts to a manager's swarm",
   builder: (y) =>
     joinOptions(
@@ -118,7 +119,7 @@ const join: CommandModule<GlobalArgs, JoinArgs> = {
   handler: async (argv) => {
     const { swarmJoin, formatUp } = await import('../commands/swarm.js');
     const result = await swarmJoin({
-      hosts: argv.hosts,
+      hosts: argv.hosts ?? [],
       manager: argv.manager,
       role: argv.role,
       advertiseAddr: list(argv.advertiseAddr),
@@ -129,7 +130,7 @@ const join: CommandModule<GlobalArgs, JoinArgs> = {
 };
 
 const leave: CommandModule<GlobalArgs, LeaveArgs> = {
-  command: 'leave <hosts..>',
+  command: 'leave [hosts..]',
   describe: 'Drain hosts (their tasks move to other nodes), then take them out of the swarm',
   builder: (y) =>
     y
@@ -160,7 +161,7 @@ const leave: CommandModule<GlobalArgs, LeaveArgs> = {
   handler: async (argv) => {
     const { swarmLeave, formatLeave } = await import('../commands/swarm.js');
     const result = await swarmLeave({
-      hosts: argv.hosts,
+      hosts: argv.hosts ?? [],
       ...(argv.manager ? { manager: argv.manager } : {}),
       force: argv.force,
       drainTimeoutMs: (argv.drainTimeout ?? 120) * 1000,
@@ -170,11 +171,11 @@ const leave: CommandModule<GlobalArgs, LeaveArgs> = {
 };
 
 const ls: CommandModule<GlobalArgs, LsArgs> = {
-  command: 'ls <host>',
+  command: 'ls [host]',
   describe: 'The nodes of the swarm a manager host belongs to',
   builder: (y) =>
     y
-      .positional('host', { type: 'string', demandOption: true, describe: 'A manager host' })
+      .positional('host', { type: 'string', describe: 'A manager host' })
       .options(jsonOption)
       .example(
         '$0 swarm ls pi-1.local',
@@ -182,7 +183,7 @@ const ls: CommandModule<GlobalArgs, LsArgs> = {
       ),
   handler: async (argv) => {
     const { swarmLs, formatLs } = await import('../commands/swarm.js');
-    const result = await swarmLs({ host: argv.host });
+    const result = await swarmLs({ host: argv.host ?? '' });
     printResult(argv, result, () => formatLs(result));
   },
 };

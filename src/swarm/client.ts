@@ -90,6 +90,7 @@ export async function openHost(name: string, opts: OpenOptions = {}): Promise<Sw
       throw new UserError(
         explainSwarmError(timedOut ? { ...e, code: 'ARMADA_TIMEOUT' } : e, {
           host: name,
+          dialled: opts.address ?? host,
           port: target.port,
           doing,
         }),

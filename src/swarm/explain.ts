@@ -26,7 +26,8 @@ const swarmPorts = '2377/tcp, 7946/tcp+udp and 4789/udp';
 export interface ExplainContext {
   /** The host whose API was called, as the user named it. */
   host: string;
-  /** Its TLS port. */
+  /** The name or address dialled, and its TLS port. */
+  dialled: string;
   port: number;
   /** What armada was doing, e.g. "joining the swarm". */
   doing: string;
@@ -35,7 +36,7 @@ export interface ExplainContext {
 export function explainSwarmError(e: ApiErrorLike, ctx: ExplainContext): string {
   const { host, doing } = ctx;
   if (e.statusCode === undefined) {
-    const ping = explainPingError(e, host, ctx.port, 60_000);
+    const ping = explainPingError(e, ctx.dialled, ctx.port, 60_000);
     return ping.ready ? `${host}: ${doing}: ${e.message ?? ''}` : `${doing}: ${ping.message}`;
   }
   const m = engineMessage(e);

@@ -2,7 +2,7 @@
  * `armada swarm ls <manager>`: the swarm's nodes as one manager sees them, with the armada host
  * each was added as.
  */
-import { UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { openHost } from './client.js';
 import { hostStateFromInfo, managerAddrs, nodeRow, sortRows, type NodeRow } from './nodes.js';
 
@@ -13,6 +13,7 @@ export interface LsResult {
 }
 
 export async function swarmLs(opts: { host: string }): Promise<LsResult> {
+  if (!opts.host) throw new UsageError('name a manager host (e.g. armada swarm ls pi-1.local)');
   const h = await openHost(opts.host);
   const info: unknown = await h.call('reading its swarm state', (d) => d.info());
   const s = hostStateFromInfo(h.name, info);

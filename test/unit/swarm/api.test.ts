@@ -14,7 +14,7 @@ import {
 } from '../../../src/swarm/nodes.js';
 import { formatNodes } from '../../../src/commands/swarm.js';
 
-const ctx = { host: 'pi-2.local', port: 2376, doing: 'joining the swarm' };
+const ctx = { host: 'pi-2.local', dialled: 'pi-2.local', port: 2376, doing: 'joining the swarm' };
 const engine = (statusCode: number, message: string) => ({
   statusCode,
   message: `(HTTP code ${statusCode}) unexpected - ${message} `,
