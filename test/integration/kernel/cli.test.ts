@@ -78,9 +78,7 @@ describe('armada check-kernel (built CLI)', () => {
     expect(r.stdout).toContain(
       'Open vSwitch datapath with GRE, VXLAN and Geneve tunnels (required)',
     );
-    expect(r.stdout).toContain(
-      'overlay networks and service VIPs for Swarm (armada swarm) (required)',
-    );
+    expect(r.stdout).toContain('overlay networks and service VIPs for Swarm (required)');
     expect(r.stdout).not.toContain("a default 'armada build' also requires");
   });
 
