@@ -9,8 +9,8 @@
  * Then: `swarm up` forms the swarm (and a second run changes nothing); a replicated service of an
  * image imported on each node runs a task on each; a service on node b reaches the other service
  * by name across the overlay network and gets answers from both nodes; `swarm leave` drains b
- * (its task moves to a) and b leaves; `swarm join` brings it back; stopping b's guest gets its
- * task rescheduled on a. Every wait is bounded.
+ * (its task moves to a) and b leaves; `swarm join` brings it back and a third replica lands on it;
+ * stopping b's guest gets that task rescheduled on a. Every wait is bounded.
  */
 import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -350,25 +350,25 @@ describe.skipIf(e2eSkip)('armada swarm on two guests on one private L2', () => {
     );
     expect(join.status, join.stderr).toBe(0);
     expect(join.stdout).toMatch(new RegExp(`joined: ${hosts[1]} as a worker`));
-    // Rebalance: the swarm does not move running tasks to a new node by itself.
-    const update = onA(['service', 'update', '--detach', '--force', 'web']);
-    expect(update.status, update.stderr).toBe(0);
+    // The swarm does not move running tasks to a new node; a third replica goes to the emptier b.
+    const scale = onA(['service', 'scale', '--detach', 'web=3']);
+    expect(scale.status, scale.stderr).toBe(0);
     await until(
-      'web on both nodes again',
+      'a third web task, on b',
       240_000,
-      () => (runningOn('web').join() === 'e2e-swarm-a,e2e-swarm-b' ? true : undefined),
+      () => (runningOn('web').join() === 'e2e-swarm-a,e2e-swarm-a,e2e-swarm-b' ? true : undefined),
       () => psText('web'),
     );
-    mark('rejoinedAndRebalanced');
+    mark('rejoinedWithATask');
   });
 
   it('stopping b’s guest gets its task rescheduled on a', async () => {
     const stopped = Date.now();
     await booted[1].vm.stop();
     await until(
-      'both web tasks running on e2e-swarm-a',
+      'all three web tasks running on e2e-swarm-a',
       240_000,
-      () => (runningOn('web').join() === 'e2e-swarm-a,e2e-swarm-a' ? true : undefined),
+      () => (runningOn('web').join() === 'e2e-swarm-a,e2e-swarm-a,e2e-swarm-a' ? true : undefined),
       () => psText('web'),
     );
     timings.rescheduledAfterStopS = Math.round((Date.now() - stopped) / 1000);
