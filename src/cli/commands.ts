@@ -11,6 +11,7 @@ import { discoverCommand } from './discover.js';
 import { inspectCommand } from './inspect.js';
 import { configCommand } from './config.js';
 import { cacheCommand } from './cache.js';
+import { swarmCommand } from './swarm.js';
 
 /** Every command, in the order `armada --help` lists them. */
 export const commands = [
@@ -25,6 +26,7 @@ export const commands = [
   connectCommand,
   envCommand,
   discoverCommand,
+  swarmCommand,
   configCommand,
   cacheCommand,
 ] as const;

@@ -17,7 +17,10 @@ export function formatDiscover(hosts: readonly DiscoveredHost[], timeoutMs: numb
       const trust = h.trust.trusted
         ? `trusted (${h.trust.detail})`
         : `not trusted: ${h.trust.detail}`;
-      return `${h.host}:${h.port}  ${h.addresses.join(', ') || '(no address)'}  ${kind}, ${tls}${h.tlsMode ? `, ${h.tlsMode} CA` : ''}\n  ${trust}`;
+      const swarm = h.swarm
+        ? `, swarm: ${h.swarm.role}${h.swarm.checked ? '' : ' (mDNS hint, not checked)'}`
+        : '';
+      return `${h.host}:${h.port}  ${h.addresses.join(', ') || '(no address)'}  ${kind}, ${tls}${h.tlsMode ? `, ${h.tlsMode} CA` : ''}${swarm}\n  ${trust}`;
     })
     .join('\n');
 }

@@ -9,6 +9,7 @@ import { bundlePaths } from '../config-dir.js';
 import { certSha256Hex } from '../tls/certs.js';
 import { hostDir } from '../tls/bundle.js';
 import { laptopPaths, readCa } from '../tls/store.js';
+import { swarmRoleOf } from '../swarm/role.js';
 import { browseDocker } from './browse.js';
 import { mergeHosts, toDiscoveredHost, type DiscoveredHost, type TrustInputs } from './records.js';
 
@@ -47,5 +48,13 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoveredHo
     ])
     .filter(Boolean);
   const trust = await trustInputs(await laptopPaths(), candidates);
-  return mergeHosts(services.map((s) => toDiscoveredHost(s, trust)));
+  const hosts = mergeHosts(services.map((s) => toDiscoveredHost(s, trust)));
+  // The TXT hint is anyone's to announce; a host this laptop can talk to says its role itself.
+  return Promise.all(
+    hosts.map(async (h) => {
+      if (!h.trust.trusted) return h;
+      const role = await swarmRoleOf(`${h.host}:${h.port}`, h.addresses[0], timeoutMs);
+      return role ? { ...h, swarm: { role, checked: true } } : h;
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 /**
  * Pure: what mDNS browsing found, turned into hosts with a trust verdict. Armada devices publish
- * TXT `tls=1`, `armada=<version>`, `tlsmode=laptop|device` and `ca=<sha256 of the CA
- * certificate>` (first boot writes them). TXT records are unauthenticated hints: anyone on the
+ * TXT `tls=1`, `armada=<version>`, `tlsmode=laptop|device`, `ca=<sha256 of the CA
+ * certificate>` (first boot writes them) and `swarm=manager|worker|none` (armada-swarm-hint.timer). TXT records are unauthenticated hints: anyone on the
  * network can announce any of them, so the verdict only says which certificate to try; the TLS
  * handshake is what proves a host.
  */
@@ -29,6 +29,8 @@ export interface DiscoveredHost {
   armadaVersion?: string;
   tlsMode?: string;
   trust: Trust;
+  /** The swarm role: the TXT hint, or (checked) what the host's TLS API said. */
+  swarm?: { role: string; checked: boolean };
 }
 
 /** What this laptop holds: which hosts have a stored bundle, and the laptop CA's fingerprint. */
@@ -110,6 +112,7 @@ export function toDiscoveredHost(s: ServiceRecord, trust: TrustInputs): Discover
     ...(txt.armada ? { armadaVersion: txt.armada } : {}),
     ...(tlsMode ? { tlsMode } : {}),
     trust: verdict,
+    ...(txt.swarm ? { swarm: { role: txt.swarm, checked: false } } : {}),
   };
 }
 

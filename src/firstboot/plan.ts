@@ -6,7 +6,8 @@
  * SSH and avahi; Docker's drop-in keeps it off until TLS material exists; armada-resolv.path
  * keeps /etc/resolv.conf in step with systemd-networkd (the image has no systemd-resolved);
  * armada-runcmd.service runs the seed's runcmd.sh once the network and Docker are up;
- * armada-interfaces.service adds the interfaces' addresses to status.json once networkd has them.
+ * armada-interfaces.service adds the interfaces' addresses to status.json once networkd has them;
+ * armada-swarm-hint.timer keeps the avahi record's swarm= TXT hint in step with the engine.
  */
 import type { FileSpec, SymlinkSpec } from '../build/apply-files.js';
 import { InternalError } from '../errors.js';
@@ -86,6 +87,16 @@ const plannedFiles: readonly PlannedFile[] = [
     template: 'systemd/armada-resolv.service',
   },
   {
+    path: `${unitDir}/armada-swarm-hint.service`,
+    mode: 0o644,
+    template: 'systemd/armada-swarm-hint.service',
+  },
+  {
+    path: `${unitDir}/armada-swarm-hint.timer`,
+    mode: 0o644,
+    template: 'systemd/armada-swarm-hint.timer',
+  },
+  {
     path: `${unitDir}/armada-docker-insecure.socket`,
     mode: 0o644,
     template: 'systemd/armada-docker-insecure.socket',
@@ -128,6 +139,7 @@ function planFirstBootSymlinks(insecureTcp: boolean): Record<FirstBootPart, Syml
     enable(`${unitDir}/armada-runcmd.service`, 'multi-user.target'),
     enable(`${unitDir}/armada-interfaces.service`, 'multi-user.target'),
     enable(`${unitDir}/armada-resolv.path`, 'multi-user.target'),
+    enable(`${unitDir}/armada-swarm-hint.timer`, 'timers.target'),
     // systemd-networkd as `systemctl enable` would, minus systemd-networkd-wait-online: nothing
     // here needs network-online, and it would hold boot for 2 minutes without a cable.
     enable(`${packageUnitDir}/systemd-networkd.service`, 'multi-user.target'),

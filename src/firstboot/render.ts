@@ -16,6 +16,8 @@ export type TemplateName =
   | 'systemd/armada-interfaces.service'
   | 'systemd/armada-resolv.path'
   | 'systemd/armada-resolv.service'
+  | 'systemd/armada-swarm-hint.service'
+  | 'systemd/armada-swarm-hint.timer'
   | 'systemd/armada-docker-insecure.socket'
   | 'systemd/armada-docker-insecure.service'
   | 'systemd/docker-armada.conf'

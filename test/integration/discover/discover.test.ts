@@ -218,8 +218,10 @@ describeNeeds(
         tls: true,
         armadaVersion: '0.1.0',
         tlsMode: 'laptop',
-        txt: { tls: '1', armada: '0.1.0', tlsmode: 'laptop', ca: laptopCaSha },
+        txt: { tls: '1', armada: '0.1.0', tlsmode: 'laptop', ca: laptopCaSha, swarm: 'none' },
         trust: { trusted: true, via: 'laptop-ca' },
+        // The image's hint; no engine answers here, so nothing confirms it.
+        swarm: { role: 'none', checked: false },
       });
       expect(laptop!.addresses).toContain(avahiAddr);
       expect(device).toMatchObject({ port: 2376, tlsMode: 'device', trust: { trusted: false } });

@@ -65,19 +65,20 @@ describe('armada check-kernel (built CLI)', () => {
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
       /^ok: kernel 6\.\d+\.\d+ \(arm64\) has all \d+ required options/,
     );
-    // check-kernel alone does not require OVS, but says that a default build does.
+    // check-kernel alone does not require OVS or Swarm's groups, but says that a default build does.
     expect(r.stdout).toMatch(
-      /^a default 'armada build' also requires: ovs \(check with --require ovs\)$/m,
+      /^a default 'armada build' also requires: ovs, swarm \(check with --require ovs --require swarm\)$/m,
     );
   });
 
   it('exits 0 on the real .deb, naming the file inside', () => {
-    const r = armada(deb, '--require', 'ovs');
+    const r = armada(deb, '--require', 'ovs', '--require', 'swarm');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/config from boot\/config-\S+ in .*\.deb \(deb\)/);
     expect(r.stdout).toContain(
       'Open vSwitch datapath with GRE, VXLAN and Geneve tunnels (required)',
     );
+    expect(r.stdout).toContain('overlay networks and service VIPs for Swarm (required)');
     expect(r.stdout).not.toContain("a default 'armada build' also requires");
   });
 

@@ -67,7 +67,7 @@ describe.each<DebArch>(['arm64', 'armhf'])('Debian %s kernel package', (arch) =>
     expect(src.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(src.config.values).toEqual(parseKernelConfig(text).values);
     expect(src.config.arch).toBe(arch === 'arm64' ? 'arm64' : 'arm');
-    const result = checkKernelConfig(src.config, { require: ['ovs'] });
+    const result = checkKernelConfig(src.config, { require: ['ovs', 'swarm'] });
     expect(result.missingRequired).toEqual([]);
     expect(result.ok).toBe(true);
     // Early stop: the modules after boot/ are never decompressed.

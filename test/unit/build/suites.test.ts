@@ -52,8 +52,8 @@ describe('suites as data', () => {
 });
 
 describe('features and kernel requirement groups', () => {
-  it('requires the Open vSwitch kernel group by default, and records an explicit opt-out', () => {
-    expect(resolveBuildOptions({ cacheDir: '/c' }).requireKernel).toEqual(['ovs']);
+  it('requires the Open vSwitch and Swarm kernel groups by default, and records an explicit opt-out', () => {
+    expect(resolveBuildOptions({ cacheDir: '/c' }).requireKernel).toEqual(['ovs', 'swarm']);
     expect(resolveBuildOptions({ cacheDir: '/c', requireKernel: [] }).requireKernel).toEqual([]);
     expect(resolveBuildOptions({ cacheDir: '/c', requireKernel: ['none'] }).requireKernel).toEqual(
       [],

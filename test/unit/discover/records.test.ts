@@ -111,6 +111,19 @@ describe('mergeHosts and formatDiscover', () => {
     expect(formatDiscover([], 3000)).toMatch(/no _docker\._tcp hosts answered within 3 s/);
   });
 
+  test('the swarm role: an mDNS hint until the TLS API confirms it', () => {
+    const t = { hostBundles: new Set<string>() };
+    const h = toDiscoveredHost({ ...base, txt: { ...base.txt, swarm: 'worker' } }, t);
+    expect(h.swarm).toEqual({ role: 'worker', checked: false });
+    expect(toDiscoveredHost(base, t)).not.toHaveProperty('swarm');
+    expect(formatDiscover([h], 3000)).toMatch(
+      /laptop CA, swarm: worker \(mDNS hint, not checked\)\n/,
+    );
+    expect(formatDiscover([{ ...h, swarm: { role: 'manager', checked: true } }], 3000)).toMatch(
+      /laptop CA, swarm: manager\n/,
+    );
+  });
+
   test('host aliases share a bundle', () => {
     expect(hostAliases('Pi-1.local')).toEqual(['pi-1.local', 'pi-1']);
     expect(hostAliases('pi-1')).toEqual(['pi-1', 'pi-1.local']);

@@ -34,6 +34,8 @@ describe('planFirstBootFiles', () => {
       '644 /etc/systemd/system/armada-interfaces.service',
       '644 /etc/systemd/system/armada-resolv.path',
       '644 /etc/systemd/system/armada-resolv.service',
+      '644 /etc/systemd/system/armada-swarm-hint.service',
+      '644 /etc/systemd/system/armada-swarm-hint.timer',
       '644 /etc/systemd/system/armada-docker-insecure.socket',
       '644 /etc/systemd/system/armada-docker-insecure.service',
       '644 /etc/systemd/system/docker.service.d/armada.conf',
@@ -57,6 +59,7 @@ describe('planFirstBootFiles', () => {
       `${units}/multi-user.target.wants/armada-runcmd.service -> ${units}/armada-runcmd.service`,
       `${units}/multi-user.target.wants/armada-interfaces.service -> ${units}/armada-interfaces.service`,
       `${units}/multi-user.target.wants/armada-resolv.path -> ${units}/armada-resolv.path`,
+      `${units}/timers.target.wants/armada-swarm-hint.timer -> ${units}/armada-swarm-hint.timer`,
       `${units}/multi-user.target.wants/systemd-networkd.service -> /lib/systemd/system/systemd-networkd.service`,
       `${units}/sockets.target.wants/systemd-networkd.socket -> /lib/systemd/system/systemd-networkd.socket`,
       `${units}/dbus-org.freedesktop.network1.service -> /lib/systemd/system/systemd-networkd.service`,
@@ -238,6 +241,19 @@ describe('planFirstBootFiles', () => {
     expect(xml).toContain('<port>2376</port>');
     expect(xml).toContain('<txt-record>tls=1</txt-record>');
     expect(xml).toContain('<txt-record>armada=1.2.3</txt-record>');
+    // Until armada-swarm-hint.timer first asks the engine.
+    expect(xml).toContain('<txt-record>swarm=none</txt-record>');
+  });
+
+  test('the swarm hint: a oneshot run by a timer, once a minute', () => {
+    expect(file('/etc/systemd/system/armada-swarm-hint.service')).toMatch(
+      /^ExecStart=\/usr\/local\/lib\/armada\/firstboot\.sh swarm-hint$/m,
+    );
+    const timer = file('/etc/systemd/system/armada-swarm-hint.timer');
+    expect(timer).toMatch(/^OnUnitActiveSec=60s$/m);
+    expect(timer).toMatch(/^WantedBy=timers\.target$/m);
+    expect(file(firstBootPaths.script)).toMatch(/^ {2}swarm-hint\) swarm_hint ;;$/m);
+    expect(file(firstBootPaths.script)).toContain('docker info 2>/dev/null | swarm_state');
   });
 
   test('Ethernet DHCP matches Pi, USB-adapter and QEMU interface names', () => {

@@ -170,11 +170,57 @@ describe('mDNS (setup_mdns)', () => {
         'armada=1.2.3',
         `tlsmode=${mode}`,
         `ca=${certSha256Hex(ca.certPem)}`,
+        'swarm=none',
       ]);
       expect(text).toContain(`    <txt-record>tlsmode=${mode}</txt-record>\n`);
       expect(statSync(service).mode & 0o777).toBe(0o644);
     },
   );
+});
+
+describe('the swarm TXT hint (swarm_hint, from armada-swarm-hint.timer)', () => {
+  test.each([
+    ['active true', 'manager'],
+    ['active false', 'worker'],
+    ['inactive false', 'none'],
+    ['pending false', 'none'],
+    ['', 'none'],
+  ])('docker info says "%s": %s', (info, role) => {
+    expect(runLib(script, `swarm_role ${q(info)}`).stdout).toBe(`${role}\n`);
+  });
+
+  test('swarm_state reads docker info’s text (Docker 20.10)', () => {
+    const manager =
+      'Client:\n Context:    default\n\nServer:\n Containers: 1\n Swarm: active\n  NodeID: x1\n  Is Manager: true\n  ClusterID: c1\n Runtimes: runc\n';
+    const inactive = 'Server:\n Containers: 0\n Swarm: inactive\n Runtimes: runc\n';
+    const role = (text: string) =>
+      runLib(script, `printf '%s' ${q(text)} | swarm_state | { read -r s m; swarm_role "$s $m"; }`)
+        .stdout;
+    expect(role(manager)).toBe('manager\n');
+    expect(role(manager.replace('Is Manager: true', 'Is Manager: false'))).toBe('worker\n');
+    expect(role(inactive)).toBe('none\n');
+  });
+
+  test('set_swarm_txt replaces the record after armada=, and leaves the file alone when it says so already', () => {
+    const { base } = sandbox();
+    const service = join(base, 'docker.service');
+    writeFileSync(service, planned('/etc/avahi/services/docker.service'));
+    const set = (role: string) =>
+      runLib(script, `AVAHI_SERVICE=${q(service)}; set_swarm_txt ${role}; echo "rc=$?"`);
+    const records = () =>
+      [...read(service).matchAll(/<txt-record>([^<]*)<\/txt-record>/g)].map((m) => m[1]);
+    expect(set('manager').stdout).toBe('rc=0\n');
+    expect(records()).toEqual(['tls=1', 'armada=1.2.3', 'swarm=manager']);
+    expect(read(service)).toContain('    <txt-record>swarm=manager</txt-record>\n');
+    const before = statSync(service).mtimeMs;
+    const ino = statSync(service).ino;
+    expect(set('manager').stdout).toBe('rc=0\n');
+    expect(statSync(service).ino).toBe(ino);
+    expect(statSync(service).mtimeMs).toBe(before);
+    set('worker');
+    expect(records()).toEqual(['tls=1', 'armada=1.2.3', 'swarm=worker']);
+    expect(statSync(service).mode & 0o777).toBe(0o644);
+  });
 });
 
 describe('scrub_seed', () => {

@@ -44,7 +44,12 @@ describe('kernel-config/ data', () => {
         'NF_CONNTRACK',
       ]),
     );
-    expect(requirableFeatures(req)).toEqual(['ovs']);
+    expect(requirableFeatures(req)).toEqual(['ovs', 'swarm']);
+    // armada swarm's overlay networks and service VIPs.
+    expect(group('network-overlay')).toMatchObject({ severity: 'optional', requiredWith: 'swarm' });
+    expect(group('network-overlay').options.map((o) => o.name)).toEqual(
+      expect.arrayContaining(['VXLAN', 'BRIDGE_VLAN_FILTERING', 'IP_VS', 'IP_VS_RR']),
+    );
   });
 
   it('carries check-config.sh’s version rules', () => {
