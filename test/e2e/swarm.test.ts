@@ -310,6 +310,59 @@ describeNeeds({ root: true }, 'armada swarm on two guests on one private L2', ()
     mark('overlayByName');
   });
 
+  it('docker stack deploy against the manager runs a stack across both nodes', async () => {
+    const compose = join(dir, 'stack.yaml');
+    writeFileSync(
+      compose,
+      [
+        'services:',
+        '  hello:',
+        `    image: ${busyboxImage}`,
+        '    command: ["/bin/busybox", "sleep", "3600"]',
+        '    deploy:',
+        '      replicas: 2',
+        '      placement:',
+        '        max_replicas_per_node: 1',
+        '',
+      ].join('\n'),
+    );
+    // The guests reach no registry: the image is the one imported on each node.
+    const deploy = onA(['stack', 'deploy', '--resolve-image', 'never', '-c', compose, 'hello']);
+    expect(deploy.status, deploy.stderr).toBe(0);
+    const nodes = await until(
+      'a running hello task on each node',
+      240_000,
+      () => {
+        const on = runningOn('hello_hello');
+        return on.join() === 'e2e-swarm-a,e2e-swarm-b' ? on : undefined;
+      },
+      () => psText('hello_hello'),
+    );
+    expect(nodes).toEqual(['e2e-swarm-a', 'e2e-swarm-b']);
+    mark('stackOnBoth');
+    const services = onA([
+      'stack',
+      'services',
+      'hello',
+      '--format',
+      '{{.Name}} {{.Mode}} {{.Replicas}}',
+    ]);
+    console.info(
+      `e2e swarm: docker stack deploy -c stack.yaml hello\n${deploy.stdout}$ docker stack services hello\n${services.stdout}`,
+    );
+    expect(services.stdout).toMatch(/hello_hello replicated 2\/2/);
+    expect(onA(['stack', 'rm', 'hello']).status).toBe(0);
+    await until(
+      'the hello stack to be gone',
+      120_000,
+      () =>
+        onA(['service', 'ls', '--format', '{{.Name}}']).stdout.includes('hello_')
+          ? undefined
+          : true,
+      () => onA(['service', 'ls']).stdout,
+    );
+  });
+
   it('swarm leave drains b (its task moves to a) and b leaves; swarm join brings it back', async () => {
     const leave = await armadaAsync(
       ['swarm', 'leave', hosts[1], '--manager', hosts[0], '--json'],
