@@ -7,7 +7,7 @@
 import { copyFile, mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, join } from 'node:path';
-import { listCache } from '../cache/read.js';
+import { listArtifactSets } from '../cache/read.js';
 import { defaultPolicy, planPrune } from '../cache/policy.js';
 
 export function artifactCacheDir(cacheDir: string, imageSha256: string): string {
@@ -51,8 +51,7 @@ export function artifactCache(cacheDir: string, imageSha256: string) {
       if (!used) return;
       const now = new Date();
       await utimes(dir, now, now);
-      const { entries } = await listCache(cacheDir);
-      const sets = entries.filter((e) => e.kind === 'artifacts');
+      const sets = await listArtifactSets(cacheDir);
       const drop = planPrune(sets, {
         now: now.getTime(),
         maxArtifactSets: defaultPolicy.maxArtifactSets,

@@ -58,10 +58,7 @@ export function globRegExp(pattern: string): RegExp {
 
 /** The group whose rule leaves this absolute path out, or undefined: the last match decides. */
 export function excludedBy(path: string, rules: readonly SlimRule[]): string | undefined {
-  let verdict: string | undefined;
-  for (const r of rules)
-    if (globRegExp(r.pattern).test(path)) verdict = r.include ? undefined : r.group;
-  return verdict;
+  return compileRules(rules)(path);
 }
 
 /** A compiled form for walking tens of thousands of files. */

@@ -61,6 +61,25 @@ async function readStage(dir: string, key: string): Promise<CacheEntry & { stage
   };
 }
 
+/** The artifact sets alone: what a build prunes after writing one, without walking the stages. */
+export async function listArtifactSets(cache: string): Promise<CacheEntry[]> {
+  const artifacts = join(cache, 'artifacts');
+  const sets: CacheEntry[] = [];
+  for (const name of (await listDir(artifacts)).sort()) {
+    const path = join(artifacts, name);
+    const files = await listDir(path);
+    const sizes = await Promise.all(files.map((f) => stat(join(path, f)).then((s) => s.size)));
+    sets.push({
+      kind: 'artifacts',
+      id: name,
+      path,
+      bytes: sizes.reduce((n, b) => n + b, 0),
+      lastUsed: (await stat(path)).mtimeMs,
+    });
+  }
+  return sets;
+}
+
 export async function listCache(cache: string): Promise<CacheListing> {
   const entries: CacheListing['entries'] = [];
   const stagesDir = join(cache, 'stages');
@@ -119,19 +138,7 @@ export async function listCache(cache: string): Promise<CacheListing> {
       lastUsed: Math.max(0, ...current.map((d) => d.mtimeMs)),
     });
   }
-  const artifacts = join(cache, 'artifacts');
-  for (const name of (await listDir(artifacts)).sort()) {
-    const path = join(artifacts, name);
-    const files = await listDir(path);
-    const sizes = await Promise.all(files.map((f) => stat(join(path, f)).then((s) => s.size)));
-    entries.push({
-      kind: 'artifacts',
-      id: name,
-      path,
-      bytes: sizes.reduce((n, b) => n + b, 0),
-      lastUsed: (await stat(path)).mtimeMs,
-    });
-  }
+  entries.push(...(await listArtifactSets(cache)));
   const downloads = join(cache, 'downloads');
   for (const name of (await listDir(downloads)).sort()) {
     const s = await stat(join(downloads, name));
