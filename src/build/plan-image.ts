@@ -222,6 +222,11 @@ export function deviceTreeDirs(kernelVersion: string): string[] {
   return [`${dir}/broadcom`, dir];
 }
 
+/**
+ * The SoCs armada images can boot: BCM2836 is the Pi 2's (armhf kernels only), BCM2837/2710 the
+ * Pi 3 family and Zero 2 W, BCM2711 the Pi 4 family, BCM2712 the Pi 5. BCM2835 (Pi 1, Zero) is
+ * ARMv6, which no Debian kernel runs.
+ */
 export function isPiDeviceTree(name: string): boolean {
-  return /^bcm(2710|2711|2837|2712)-.*\.dtb$/.test(name);
+  return /^bcm(2710|2711|2712|2836|2837)-.*\.dtb$/.test(name);
 }

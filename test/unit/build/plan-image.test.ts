@@ -107,6 +107,7 @@ describe('boot files and commands', () => {
     expect(['LICENCE.broadcom', 'config.txt'].some(isBootFirmware)).toBe(false);
     expect(isPiDeviceTree('bcm2711-rpi-4-b.dtb')).toBe(true);
     expect(isPiDeviceTree('bcm2837-rpi-zero-2-w.dtb')).toBe(true);
+    expect(isPiDeviceTree('bcm2836-rpi-2-b.dtb')).toBe(true);
     expect(isPiDeviceTree('bcm2835-rpi-b.dtb')).toBe(false);
   });
 });
