@@ -134,3 +134,34 @@ export function inReleaseUrl(line: string): string | undefined {
   if (!m || !/^https?:/.test(m[1])) return undefined;
   return `${m[1].replace(/\/+$/, '')}/dists/${m[2]}/InRelease`;
 }
+
+/** Pure: one `deb URI suite components` line per URI and suite of each binary source. */
+export function sourceLines(sources: readonly AptSource[]): string[] {
+  return sources
+    .filter((s) => s.types.includes('deb'))
+    .flatMap((s) =>
+      s.uris.flatMap((uri) =>
+        s.suites.map((suite) => `deb ${uri} ${suite} ${s.components.join(' ')}`.trim()),
+      ),
+    );
+}
+
+/**
+ * Pure: the file name apt keeps a source's InRelease under in /var/lib/apt/lists (apt's
+ * URItoFileName: no scheme or credentials, special characters %-quoted, slashes as underscores).
+ */
+export function inReleaseListName(line: string): string | undefined {
+  const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
+  if (!m) return undefined;
+  const uri = `${m[1].replace(/\/*$/, '/')}dists/${m[2]}/InRelease`
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/^[^@/]*@/, '');
+  const quoted = [...uri]
+    .map((c) =>
+      /[\\|{}[\]<>"^~_=!@#$%&*]/.test(c) || c <= ' ' || c >= '\x7f'
+        ? `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+        : c,
+    )
+    .join('');
+  return quoted.replaceAll('/', '_');
+}

@@ -4,6 +4,7 @@
  */
 import type { ModelVerdict } from '../image/pi-models.js';
 import type { Layout } from './plan-image.js';
+import type { PackageChange, StageDecision } from './plan-refresh.js';
 
 export interface Artifact {
   kind: 'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'manifest';
@@ -24,8 +25,13 @@ export interface BuildContext {
   /** check-host */
   mirrorLines?: string[];
   stageKey?: string;
+  stageLineage?: string;
   stageRootfs?: string;
+  /** find-stage: reuse, refresh (upgrade a cached stage) or bootstrap */
+  stagePlan?: StageDecision;
   stageCacheHit?: boolean;
+  /** refresh-stage: what the upgrade changed */
+  stageRefresh?: { from: string; changes: PackageChange[] };
   /** copy-rootfs */
   workDir?: string;
   rootfsDir?: string;

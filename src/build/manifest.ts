@@ -26,6 +26,13 @@ export function buildManifest(
       extraPackages: o.packages,
       requestedPackages: buildPackages(o),
       stageKey: ctx.stageKey,
+      // This build upgraded a cached stage rather than bootstrapping (see plan-refresh.ts).
+      ...(ctx.stageRefresh
+        ? {
+            stageRefreshedFrom: ctx.stageRefresh.from,
+            stageRefreshChanges: ctx.stageRefresh.changes,
+          }
+        : {}),
     },
     options: {
       insecureTcp: o.insecureTcp,

@@ -6,6 +6,8 @@ import type { Step } from '../progress.js';
 import type { BuildContext } from './context.js';
 import type { BuildOptions } from './options.js';
 import { checkHost } from './steps/check-host.js';
+import { findStage } from './steps/find-stage.js';
+import { refreshStage } from './steps/refresh-stage.js';
 import { bootstrapRootfs } from './steps/bootstrap-rootfs.js';
 import { copyRootfs } from './steps/copy-rootfs.js';
 import { slimRootfs } from './steps/slim-rootfs.js';
@@ -29,6 +31,8 @@ export function buildPipeline(o: BuildOptions, buildTime: Date): Step<BuildConte
   });
   return [
     checkHost(o),
+    findStage(o),
+    refreshStage(o),
     bootstrapRootfs(o),
     copyRootfs(o),
     slimRootfs(o),

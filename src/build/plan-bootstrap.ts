@@ -30,6 +30,11 @@ const diverted = '/usr/sbin/update-initramfs.armada';
  */
 export const debianArchiveKeyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
+/** Shell: copy the InRelease files apt used out of the root filesystem, beside it. */
+export function keepInReleases(rootfs: string): string {
+  return `mkdir -p ${rootfs}/../inrelease && cp ${rootfs}/var/lib/apt/lists/*_InRelease ${rootfs}/../inrelease/`;
+}
+
 function sh(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
@@ -58,6 +63,8 @@ export function bootstrapHooks(input: BootstrapInput): {
       `printf '${modules}\\n' > "$1"/etc/initramfs-tools/modules`,
       `chroot "$1" update-initramfs -c -k all`,
       `sync-out /var/cache/apt/archives ${input.aptCacheDir}`,
+      // The exact archive state the stage was made from (mmdebstrap removes the lists after).
+      keepInReleases('"$1"'),
     ],
   };
 }

@@ -136,7 +136,8 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         refresh: {
           type: 'boolean',
           default: false,
-          describe: 'Bootstrap again even if the stage cache matches',
+          describe:
+            'A full, fresh bootstrap (as a release build): no cached stage is reused or upgraded',
         },
         headroom: {
           type: 'number',

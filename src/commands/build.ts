@@ -23,6 +23,8 @@ export interface BuildResult {
   artifacts: Artifact[];
   manifest: Record<string, unknown>;
   stageCacheHit: boolean;
+  /** The stage was upgraded from a cached one instead of bootstrapped: its key and the changes. */
+  stageRefresh?: BuildContext['stageRefresh'];
   /** Artifacts copied from the artifact cache because the image was byte-identical. */
   reusedArtifacts: string[];
   timings: Record<string, number>;
@@ -99,6 +101,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
     artifacts: ctx.artifacts ?? [],
     manifest: ctx.manifest ?? {},
     stageCacheHit: ctx.stageCacheHit ?? false,
+    ...(ctx.stageRefresh ? { stageRefresh: ctx.stageRefresh } : {}),
     reusedArtifacts: ctx.reusedArtifacts ?? [],
     timings: ctx.timings,
   };
@@ -114,5 +117,10 @@ export function formatBuildResult(r: BuildResult): string {
     ...lines,
     `Timings: ${t}`,
     ...(r.stageCacheHit ? ['(root filesystem from the stage cache)'] : []),
+    ...(r.stageRefresh
+      ? [
+          `(root filesystem: cached stage ${r.stageRefresh.from} upgraded, ${r.stageRefresh.changes.length} packages changed)`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -2,7 +2,7 @@
  * mmdebstrap into the stage cache. A finished stage is renamed into place only when complete, so
  * an interrupted build leaves nothing that a rerun could mistake for a good root filesystem.
  */
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run, CommandFailedError } from '../../exec.js';
@@ -15,14 +15,7 @@ import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stagePaths } from '../stage-cache.js';
 import { safeRemoveTree } from '../safe-remove.js';
-import { listCache, measureBytes, touchStage } from '../../cache/read.js';
-import { defaultPolicy, planPrune } from '../../cache/policy.js';
-
-const exists = (p: string) =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
+import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
 
 /** mmdebstrap's own words, turned into the fix (options named by the caller's labels). */
 export function explainBootstrapFailure(
@@ -53,24 +46,11 @@ export function explainBootstrapFailure(
   return undefined;
 }
 
-/** After a new stage: the cache policy (least recently used stages beyond the budget go). */
-async function pruneStages(cacheDir: string, keep: string): Promise<void> {
-  const { entries } = await listCache(cacheDir);
-  const stages = entries.filter((e) => e.kind === 'stage' || e.kind === 'partial-stage');
-  for (const e of planPrune(stages, { now: Date.now(), ...defaultPolicy, keep: [keep] }))
-    await safeRemoveTree(e.path);
-}
-
 export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
   return {
     name: 'bootstrap-rootfs',
     title: `Bootstrap the root filesystem (Debian ${o.suite} ${o.arch})`,
-    skip: async (ctx) => {
-      const done = await exists(stagePaths(o.cacheDir, ctx.stageKey!).complete);
-      ctx.stageCacheHit = done && !o.refresh;
-      if (ctx.stageCacheHit) await touchStage(stagePaths(o.cacheDir, ctx.stageKey!).dir);
-      return ctx.stageCacheHit ? `stage cache hit (${ctx.stageKey})` : false;
-    },
+    skip: (ctx) => (ctx.stagePlan?.kind === 'bootstrap' ? false : 'a cached stage is used'),
     run: async (ctx, report) => {
       const p = stagePaths(o.cacheDir, ctx.stageKey!);
       await safeRemoveTree(p.partial);
@@ -98,27 +78,20 @@ export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
         if (why) throw new OptionError((o) => `bootstrap failed: ${why(o)}`);
         throw e;
       }
-      await writeFile(
-        join(p.partial, 'complete.json'),
-        JSON.stringify(
-          {
-            key: ctx.stageKey,
-            arch: o.arch,
-            suite: o.suite,
-            packages: buildPackages(o).length,
-            ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
-            mirrorLines: ctx.mirrorLines,
-            bytes: await measureBytes(p.partial),
-          },
-          null,
-          2,
-        ),
-      );
-      await safeRemoveTree(p.dir);
-      await rename(p.partial, p.dir);
+      // What mmdebstrap chose, also when it chose the mirror.
+      const sources = await rootfsSourceLines(join(p.partial, 'rootfs'));
+      await commitStage(o.cacheDir, ctx.stageKey!, {
+        arch: o.arch,
+        suite: o.suite,
+        packages: buildPackages(o).length,
+        ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+        mirrorLines: ctx.mirrorLines,
+        lineage: ctx.stageLineage,
+        sources,
+        archiveState: await madeFromState(p.partial, sources),
+        updatedAt: new Date().toISOString(),
+      });
       await removePartial();
-      await touchStage(p.dir);
-      await pruneStages(o.cacheDir, ctx.stageKey!);
     },
   };
 }

@@ -2,7 +2,6 @@
  * Before anything slow: root, host tools, foreign-architecture emulation, disk space, and the
  * archive we will bootstrap from (whose state keys the stage cache).
  */
-import { createHash } from 'node:crypto';
 import { access, statfs, mkdir } from 'node:fs/promises';
 import { arch as hostArch } from 'node:os';
 import type { Step } from '../../progress.js';
@@ -10,15 +9,10 @@ import { NotRootError, OptionError, UserError } from '../../errors.js';
 import { requireTool } from '../../exec.js';
 import { toolsCheckedBefore } from '../../host/tools.js';
 import { canRun } from '../../host/binfmt.js';
-import { interruptionSignal, throwIfInterrupted } from '../../cleanup.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import {
-  inReleaseUrl,
-  mirrorLinesFor,
-  mirrorLinesFromOption,
-  withoutOptions,
-} from '../apt-sources.js';
+import { mirrorLinesFor, mirrorLinesFromOption, withoutOptions } from '../apt-sources.js';
+import { fetchArchiveState } from '../archive-state.js';
 import { debianArchiveKeyring } from '../plan-bootstrap.js';
 import { readHostAptSources } from '../read-apt-sources.js';
 import { buildPackages } from '../packages.js';
@@ -31,35 +25,6 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
     () => false,
-  );
-}
-
-async function archiveState(lines: string[]): Promise<string[]> {
-  return Promise.all(
-    lines.map(async (line) => {
-      const url = inReleaseUrl(line);
-      if (!url) return '';
-      let res: Response;
-      try {
-        // Ctrl-C stops the request at once instead of after the timeout.
-        const signal = AbortSignal.any([AbortSignal.timeout(20_000), interruptionSignal()]);
-        res = await fetch(url, { signal });
-      } catch (e) {
-        throwIfInterrupted();
-        throw new OptionError(
-          (o) =>
-            `the package mirror is unreachable (${url}: ${(e as Error).message}); check the network or pass ${o('mirror')}`,
-        );
-      }
-      if (!res.ok)
-        throw new OptionError(
-          (o) =>
-            `the package mirror answered ${res.status} for ${url}; check ${o('suite')} and ${o('mirror')}`,
-        );
-      return createHash('sha256')
-        .update(Buffer.from(await res.arrayBuffer()))
-        .digest('hex');
-    }),
   );
 }
 
@@ -102,8 +67,8 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
             ? `${opt('keyring')} ${o.keyring} does not exist; give the archive's keyring file`
             : `${debianArchiveKeyring} is missing: install it ('sudo apt-get install debian-archive-keyring') or pass ${opt('keyring')} FILE with the archive's key`,
         );
-      const state = await archiveState(lines);
-      const key = stageKey({
+      const state = await fetchArchiveState(lines);
+      const inputs = {
         arch: o.arch,
         suite: o.suite,
         // signed-by says how packages are verified, not which are installed.
@@ -114,9 +79,11 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
         initramfsModules: initramfsModules(),
         archiveState: state,
         ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
-      });
+      };
+      const key = stageKey(inputs);
       ctx.mirrorLines = lines;
       ctx.stageKey = key;
+      ctx.stageLineage = stageKey({ ...inputs, archiveState: [] });
       ctx.stageRootfs = stagePaths(o.cacheDir, key).rootfs;
     },
   };

@@ -1,0 +1,148 @@
+/**
+ * Which root filesystem a build starts from. A full bootstrap costs ~30 minutes under qemu-user
+ * (dpkg and maintainer scripts of ~400 packages); when the archive has only moved on (a point
+ * release, a security update), upgrading the cached stage in place of its predecessor installs
+ * only what changed. Release builds keep the full bootstrap: `--refresh`, or no stage cache at all
+ * as in the release workflow.
+ */
+import type { Command } from '../exec.js';
+import { inReleaseListName, inReleaseUrl } from './apt-sources.js';
+import { keepInReleases } from './plan-bootstrap.js';
+
+/** What a finished stage recorded about itself (complete.json); older stages lack the extras. */
+export interface StageRecord {
+  key: string;
+  /** The stage key without the archive state: stages of one lineage differ only in the archive. */
+  lineage?: string;
+  /** sha256 of each of `sources`' InRelease when the stage was made or last refreshed. */
+  archiveState?: string[];
+  /** The `deb …` lines the stage's apt was set up with (what mmdebstrap chose, too). */
+  sources?: string[];
+  /** ISO time the stage's packages were last brought up to date. */
+  updatedAt?: string;
+}
+
+export type StageDecision =
+  | { kind: 'hit'; recordState?: string[] }
+  | { kind: 'refresh'; from: string; why: string }
+  | { kind: 'bootstrap'; why: string };
+
+export interface StageSituation {
+  key: string;
+  lineage: string;
+  /** --refresh: a full, fresh bootstrap whatever the cache holds. */
+  forceBootstrap: boolean;
+  /** The stage under `key`, when there is a complete one. */
+  exact?: StageRecord;
+  /** The archive state of `exact`'s sources now (same order); undefined when not fetched. */
+  liveState?: string[];
+  /** Other complete stages in the cache. */
+  others: StageRecord[];
+}
+
+const sameState = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((h, i) => h === b[i]);
+
+export function decideStage(s: StageSituation): StageDecision {
+  if (s.forceBootstrap) return { kind: 'bootstrap', why: '--refresh asks for a fresh bootstrap' };
+  if (s.exact) {
+    // A stage from before stages recorded their archive: take it as current and record it now.
+    if (!s.exact.archiveState || !s.liveState)
+      return s.liveState ? { kind: 'hit', recordState: s.liveState } : { kind: 'hit' };
+    if (sameState(s.exact.archiveState, s.liveState)) return { kind: 'hit' };
+    return { kind: 'refresh', from: s.exact.key, why: 'the archive has changed since the stage' };
+  }
+  const predecessor = s.others
+    .filter((o) => o.lineage === s.lineage && o.key !== s.key)
+    .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))[0];
+  if (predecessor)
+    return {
+      kind: 'refresh',
+      from: predecessor.key,
+      why: 'the archive has changed since the cached stage of these options',
+    };
+  return { kind: 'bootstrap', why: 'no cached stage for these options' };
+}
+
+/**
+ * Pure: the archive state of `sources` from the InRelease files apt used (name → sha256), or
+ * undefined when one is missing (then the state is fetched instead).
+ */
+export function stateFromInReleases(
+  sources: readonly string[],
+  hashes: ReadonlyMap<string, string>,
+): string[] | undefined {
+  // A source that is not fetched over HTTP has no state to compare (as in fetchArchiveState).
+  const state = sources.map((line) =>
+    inReleaseUrl(line) ? hashes.get(inReleaseListName(line) ?? '') : '',
+  );
+  return state.every((h) => h !== undefined) ? state : undefined;
+}
+
+/**
+ * Upgrades a copied stage with its own apt, in a private mount namespace so that /proc, /dev and
+ * the package cache bind mount vanish with the process on every exit path. Services never start
+ * (policy-rc.d); configuration files stay as built (confold). Packages nothing needs any more
+ * (an old kernel ABI after a kernel update) are purged, so that the result holds what a fresh
+ * bootstrap would; lists and the package cache are emptied as mmdebstrap leaves them.
+ */
+export function refreshCommand(rootfs: string, aptCacheDir: string): Command {
+  const script = [
+    'set -eu',
+    'r="$1"; cache="$2"',
+    'mount -t proc proc "$r/proc"',
+    'mount --rbind /dev "$r/dev"',
+    'mount -t sysfs sys "$r/sys"',
+    'mkdir -p "$cache" "$r/var/cache/apt/archives"',
+    'mount --bind "$cache" "$r/var/cache/apt/archives"',
+    `printf '#!/bin/sh\\nexit 101\\n' > "$r/usr/sbin/policy-rc.d"`,
+    'chmod 0755 "$r/usr/sbin/policy-rc.d"',
+    'export DEBIAN_FRONTEND=noninteractive',
+    'apt="apt-get -y -q -o Acquire::Retries=3 -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-unsafe-io"',
+    'chroot "$r" $apt update',
+    'chroot "$r" $apt dist-upgrade',
+    'chroot "$r" $apt -o APT::Protect-Kernels=false --purge autoremove',
+    'rm -f "$r/usr/sbin/policy-rc.d"',
+    keepInReleases('"$r"'),
+    'umount "$r/var/cache/apt/archives"',
+    'rm -rf "$r"/var/lib/apt/lists/* "$r"/var/cache/apt/*.bin',
+  ].join('\n');
+  return [
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      script,
+      'armada-refresh',
+      rootfs,
+      aptCacheDir,
+    ],
+  ];
+}
+
+export interface PackageChange {
+  name: string;
+  from?: string;
+  to?: string;
+}
+
+/** What an upgrade did: packages whose version changed, appeared or went. */
+export function packageChanges(
+  before: readonly { name: string; version: string }[],
+  after: readonly { name: string; version: string }[],
+): PackageChange[] {
+  const old = new Map(before.map((p) => [p.name, p.version]));
+  const now = new Map(after.map((p) => [p.name, p.version]));
+  const names = [...new Set([...old.keys(), ...now.keys()])].sort();
+  return names
+    .filter((n) => old.get(n) !== now.get(n))
+    .map((n) => ({
+      name: n,
+      ...(old.has(n) ? { from: old.get(n) } : {}),
+      ...(now.has(n) ? { to: now.get(n) } : {}),
+    }));
+}

@@ -1,0 +1,95 @@
+/**
+ * Reading and writing what each cached stage says about itself (complete.json).
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sourceLines } from './apt-sources.js';
+import { readHostAptSources } from './read-apt-sources.js';
+import { stateFromInReleases, type StageRecord } from './plan-refresh.js';
+import { fetchArchiveState } from './archive-state.js';
+import { stagePaths } from './stage-cache.js';
+import { safeRemoveTree } from './safe-remove.js';
+import { listCache, measureBytes, touchStage } from '../cache/read.js';
+import { defaultPolicy, planPrune } from '../cache/policy.js';
+
+const notFound = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** Every complete stage in the cache (partial ones have no complete.json yet). */
+export async function readStageRecords(cacheDir: string): Promise<StageRecord[]> {
+  const dir = join(cacheDir, 'stages');
+  const names = await readdir(dir).catch((e: unknown) => {
+    if (notFound(e)) return [] as string[];
+    throw e;
+  });
+  const records: StageRecord[] = [];
+  for (const name of names.filter((n) => !n.endsWith('.partial'))) {
+    const text = await readFile(join(dir, name, 'complete.json'), 'utf8').catch((e: unknown) => {
+      if (notFound(e)) return undefined;
+      throw e;
+    });
+    if (text) records.push({ ...(JSON.parse(text) as StageRecord), key: name });
+  }
+  return records;
+}
+
+/** The apt sources a root filesystem was set up with: what mmdebstrap chose, when it chose. */
+export async function rootfsSourceLines(rootfs: string): Promise<string[]> {
+  return sourceLines(await readHostAptSources(join(rootfs, 'etc/apt')));
+}
+
+/** Merges fields into a stage's complete.json; atomic, so a reader never sees half a file. */
+export async function updateStageRecord(
+  stageDir: string,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  const path = join(stageDir, 'complete.json');
+  const current = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  await writeFile(`${path}.tmp`, JSON.stringify({ ...current, ...fields }, null, 2));
+  await rename(`${path}.tmp`, path);
+}
+
+/**
+ * Puts a finished stage in place: its record first, then one rename, so that an interrupted build
+ * never leaves a directory that a rerun could take for a good stage. Then the cache policy runs
+ * (least recently used stages beyond the budget go).
+ */
+export async function commitStage(
+  cacheDir: string,
+  key: string,
+  record: Record<string, unknown>,
+): Promise<void> {
+  const p = stagePaths(cacheDir, key);
+  await writeFile(
+    join(p.partial, 'complete.json'),
+    JSON.stringify({ ...record, key, bytes: await measureBytes(p.partial) }, null, 2),
+  );
+  await safeRemoveTree(p.dir);
+  await rename(p.partial, p.dir);
+  await touchStage(p.dir);
+  const { entries } = await listCache(cacheDir);
+  const stages = entries.filter((e) => e.kind === 'stage' || e.kind === 'partial-stage');
+  for (const e of planPrune(stages, { now: Date.now(), ...defaultPolicy, keep: [key] }))
+    await safeRemoveTree(e.path);
+}
+
+/**
+ * The archive state a new stage was made from: the InRelease files its apt used (kept beside the
+ * root filesystem by the bootstrap and refresh), else fetched now.
+ */
+export async function madeFromState(stageDir: string, sources: string[]): Promise<string[]> {
+  const dir = join(stageDir, 'inrelease');
+  const hashes = new Map<string, string>();
+  const names = await readdir(dir).catch((e: unknown) => {
+    if (notFound(e)) return [] as string[];
+    throw e;
+  });
+  for (const name of names)
+    hashes.set(
+      name,
+      createHash('sha256')
+        .update(await readFile(join(dir, name)))
+        .digest('hex'),
+    );
+  return stateFromInReleases(sources, hashes) ?? fetchArchiveState(sources);
+}

@@ -1,0 +1,64 @@
+/**
+ * Decides where the root filesystem comes from: the cached stage as it is, the cached stage
+ * brought up to date with the archive (refresh-stage), or a full bootstrap (bootstrap-rootfs).
+ * The archive state is read from the stage's own apt sources, so a stage bootstrapped from
+ * mmdebstrap's default mirror is checked against that mirror too.
+ */
+import type { Step } from '../../progress.js';
+import { UserError } from '../../errors.js';
+import type { BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import { fetchArchiveState } from '../archive-state.js';
+import { decideStage } from '../plan-refresh.js';
+import { stagePaths } from '../stage-cache.js';
+import { readStageRecords, rootfsSourceLines, updateStageRecord } from '../stage-records.js';
+import { touchStage } from '../../cache/read.js';
+
+export function findStage(o: BuildOptions): Step<BuildContext> {
+  return {
+    name: 'find-stage',
+    title: 'Find a cached root filesystem',
+    run: async (ctx, report) => {
+      const key = ctx.stageKey!;
+      const paths = stagePaths(o.cacheDir, key);
+      const records = await readStageRecords(o.cacheDir);
+      const exact = records.find((r) => r.key === key);
+      let liveState: string[] | undefined;
+      let sources = exact?.sources;
+      if (exact && !o.refresh) {
+        sources ??= await rootfsSourceLines(paths.rootfs);
+        try {
+          liveState = await fetchArchiveState(sources);
+        } catch (e) {
+          // Offline: the stage works as it is; only its freshness is unknown.
+          if (!(e instanceof UserError)) throw e;
+          report.title(
+            `Find a cached root filesystem (archive unreachable: cached stage as it is)`,
+          );
+        }
+      }
+      const plan = decideStage({
+        key,
+        lineage: ctx.stageLineage!,
+        forceBootstrap: o.refresh,
+        ...(exact ? { exact } : {}),
+        ...(liveState ? { liveState } : {}),
+        others: records.filter((r) => r.key !== key),
+      });
+      ctx.stagePlan = plan;
+      ctx.stageCacheHit = plan.kind === 'hit';
+      if (plan.kind === 'hit') {
+        await touchStage(paths.dir);
+        if (plan.recordState)
+          await updateStageRecord(paths.dir, {
+            lineage: ctx.stageLineage,
+            sources,
+            archiveState: plan.recordState,
+          });
+        report.status(`stage cache hit (${key})`);
+      } else if (plan.kind === 'refresh') {
+        report.status(`${plan.why}: upgrading stage ${plan.from}`);
+      } else report.status(plan.why);
+    },
+  };
+}

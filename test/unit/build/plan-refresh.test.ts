@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decideStage,
+  packageChanges,
+  refreshCommand,
+  stateFromInReleases,
+  type StageRecord,
+} from '../../../src/build/plan-refresh.js';
+import { inReleaseListName, sourceLines } from '../../../src/build/apt-sources.js';
+
+const stage = (key: string, extra: Partial<StageRecord> = {}): StageRecord => ({
+  key,
+  lineage: 'L',
+  archiveState: ['a1', 'a2'],
+  sources: ['deb http://m/debian trixie main', 'deb http://m/debian-security trixie-security main'],
+  updatedAt: '2026-11-01T00:00:00.000Z',
+  ...extra,
+});
+
+describe('decideStage', () => {
+  const base = { key: 'k', lineage: 'L', forceBootstrap: false, others: [] };
+
+  it('reuses the stage while its archive has not moved', () => {
+    expect(decideStage({ ...base, exact: stage('k'), liveState: ['a1', 'a2'] })).toEqual({
+      kind: 'hit',
+    });
+  });
+
+  it('upgrades the stage itself when any of its sources moved', () => {
+    expect(decideStage({ ...base, exact: stage('k'), liveState: ['a1', 'b2'] })).toMatchObject({
+      kind: 'refresh',
+      from: 'k',
+    });
+  });
+
+  it('takes an older stage as it is, and records the state, when it recorded none', () => {
+    const old = stage('k', { archiveState: undefined });
+    expect(decideStage({ ...base, exact: old, liveState: ['a1'] })).toEqual({
+      kind: 'hit',
+      recordState: ['a1'],
+    });
+  });
+
+  it('uses the stage as it is when the archive could not be reached', () => {
+    expect(decideStage({ ...base, exact: stage('k') })).toEqual({ kind: 'hit' });
+  });
+
+  it('upgrades the newest stage of the same lineage when the key is new', () => {
+    const others = [
+      stage('old', { updatedAt: '2026-10-01T00:00:00.000Z' }),
+      stage('newer', { updatedAt: '2026-11-20T00:00:00.000Z' }),
+      stage('other-options', { lineage: 'M', updatedAt: '2026-12-01T00:00:00.000Z' }),
+    ];
+    expect(decideStage({ ...base, others })).toMatchObject({ kind: 'refresh', from: 'newer' });
+  });
+
+  it('bootstraps with no stage of the lineage, and always with --refresh', () => {
+    expect(decideStage({ ...base, others: [stage('x', { lineage: 'M' })] })).toMatchObject({
+      kind: 'bootstrap',
+    });
+    expect(
+      decideStage({
+        ...base,
+        forceBootstrap: true,
+        exact: stage('k'),
+        liveState: ['a1', 'a2'],
+        others: [stage('p')],
+      }),
+    ).toMatchObject({ kind: 'bootstrap' });
+  });
+});
+
+describe('packageChanges', () => {
+  it('lists upgraded, new and removed packages by name', () => {
+    const before = [
+      { name: 'docker.io', version: '26.1.5+dfsg1-9+b9' },
+      { name: 'linux-image-6.12.57+deb13-arm64', version: '6.12.57-1' },
+      { name: 'zlib1g', version: '1:1.3' },
+    ];
+    const after = [
+      { name: 'docker.io', version: '26.1.5+dfsg1-9+b10' },
+      { name: 'linux-image-6.12.63+deb13-arm64', version: '6.12.63-1' },
+      { name: 'zlib1g', version: '1:1.3' },
+    ];
+    expect(packageChanges(before, after)).toEqual([
+      { name: 'docker.io', from: '26.1.5+dfsg1-9+b9', to: '26.1.5+dfsg1-9+b10' },
+      { name: 'linux-image-6.12.57+deb13-arm64', from: '6.12.57-1' },
+      { name: 'linux-image-6.12.63+deb13-arm64', to: '6.12.63-1' },
+    ]);
+    expect(packageChanges(before, before)).toEqual([]);
+  });
+});
+
+describe('archive state from the InRelease files apt used', () => {
+  it('names lists files the way apt does', () => {
+    expect(inReleaseListName('deb http://m.example/debian trixie main')).toBe(
+      'm.example_debian_dists_trixie_InRelease',
+    );
+    expect(
+      inReleaseListName('deb [signed-by=/k.gpg] https://u:p@m.example/a_b/ x-updates main'),
+    ).toBe('m.example_a%5fb_dists_x-updates_InRelease');
+    expect(inReleaseListName('deb http://m.example:8080/debian/ trixie main')).toBe(
+      'm.example:8080_debian_dists_trixie_InRelease',
+    );
+  });
+
+  it('maps each source to its hash, or gives up when one is missing', () => {
+    const sources = ['deb http://m/debian trixie main', 'deb http://m/debian trixie-updates main'];
+    const hashes = new Map([
+      ['m_debian_dists_trixie_InRelease', 'h1'],
+      ['m_debian_dists_trixie-updates_InRelease', 'h2'],
+    ]);
+    expect(stateFromInReleases(sources, hashes)).toEqual(['h1', 'h2']);
+    expect(stateFromInReleases(sources, new Map([...hashes].slice(0, 1)))).toBeUndefined();
+    // Not fetched over HTTP: no state, as fetchArchiveState gives.
+    expect(stateFromInReleases(['deb file:/srv/repo stable main'], new Map())).toEqual(['']);
+  });
+
+  it('reads sources of both formats as one line per URI and suite', () => {
+    expect(
+      sourceLines([
+        {
+          types: ['deb'],
+          uris: ['http://m/debian'],
+          suites: ['trixie', 'trixie-updates'],
+          components: ['main'],
+        },
+        { types: ['deb-src'], uris: ['http://m/debian'], suites: ['trixie'], components: ['main'] },
+      ]),
+    ).toEqual(['deb http://m/debian trixie main', 'deb http://m/debian trixie-updates main']);
+  });
+});
+
+describe('refreshCommand', () => {
+  it('upgrades inside a private mount namespace, with services held back and old kernels purged', () => {
+    const [file, args] = refreshCommand('/c/stages/k.partial/rootfs', '/c/apt/arm64');
+    expect(file).toBe('unshare');
+    expect(args.slice(0, 4)).toEqual(['--mount', '--propagation', 'private', '--']);
+    expect(args.slice(-2)).toEqual(['/c/stages/k.partial/rootfs', '/c/apt/arm64']);
+    const script = args[args.indexOf('-c') + 1];
+    const order = ['policy-rc.d', ' update', ' dist-upgrade', 'Protect-Kernels=false', 'lists/*'];
+    const at = order.map((s) => script.indexOf(s));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(script).toContain('--force-confold');
+  });
+});
