@@ -26,12 +26,13 @@ export interface BuildContext {
   mirrorLines?: string[];
   stageKey?: string;
   stageLineage?: string;
+  stageFamily?: string;
   stageRootfs?: string;
   /** find-stage: reuse, refresh (upgrade a cached stage) or bootstrap */
   stagePlan?: StageDecision;
   stageCacheHit?: boolean;
   /** refresh-stage: what the upgrade changed */
-  stageRefresh?: { from: string; changes: PackageChange[] };
+  stageRefresh?: { from: string; installed: string[]; changes: PackageChange[] };
   /** copy-rootfs */
   workDir?: string;
   rootfsDir?: string;

@@ -30,6 +30,7 @@ export function buildManifest(
       ...(ctx.stageRefresh
         ? {
             stageRefreshedFrom: ctx.stageRefresh.from,
+            stageRefreshInstalled: ctx.stageRefresh.installed,
             stageRefreshChanges: ctx.stageRefresh.changes,
           }
         : {}),

@@ -14,6 +14,10 @@ export interface StageRecord {
   key: string;
   /** The stage key without the archive state: stages of one lineage differ only in the archive. */
   lineage?: string;
+  /** The key without the archive state and the package set: stages a package install can extend. */
+  family?: string;
+  /** The packages asked for (mmdebstrap --include), sorted. */
+  packageList?: string[];
   /** sha256 of each of `sources`' InRelease when the stage was made or last refreshed. */
   archiveState?: string[];
   /** The `deb …` lines the stage's apt was set up with (what mmdebstrap chose, too). */
@@ -24,12 +28,15 @@ export interface StageRecord {
 
 export type StageDecision =
   | { kind: 'hit'; recordState?: string[] }
-  | { kind: 'refresh'; from: string; why: string }
+  | { kind: 'refresh'; from: string; why: string; install: string[] }
   | { kind: 'bootstrap'; why: string };
 
 export interface StageSituation {
   key: string;
   lineage: string;
+  family: string;
+  /** The packages this build asks for. */
+  packages: readonly string[];
   /** --refresh: a full, fresh bootstrap whatever the cache holds. */
   forceBootstrap: boolean;
   /** The stage under `key`, when there is a complete one. */
@@ -50,7 +57,12 @@ export function decideStage(s: StageSituation): StageDecision {
     if (!s.exact.archiveState || !s.liveState)
       return s.liveState ? { kind: 'hit', recordState: s.liveState } : { kind: 'hit' };
     if (sameState(s.exact.archiveState, s.liveState)) return { kind: 'hit' };
-    return { kind: 'refresh', from: s.exact.key, why: 'the archive has changed since the stage' };
+    return {
+      kind: 'refresh',
+      from: s.exact.key,
+      why: 'the archive has changed since the stage',
+      install: [],
+    };
   }
   const predecessor = s.others
     .filter((o) => o.lineage === s.lineage && o.key !== s.key)
@@ -60,7 +72,28 @@ export function decideStage(s: StageSituation): StageDecision {
       kind: 'refresh',
       from: predecessor.key,
       why: 'the archive has changed since the cached stage of these options',
+      install: [],
     };
+  // A stage of the same options with fewer packages (the default image's, for `--with ovs`) is
+  // extended by installing the rest: the closest one, then the newest.
+  const wanted = new Set(s.packages);
+  const base = s.others
+    .filter((o) => o.family === s.family && o.packageList?.every((p) => wanted.has(p)))
+    .sort(
+      (a, b) =>
+        b.packageList!.length - a.packageList!.length ||
+        (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''),
+    )[0];
+  if (base) {
+    const have = new Set(base.packageList);
+    const install = [...wanted].filter((p) => !have.has(p)).sort();
+    return {
+      kind: 'refresh',
+      from: base.key,
+      why: `cached stage ${base.key} has all but ${install.length} of the packages`,
+      install,
+    };
+  }
   return { kind: 'bootstrap', why: 'no cached stage for these options' };
 }
 
@@ -80,16 +113,21 @@ export function stateFromInReleases(
 }
 
 /**
- * Upgrades a copied stage with its own apt, in a private mount namespace so that /proc, /dev and
+ * Upgrades a copied stage with its own apt (and installs `install`, the packages it lacks), in a
+ * private mount namespace so that /proc, /dev and
  * the package cache bind mount vanish with the process on every exit path. Services never start
  * (policy-rc.d); configuration files stay as built (confold). Packages nothing needs any more
  * (an old kernel ABI after a kernel update) are purged, so that the result holds what a fresh
  * bootstrap would; lists and the package cache are emptied as mmdebstrap leaves them.
  */
-export function refreshCommand(rootfs: string, aptCacheDir: string): Command {
+export function refreshCommand(
+  rootfs: string,
+  aptCacheDir: string,
+  install: readonly string[] = [],
+): Command {
   const script = [
     'set -eu',
-    'r="$1"; cache="$2"',
+    'r="$1"; cache="$2"; shift 2',
     'mount -t proc proc "$r/proc"',
     'mount --rbind /dev "$r/dev"',
     'mount -t sysfs sys "$r/sys"',
@@ -98,9 +136,12 @@ export function refreshCommand(rootfs: string, aptCacheDir: string): Command {
     `printf '#!/bin/sh\\nexit 101\\n' > "$r/usr/sbin/policy-rc.d"`,
     'chmod 0755 "$r/usr/sbin/policy-rc.d"',
     'export DEBIAN_FRONTEND=noninteractive',
-    'apt="apt-get -y -q -o Acquire::Retries=3 -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-unsafe-io"',
+    // As mmdebstrap installs: no Recommends, no translations.
+    'apt="apt-get -y -q -o Acquire::Retries=3 -o APT::Install-Recommends=false -o Acquire::Languages=none -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-unsafe-io"',
     'chroot "$r" $apt update',
     'chroot "$r" $apt dist-upgrade',
+    // Package names arrive as arguments, never as script text.
+    'if [ "$#" -gt 0 ]; then chroot "$r" $apt install -- "$@"; fi',
     'chroot "$r" $apt -o APT::Protect-Kernels=false --purge autoremove',
     'rm -f "$r/usr/sbin/policy-rc.d"',
     keepInReleases('"$r"'),
@@ -120,6 +161,7 @@ export function refreshCommand(rootfs: string, aptCacheDir: string): Command {
       'armada-refresh',
       rootfs,
       aptCacheDir,
+      ...install,
     ],
   ];
 }

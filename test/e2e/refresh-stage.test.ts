@@ -1,7 +1,7 @@
 /**
  * Refreshing a cached stage (plan-refresh.ts) on the real stage this e2e run was built from: a
  * copy is upgraded against the real archive inside its own mount namespace, and comes out the way
- * a bootstrap leaves a stage. A package nothing needs any more (here one marked automatic on
+ * a bootstrap leaves a stage, with the package it was asked to add. A package nothing needs any more (here one marked automatic on
  * purpose, as an old kernel ABI is after a kernel update) is purged.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -21,6 +21,8 @@ import { dpkgQueryCommand, parseDpkgQuery } from '../../src/build/steps/inventor
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-refresh-');
 const orphan = 'iw';
+// Extending a stage with a package it lacks (as `--with ovs` extends the default stage).
+const extra = 'tree';
 
 describeNeeds({ root: true }, 'refreshing a cached stage against the archive', () => {
   it(
@@ -38,6 +40,7 @@ describeNeeds({ root: true }, 'refreshing a cached stage against the archive', (
 
       const names = parseDpkgQuery((await run(dpkgQueryCommand(rootfs))).stdout).map((p) => p.name);
       expect(names).toContain('docker.io');
+      expect(names).toContain(extra);
       expect(names, `${orphan} was marked automatic and nothing needs it`).not.toContain(orphan);
       expect((await run(['chroot', [rootfs, 'dpkg', '--audit']])).stdout.trim()).toBe('');
       await expect(stat(join(rootfs, 'usr/sbin/policy-rc.d'))).rejects.toThrow(/ENOENT/);

@@ -87,6 +87,8 @@ export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
         ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
         mirrorLines: ctx.mirrorLines,
         lineage: ctx.stageLineage,
+        family: ctx.stageFamily,
+        packageList: [...buildPackages(o)].sort(),
         sources,
         archiveState: await madeFromState(p.partial, sources),
         updatedAt: new Date().toISOString(),

@@ -84,6 +84,7 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
       ctx.mirrorLines = lines;
       ctx.stageKey = key;
       ctx.stageLineage = stageKey({ ...inputs, archiveState: [] });
+      ctx.stageFamily = stageKey({ ...inputs, archiveState: [], packages: [] });
       ctx.stageRootfs = stagePaths(o.cacheDir, key).rootfs;
     },
   };

@@ -13,6 +13,7 @@ import { decideStage } from '../plan-refresh.js';
 import { stagePaths } from '../stage-cache.js';
 import { readStageRecords, rootfsSourceLines, updateStageRecord } from '../stage-records.js';
 import { touchStage } from '../../cache/read.js';
+import { buildPackages } from '../packages.js';
 
 export function findStage(o: BuildOptions): Step<BuildContext> {
   return {
@@ -40,6 +41,8 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
       const plan = decideStage({
         key,
         lineage: ctx.stageLineage!,
+        family: ctx.stageFamily!,
+        packages: buildPackages(o),
         forceBootstrap: o.refresh,
         ...(exact ? { exact } : {}),
         ...(liveState ? { liveState } : {}),
@@ -52,12 +55,16 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
         if (plan.recordState)
           await updateStageRecord(paths.dir, {
             lineage: ctx.stageLineage,
+            family: ctx.stageFamily,
+            packageList: [...buildPackages(o)].sort(),
             sources,
             archiveState: plan.recordState,
           });
         report.status(`stage cache hit (${key})`);
       } else if (plan.kind === 'refresh') {
-        report.status(`${plan.why}: upgrading stage ${plan.from}`);
+        report.status(
+          `${plan.why}: upgrading stage ${plan.from}${plan.install.length ? ` and installing ${plan.install.join(' ')}` : ''}`,
+        );
       } else report.status(plan.why);
     },
   };

@@ -7,7 +7,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
-import { run } from '../../exec.js';
+import { run, CommandFailedError } from '../../exec.js';
+import { OptionError } from '../../errors.js';
 import { onCleanup } from '../../cleanup.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
@@ -16,6 +17,8 @@ import { stagePaths } from '../stage-cache.js';
 import { safeRemoveTree } from '../safe-remove.js';
 import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
 import { dpkgQueryCommand, parseDpkgQuery } from './inventory-packages.js';
+import { explainBootstrapFailure } from './bootstrap-rootfs.js';
+import { buildPackages } from '../packages.js';
 
 const installed = async (rootfs: string) =>
   parseDpkgQuery((await run(dpkgQueryCommand(rootfs))).stdout);
@@ -36,11 +39,18 @@ export function refreshStage(o: BuildOptions): Step<BuildContext> {
       report.status(`copying stage ${plan.from}`);
       await run(['cp', ['-a', '--reflink=auto', from.rootfs, rootfs]]);
       const before = await installed(rootfs);
-      await run(refreshCommand(rootfs, join(o.cacheDir, 'apt', o.arch)), {
-        env: o.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(o.sourceDateEpoch) } : {},
-        onLine: (line) => report.status(line),
-        timeoutMs: 60 * 60_000,
-      });
+      try {
+        await run(refreshCommand(rootfs, join(o.cacheDir, 'apt', o.arch), plan.install), {
+          env: o.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(o.sourceDateEpoch) } : {},
+          onLine: (line) => report.status(line),
+          timeoutMs: 60 * 60_000,
+        });
+      } catch (e) {
+        // apt says what mmdebstrap would have said (both are apt underneath).
+        const why = e instanceof CommandFailedError ? explainBootstrapFailure(e.stderr) : undefined;
+        if (why) throw new OptionError((o) => `upgrading the cached stage failed: ${why(o)}`);
+        throw e;
+      }
       const changes = packageChanges(before, await installed(rootfs));
       const sources = await rootfsSourceLines(rootfs);
       const previous = JSON.parse(await readFile(from.complete, 'utf8')) as Record<string, unknown>;
@@ -48,6 +58,9 @@ export function refreshStage(o: BuildOptions): Step<BuildContext> {
         ...previous,
         mirrorLines: ctx.mirrorLines,
         lineage: ctx.stageLineage,
+        family: ctx.stageFamily,
+        packages: buildPackages(o).length,
+        packageList: [...buildPackages(o)].sort(),
         sources,
         archiveState: await madeFromState(to.partial, sources),
         updatedAt: new Date().toISOString(),
@@ -55,7 +68,7 @@ export function refreshStage(o: BuildOptions): Step<BuildContext> {
         refreshChanges: changes,
       });
       await removePartial();
-      ctx.stageRefresh = { from: plan.from, changes };
+      ctx.stageRefresh = { from: plan.from, installed: plan.install, changes };
       report.title(
         `Upgrade the cached root filesystem to the archive (${changes.length} package${changes.length === 1 ? '' : 's'} changed)`,
       );

@@ -11,6 +11,8 @@ import { inReleaseListName, sourceLines } from '../../../src/build/apt-sources.j
 const stage = (key: string, extra: Partial<StageRecord> = {}): StageRecord => ({
   key,
   lineage: 'L',
+  family: 'F',
+  packageList: ['docker.io', 'systemd'],
   archiveState: ['a1', 'a2'],
   sources: ['deb http://m/debian trixie main', 'deb http://m/debian-security trixie-security main'],
   updatedAt: '2026-11-01T00:00:00.000Z',
@@ -18,7 +20,14 @@ const stage = (key: string, extra: Partial<StageRecord> = {}): StageRecord => ({
 });
 
 describe('decideStage', () => {
-  const base = { key: 'k', lineage: 'L', forceBootstrap: false, others: [] };
+  const base = {
+    key: 'k',
+    lineage: 'L',
+    family: 'F',
+    packages: ['docker.io', 'systemd'],
+    forceBootstrap: false,
+    others: [],
+  };
 
   it('reuses the stage while its archive has not moved', () => {
     expect(decideStage({ ...base, exact: stage('k'), liveState: ['a1', 'a2'] })).toEqual({
@@ -51,11 +60,36 @@ describe('decideStage', () => {
       stage('newer', { updatedAt: '2026-11-20T00:00:00.000Z' }),
       stage('other-options', { lineage: 'M', updatedAt: '2026-12-01T00:00:00.000Z' }),
     ];
-    expect(decideStage({ ...base, others })).toMatchObject({ kind: 'refresh', from: 'newer' });
+    expect(decideStage({ ...base, others })).toMatchObject({
+      kind: 'refresh',
+      from: 'newer',
+      install: [],
+    });
+  });
+
+  it('extends the closest stage of the same options whose packages are a subset', () => {
+    const packages = ['docker.io', 'openvswitch-switch', 'systemd'];
+    const others = [
+      stage('default', { lineage: 'D', packageList: ['docker.io', 'systemd'] }),
+      stage('smaller', { lineage: 'S', packageList: ['systemd'], updatedAt: '2026-12-01' }),
+      stage('superset', { lineage: 'X', packageList: [...packages, 'vim'] }),
+      stage('other-arch', { lineage: 'A', family: 'G', packageList: ['systemd'] }),
+    ];
+    expect(decideStage({ ...base, lineage: 'O', packages, others })).toMatchObject({
+      kind: 'refresh',
+      from: 'default',
+      install: ['openvswitch-switch'],
+    });
+    // A stage with a package this build does not want is never a base: it cannot be uninstalled.
+    expect(
+      decideStage({ ...base, lineage: 'O', packages, others: [others[2], others[3]] }),
+    ).toMatchObject({ kind: 'bootstrap' });
   });
 
   it('bootstraps with no stage of the lineage, and always with --refresh', () => {
-    expect(decideStage({ ...base, others: [stage('x', { lineage: 'M' })] })).toMatchObject({
+    expect(
+      decideStage({ ...base, others: [stage('x', { lineage: 'M', family: 'G' })] }),
+    ).toMatchObject({
       kind: 'bootstrap',
     });
     expect(
@@ -137,8 +171,19 @@ describe('refreshCommand', () => {
     expect(file).toBe('unshare');
     expect(args.slice(0, 4)).toEqual(['--mount', '--propagation', 'private', '--']);
     expect(args.slice(-2)).toEqual(['/c/stages/k.partial/rootfs', '/c/apt/arm64']);
+    // Package names are arguments after the paths, never part of the script.
+    const [, withInstall] = refreshCommand('/r', '/c', ['openvswitch-switch', '$(reboot)']);
+    expect(withInstall.slice(-4)).toEqual(['/r', '/c', 'openvswitch-switch', '$(reboot)']);
+    expect(withInstall[withInstall.indexOf('-c') + 1]).not.toContain('reboot');
     const script = args[args.indexOf('-c') + 1];
-    const order = ['policy-rc.d', ' update', ' dist-upgrade', 'Protect-Kernels=false', 'lists/*'];
+    const order = [
+      'policy-rc.d',
+      ' update',
+      ' dist-upgrade',
+      'install -- "$@"',
+      'Protect-Kernels=false',
+      'lists/*',
+    ];
     const at = order.map((s) => script.indexOf(s));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
