@@ -1,8 +1,9 @@
 /**
  * Refreshing a cached stage (plan-refresh.ts) on the real stage this e2e run was built from: a
- * copy is upgraded against the real archive inside its own mount namespace, and comes out the way
- * a bootstrap leaves a stage, with the package it was asked to add. A package nothing needs any more (here one marked automatic on
- * purpose, as an old kernel ABI is after a kernel update) is purged.
+ * copy is upgraded against the real archive inside its own mount namespace and comes out the way
+ * a bootstrap leaves a stage, with the package it was asked to add. A package nothing needs any
+ * more (here one marked automatic on purpose, as an old kernel ABI is after a kernel update) is
+ * purged.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
