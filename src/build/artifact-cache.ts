@@ -9,19 +9,13 @@ import { constants } from 'node:fs';
 import { basename, join } from 'node:path';
 import { listArtifactSets } from '../cache/read.js';
 import { defaultPolicy, planPrune } from '../cache/policy.js';
+import { unlessMissing } from '../fs-errors.js';
 
 export function artifactCacheDir(cacheDir: string, imageSha256: string): string {
   return join(cacheDir, 'artifacts', imageSha256);
 }
 
-const exists = (p: string) =>
-  stat(p).then(
-    (s) => s.isFile(),
-    (e: unknown) => {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw e;
-    },
-  );
+const exists = async (p: string) => (await unlessMissing(stat(p), undefined))?.isFile() ?? false;
 
 export function artifactCache(cacheDir: string, imageSha256: string) {
   const dir = artifactCacheDir(cacheDir, imageSha256);

@@ -12,22 +12,15 @@ import { stagePaths } from './stage-cache.js';
 import { safeRemoveTree } from './safe-remove.js';
 import { listCache, measureBytes, touchStage } from '../cache/read.js';
 import { defaultPolicy, planPrune } from '../cache/policy.js';
-
-const notFound = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+import { unlessMissing } from '../fs-errors.js';
 
 /** Every complete stage in the cache (partial ones have no complete.json yet). */
 export async function readStageRecords(cacheDir: string): Promise<StageRecord[]> {
   const dir = join(cacheDir, 'stages');
-  const names = await readdir(dir).catch((e: unknown) => {
-    if (notFound(e)) return [] as string[];
-    throw e;
-  });
+  const names = await unlessMissing(readdir(dir), [] as string[]);
   const records: StageRecord[] = [];
   for (const name of names.filter((n) => !n.endsWith('.partial'))) {
-    const text = await readFile(join(dir, name, 'complete.json'), 'utf8').catch((e: unknown) => {
-      if (notFound(e)) return undefined;
-      throw e;
-    });
+    const text = await unlessMissing(readFile(join(dir, name, 'complete.json'), 'utf8'), undefined);
     if (text) records.push({ ...(JSON.parse(text) as StageRecord), key: name });
   }
   return records;
@@ -80,10 +73,7 @@ export async function commitStage(
 export async function madeFromState(stageDir: string, sources: string[]): Promise<string[]> {
   const dir = join(stageDir, 'inrelease');
   const hashes = new Map<string, string>();
-  const names = await readdir(dir).catch((e: unknown) => {
-    if (notFound(e)) return [] as string[];
-    throw e;
-  });
+  const names = await unlessMissing(readdir(dir), [] as string[]);
   for (const name of names)
     hashes.set(
       name,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { run } from '../exec.js';
 import type { CacheEntry } from './policy.js';
 import { supersededDebs } from './policy.js';
+import { isNotFound, unlessMissing } from '../fs-errors.js';
 
 export interface StageInfo {
   key: string;
@@ -22,12 +23,7 @@ export interface CacheListing {
   entries: (CacheEntry & { stage?: StageInfo })[];
 }
 
-const notFound = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
-const listDir = (dir: string) =>
-  readdir(dir).catch((e: unknown) => {
-    if (notFound(e)) return [] as string[];
-    throw e;
-  });
+const listDir = (dir: string) => unlessMissing(readdir(dir), [] as string[]);
 
 export async function measureBytes(path: string): Promise<number> {
   const { stdout } = await run(['du', ['-sxB1', '--', path]]);
@@ -47,7 +43,7 @@ async function readStage(dir: string, key: string): Promise<CacheEntry & { stage
   const path = join(dir, key);
   const complete = JSON.parse(await readFile(join(path, 'complete.json'), 'utf8')) as StageInfo;
   const used = await stat(lastUsedFile(path)).catch((e: unknown) => {
-    if (notFound(e)) return stat(join(path, 'complete.json'));
+    if (isNotFound(e)) return stat(join(path, 'complete.json'));
     throw e;
   });
   const bytes = complete.bytes ?? (await measureBytes(path));

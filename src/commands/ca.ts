@@ -8,6 +8,7 @@ import type { ConfigPaths } from '../config-dir.js';
 import { describeCert, type CertInfo } from '../tls/certs.js';
 import { initCa, laptopPaths, readCa } from '../tls/store.js';
 import { readBundle } from '../tls/bundle.js';
+import { unlessMissing } from '../fs-errors.js';
 
 export interface CaReport {
   created?: boolean;
@@ -37,10 +38,9 @@ export async function caInit(opts: {
       );
     keptOld = `${paths.caDir}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await rename(paths.caDir, keptOld);
-    await rename(paths.clientDir, `${paths.clientDir}${keptOld.slice(paths.caDir.length)}`).catch(
-      (error: { code?: string }) => {
-        if (error.code !== 'ENOENT') throw error;
-      },
+    await unlessMissing(
+      rename(paths.clientDir, `${paths.clientDir}${keptOld.slice(paths.caDir.length)}`),
+      undefined,
     );
   }
   const result = await initCa({ paths });

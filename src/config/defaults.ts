@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { SeedFlags } from '../seed/types.js';
+import { unlessMissing } from '../fs-errors.js';
 
 /** The keys the file may hold, their environment variables and what they default. */
 export const defaultKeys = {
@@ -93,12 +94,7 @@ export function defaultsPath(configDir: string): string {
 /** The file's defaults; none when it does not exist. */
 export async function readDefaults(configDir: string): Promise<Defaults> {
   const path = defaultsPath(configDir);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return {};
-    throw error;
-  }
+  const text = await unlessMissing(readFile(path, 'utf8'), undefined);
+  if (text === undefined) return {};
   return parseDefaults(text, path);
 }

@@ -17,6 +17,7 @@ import { cacheDir } from '../cache/dir.js';
 import { cacheName, entryDir } from './cache-dir.js';
 import { DownloadNetworkError, DownloadTimeoutError, httpGet, type HttpGet } from './http.js';
 import { decideResume, resumeHeaders } from './resume.js';
+import { isNotFound } from '../fs-errors.js';
 
 export interface DownloadProgress {
   /** Bytes of the file on disk, resumed ones included. */
@@ -115,7 +116,7 @@ async function claimPartial(dir: string, name: string): Promise<string> {
       await rename(join(dir, candidate), own);
       return own;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (!isNotFound(error)) throw error;
     }
   }
   return own;

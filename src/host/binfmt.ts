@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { arch as hostArch } from 'node:os';
+import { unlessMissing } from '../fs-errors.js';
 
 export type ForeignArch = 'arm64' | 'armhf';
 
@@ -15,13 +16,8 @@ export function isNativeArch(arch: ForeignArch, host: string = hostArch()): bool
 
 /** Is the qemu-user handler registered and enabled? A missing entry means no; other errors throw. */
 export async function binfmtEnabled(arch: ForeignArch): Promise<boolean> {
-  try {
-    const text = await readFile(`/proc/sys/fs/binfmt_misc/${handler[arch]}`, 'utf8');
-    return text.startsWith('enabled');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return false;
-    throw error;
-  }
+  const entry = `/proc/sys/fs/binfmt_misc/${handler[arch]}`;
+  return (await unlessMissing(readFile(entry, 'utf8'), '')).startsWith('enabled');
 }
 
 /** Natively or emulated. */

@@ -12,6 +12,7 @@ import type { ConfigPaths } from '../config-dir.js';
 import { certMatchesKey, createCsr, createKeyPem, isIssuedBy } from './certs.js';
 import { createFileExclusive, who } from './store.js';
 import type { Bundle } from './bundle.js';
+import { unlessMissing } from '../fs-errors.js';
 
 /** The key, made on first use (exclusively: two runs at once end up with the same key). */
 export async function ensureDeviceClientKey(paths: ConfigPaths): Promise<string> {
@@ -23,13 +24,8 @@ export async function ensureDeviceClientKey(paths: ConfigPaths): Promise<string>
   return key;
 }
 
-export async function readDeviceClientKey(paths: ConfigPaths): Promise<string | undefined> {
-  try {
-    return await readFile(paths.deviceKey, 'utf8');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
-    throw error;
-  }
+export function readDeviceClientKey(paths: ConfigPaths): Promise<string | undefined> {
+  return unlessMissing(readFile(paths.deviceKey, 'utf8'), undefined);
 }
 
 /** The certificate request a device-CA card carries (made fresh; only the key is kept). */

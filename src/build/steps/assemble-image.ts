@@ -28,6 +28,7 @@ import {
   type Layout,
 } from '../plan-image.js';
 import { hostsFile } from '../plan-identity.js';
+import { unlessMissing } from '../../fs-errors.js';
 
 /** The newest installed kernel version, from /boot/vmlinuz-<version>. */
 export async function kernelVersion(rootfs: string): Promise<string> {
@@ -44,13 +45,8 @@ export async function kernelVersion(rootfs: string): Promise<string> {
 }
 
 /** A directory's names; none when it does not exist (a package layout without it). */
-async function namesIn(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return [];
-    throw error;
-  }
+function namesIn(dir: string): Promise<string[]> {
+  return unlessMissing(readdir(dir), []);
 }
 
 async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: number }> {

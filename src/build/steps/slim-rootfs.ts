@@ -18,18 +18,14 @@ import {
   walkRoots,
   worthDescending,
 } from '../plan-slim.js';
-
-const notFound = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+import { unlessMissing } from '../../fs-errors.js';
 
 async function* files(
   root: string,
   dir: string,
   descend: (dir: string) => boolean,
 ): AsyncGenerator<{ path: string; bytes: number }> {
-  const names = await readdir(join(root, dir)).catch((e: unknown) => {
-    if (notFound(e)) return [] as string[];
-    throw e;
-  });
+  const names = await unlessMissing(readdir(join(root, dir)), [] as string[]);
   for (const n of names) {
     const path = dir === '/' ? `/${n}` : `${dir}/${n}`;
     const st = await lstat(join(root, path));

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
 import { planStripIdentity } from '../plan-identity.js';
+import { isNotFound } from '../../fs-errors.js';
 
 /** A path that is not there is already stripped; any other error is a failed strip. */
 function absent(error: unknown): [] {
-  if ((error as { code?: string }).code === 'ENOENT') return [];
+  if (isNotFound(error)) return [];
   throw error;
 }
 
