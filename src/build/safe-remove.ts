@@ -20,6 +20,9 @@ export function mountsBelow(mountsText: string, dir: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
+const removeAttempts = 5;
+const retryDelayMs = 2000;
+
 /**
  * No catch around reading the mount table: without it we cannot know what is mounted below
  * dir, and deleting blind is what this function exists to prevent. umount may fail (already
@@ -31,5 +34,13 @@ export async function safeRemoveTree(dir: string, mountTable = '/proc/self/mount
   const left = mountsBelow(await readFile(mountTable, 'utf8'), dir);
   if (left.length)
     throw new Error(`refusing to delete ${dir}: still mounted below it: ${left.join(', ')}`);
-  await run(['rm', ['-rf', '--one-file-system', '--', resolve(dir)]], { allowFailure: false });
+  // After Ctrl-C, mmdebstrap exits before the dpkg it ran in the chroot has: a file written
+  // meanwhile makes rm fail with "Directory not empty". Those writers are gone within seconds.
+  for (let attempt = 1; ; attempt++) {
+    const rm = await run(['rm', ['-rf', '--one-file-system', '--', resolve(dir)]], {
+      allowFailure: attempt < removeAttempts,
+    });
+    if (rm.exitCode === 0) return;
+    await new Promise((r) => setTimeout(r, retryDelayMs));
+  }
 }

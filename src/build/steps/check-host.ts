@@ -84,7 +84,13 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
       ctx.mirrorLines = lines;
       ctx.stageKey = key;
       ctx.stageLineage = stageKey({ ...inputs, archiveState: [] });
-      ctx.stageFamily = stageKey({ ...inputs, archiveState: [], packages: [] });
+      // Timestamps aside, a stage made under another SOURCE_DATE_EPOCH holds the same files.
+      ctx.stageFamily = stageKey({
+        ...inputs,
+        sourceDateEpoch: undefined,
+        archiveState: [],
+        packages: [],
+      });
       ctx.stageRootfs = stagePaths(o.cacheDir, key).rootfs;
     },
   };

@@ -56,6 +56,8 @@ export function refreshStage(o: BuildOptions): Step<BuildContext> {
       const previous = JSON.parse(await readFile(from.complete, 'utf8')) as Record<string, unknown>;
       await commitStage(o.cacheDir, ctx.stageKey!, {
         ...previous,
+        // This build's, not the source stage's (undefined drops out of the JSON).
+        sourceDateEpoch: o.sourceDateEpoch,
         mirrorLines: ctx.mirrorLines,
         lineage: ctx.stageLineage,
         family: ctx.stageFamily,
