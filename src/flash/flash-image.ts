@@ -34,6 +34,12 @@ export interface FlashOptions {
   checksum?: ChecksumChoice;
   /** Where downloaded images are kept (default: `downloads/` in armada's cache dir). */
   downloadsDir?: string;
+  /**
+   * Memo of local images already hashed against a SHA256SUMS or --sha256 (default:
+   * `verified-images.json` in armada's cache dir), so the next card skips re-reading the same,
+   * unchanged file; false: hash every time.
+   */
+  digestMemo?: string | false;
   /** Who answers questions (which card, "really erase?"); none: refuse what needs an answer. */
   questions?: FlashQuestions;
   /** Where progress goes; default: nowhere. */
@@ -61,6 +67,8 @@ export interface FlashResult {
   verified: boolean;
   /** Where the image's sha256 came from, when it was checked ('SHA256SUMS' path/URL or '--sha256'). */
   checksum?: string;
+  /** The sha256 was remembered from an earlier run that hashed this very, unchanged file. */
+  checksumRemembered?: boolean;
   /** A URL's image: where the download cache keeps it, and whether this run fetched it. */
   download?: { path: string; cached: boolean; downloadedBytes: number; resumedFrom?: number };
   seconds: number;
@@ -87,7 +95,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const platform = withImageFiles(opts.platform ?? (await currentPlatform()));
   const prepared = await prepareFlash(opts, platform);
   mark('image and cards checked');
-  const { probe, bmap, imageSize, targets, checksum, download } = prepared;
+  const { probe, bmap, imageSize, targets, checksum, download, checksumRemembered } = prepared;
   // The seed is validated and rendered for every card before any card is touched.
   const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
 
@@ -122,6 +130,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     rangesVerified: written.copy.rangesVerified,
     verified: opts.verify,
     ...(checksum ? { checksum: checksum.origin } : {}),
+    ...(checksumRemembered ? { checksumRemembered } : {}),
     ...(download
       ? {
           download: {
