@@ -76,15 +76,18 @@ export interface FlashResult {
 }
 
 /**
- * Read back from the first card which Pi models the image cannot boot (a Pi 5 with Debian's
- * kernel): the card is the one place every source format (xz, zip, URL) ends up readable.
- * Best effort: a card armada cannot read (no FAT, no sfdisk on macOS) gets no warning.
+ * Which Pi models the image cannot boot (a Pi 5 with Debian's kernel), read from `target`: the
+ * first card after writing, the one place every source format (xz, zip, URL) ends up readable; or
+ * a local raw image itself, while the cards are written, which takes its three tool runs off the
+ * end of the flash. Best effort: what armada cannot read (no FAT, no sfdisk on macOS) gets no
+ * warning.
  */
-async function warnUnbootableModels(device: string): Promise<void> {
+async function unbootableModelWarnings(target: string): Promise<string[]> {
   try {
-    for (const w of cannotBootWarnings(await readPiModelVerdicts(device))) log.warn(w);
+    return cannotBootWarnings(await readPiModelVerdicts(target));
   } catch (error) {
     log.debug(`Pi model check skipped: ${(error as Error).message}`);
+    return [];
   }
 }
 
@@ -103,6 +106,10 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const removePartials = onCleanup('remove unfinished image files', async () => {
     for (const d of targets.filter((t) => t.kind === 'image-file')) await removePartial(d);
   });
+  const earlyWarnings =
+    probe.format === 'raw' && probe.localPath
+      ? unbootableModelWarnings(probe.localPath)
+      : undefined;
   const written = await writeCards({
     probe,
     ...(bmap ? { bmap } : {}),
@@ -120,7 +127,9 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
     mark,
   }).finally(removePartials);
-  if (targets[0]) await warnUnbootableModels(targets[0].device);
+  const warnings =
+    (await earlyWarnings) ?? (targets[0] ? await unbootableModelWarnings(targets[0].device) : []);
+  for (const w of warnings) log.warn(w);
   return {
     image: probe.input,
     format: probe.format,
