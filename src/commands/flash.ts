@@ -144,6 +144,9 @@ export function formatFlashResult(r: FlashResult): string {
     : /^https?:/i.test(r.image)
       ? 'NOT verified (--no-checksum): written as it was downloaded'
       : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
+  const remembered = r.checksumRemembered
+    ? ' (its sha256 as hashed by an earlier flash; the file is unchanged since)'
+    : '';
   // Each seeded card gets configure's summary: hostname, login, fingerprint, what to do next.
   const seeds = r.cards.flatMap((c) => (c.seed ? ['', formatSeedReport(c.device, c.seed)] : []));
   const kept = r.download
@@ -153,5 +156,11 @@ export function formatFlashResult(r: FlashResult): string {
           : `  downloaded to ${r.download.path}${r.download.resumedFrom ? ` (resumed at ${formatBytes(r.download.resumedFrom)})` : ''}; the next flash of it reads it from there`,
       ]
     : [];
-  return [`Flashed ${r.image}${map}`, `  image ${sum}`, ...kept, ...lines, ...seeds].join('\n');
+  return [
+    `Flashed ${r.image}${map}`,
+    `  image ${sum}${remembered}`,
+    ...kept,
+    ...lines,
+    ...seeds,
+  ].join('\n');
 }

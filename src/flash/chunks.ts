@@ -7,8 +7,9 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
 import { throwIfInterrupted } from '../cleanup.js';
-import type { Segment, Window } from './plan.js';
+import { readSpans, type Segment, type Window } from './plan.js';
 import { alignedBuffers } from './aligned.js';
+import { StreamPieces } from './stream-pieces.js';
 
 export interface Chunk {
   /** Image offset of buf[0]. */
@@ -57,6 +58,9 @@ export class TruncatedImageError extends UserError {
 const truncated = (display: string, got: number, want: number) =>
   new TruncatedImageError(display, got, want);
 
+/** Gaps between mapped segments read along with them rather than in reads of their own. */
+const readGapBytes = 256 << 10;
+
 export async function produceFromFile(
   path: string,
   size: number,
@@ -70,7 +74,7 @@ export async function produceFromFile(
     for (const w of windows) {
       throwIfInterrupted();
       const buf = await pool.acquire();
-      for (const s of w.segments) {
+      for (const s of readSpans(w.segments, readGapBytes)) {
         for (let pos = s.start; pos < s.end;) {
           const { bytesRead } = await fh.read(buf, pos - w.offset, s.end - pos, pos);
           if (bytesRead === 0) {
@@ -93,6 +97,9 @@ export interface StreamProduceOptions {
   /** Stop reading once the last window is filled (the rest is unmapped). */
   stopAfterLastWindow: boolean;
 }
+
+/** Stream bytes queued ahead of the copy: the decompressor keeps going while a window is handed on. */
+const readAheadBytes = 8 << 20;
 
 /**
  * Returns the number of image bytes read from the stream. Pieces (64 KiB from a pipe) are copied
@@ -123,25 +130,33 @@ export async function produceFromStream(
     buf = window ? await pool.acquire() : undefined;
   };
 
-  for await (const piece of stream as AsyncIterable<Buffer>) {
-    throwIfInterrupted();
-    const pieceEnd = pos + piece.length;
-    while (window && pos < pieceEnd) {
-      const seg = window.segments[segIndex];
-      if (pos < seg.start) {
-        pos = Math.min(seg.start, pieceEnd);
-        continue;
+  const pieces = new StreamPieces(stream, readAheadBytes);
+  try {
+    for (;;) {
+      const next = pieces.next();
+      const piece = next instanceof Promise ? await next : next;
+      if (piece === null) break;
+      throwIfInterrupted();
+      const pieceEnd = pos + piece.length;
+      while (window && pos < pieceEnd) {
+        const seg = window.segments[segIndex];
+        if (pos < seg.start) {
+          pos = Math.min(seg.start, pieceEnd);
+          continue;
+        }
+        const take = Math.min(seg.end, pieceEnd) - pos;
+        const from = piece.length - (pieceEnd - pos);
+        piece.copy(buf!, pos - window.offset, from, from + take);
+        pos += take;
+        if (pos === seg.end && ++segIndex === window.segments.length) await finishWindow();
       }
-      const take = Math.min(seg.end, pieceEnd) - pos;
-      const from = piece.length - (pieceEnd - pos);
-      piece.copy(buf!, pos - window.offset, from, from + take);
-      pos += take;
-      if (pos === seg.end && ++segIndex === window.segments.length) await finishWindow();
+      if (!window) {
+        pos = pieceEnd;
+        if (opts.stopAfterLastWindow) return { bytesRead: pos, stoppedEarly: true };
+      }
     }
-    if (!window) {
-      pos = pieceEnd;
-      if (opts.stopAfterLastWindow) return { bytesRead: pos, stoppedEarly: true };
-    }
+  } finally {
+    pieces.close();
   }
 
   if (window) {

@@ -34,6 +34,12 @@ export interface FlashOptions {
   checksum?: ChecksumChoice;
   /** Where downloaded images are kept (default: `downloads/` in armada's cache dir). */
   downloadsDir?: string;
+  /**
+   * Memo of local images already hashed against a SHA256SUMS or --sha256 (default:
+   * `verified-images.json` in armada's cache dir), so the next card skips re-reading the same,
+   * unchanged file; false: hash every time.
+   */
+  digestMemo?: string | false;
   /** Who answers questions (which card, "really erase?"); none: refuse what needs an answer. */
   questions?: FlashQuestions;
   /** Where progress goes; default: nowhere. */
@@ -61,6 +67,8 @@ export interface FlashResult {
   verified: boolean;
   /** Where the image's sha256 came from, when it was checked ('SHA256SUMS' path/URL or '--sha256'). */
   checksum?: string;
+  /** The sha256 was remembered from an earlier run that hashed this very, unchanged file. */
+  checksumRemembered?: boolean;
   /** A URL's image: where the download cache keeps it, and whether this run fetched it. */
   download?: { path: string; cached: boolean; downloadedBytes: number; resumedFrom?: number };
   seconds: number;
@@ -68,15 +76,18 @@ export interface FlashResult {
 }
 
 /**
- * Read back from the first card which Pi models the image cannot boot (a Pi 5 with Debian's
- * kernel): the card is the one place every source format (xz, zip, URL) ends up readable.
- * Best effort: a card armada cannot read (no FAT, no sfdisk on macOS) gets no warning.
+ * Which Pi models the image cannot boot (a Pi 5 with Debian's kernel), read from `target`: the
+ * first card after writing, the one place every source format (xz, zip, URL) ends up readable; or
+ * a local raw image itself, while the cards are written, which takes its three tool runs off the
+ * end of the flash. Best effort: what armada cannot read (no FAT, no sfdisk on macOS) gets no
+ * warning.
  */
-async function warnUnbootableModels(device: string): Promise<void> {
+async function unbootableModelWarnings(target: string): Promise<string[]> {
   try {
-    for (const w of cannotBootWarnings(await readPiModelVerdicts(device))) log.warn(w);
+    return cannotBootWarnings(await readPiModelVerdicts(target));
   } catch (error) {
     log.debug(`Pi model check skipped: ${(error as Error).message}`);
+    return [];
   }
 }
 
@@ -87,7 +98,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const platform = withImageFiles(opts.platform ?? (await currentPlatform()));
   const prepared = await prepareFlash(opts, platform);
   mark('image and cards checked');
-  const { probe, bmap, imageSize, targets, checksum, download } = prepared;
+  const { probe, bmap, imageSize, targets, checksum, download, checksumRemembered } = prepared;
   // The seed is validated and rendered for every card before any card is touched.
   const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
 
@@ -95,6 +106,10 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const removePartials = onCleanup('remove unfinished image files', async () => {
     for (const d of targets.filter((t) => t.kind === 'image-file')) await removePartial(d);
   });
+  const earlyWarnings =
+    probe.format === 'raw' && probe.localPath
+      ? unbootableModelWarnings(probe.localPath)
+      : undefined;
   const written = await writeCards({
     probe,
     ...(bmap ? { bmap } : {}),
@@ -112,7 +127,9 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
     mark,
   }).finally(removePartials);
-  if (targets[0]) await warnUnbootableModels(targets[0].device);
+  const warnings =
+    (await earlyWarnings) ?? (targets[0] ? await unbootableModelWarnings(targets[0].device) : []);
+  for (const w of warnings) log.warn(w);
   return {
     image: probe.input,
     format: probe.format,
@@ -122,6 +139,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     rangesVerified: written.copy.rangesVerified,
     verified: opts.verify,
     ...(checksum ? { checksum: checksum.origin } : {}),
+    ...(checksumRemembered ? { checksumRemembered } : {}),
     ...(download
       ? {
           download: {

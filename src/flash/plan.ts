@@ -81,6 +81,21 @@ export function splitAt(
   return { below, above };
 }
 
+/**
+ * Sorted segments merged across gaps of at most `maxGap` bytes: the spans to read from a local
+ * image. A fragmented bmap lists many small ranges close together; reading the gaps with them
+ * costs a copy from the page cache, while a read of its own costs a round trip to a thread.
+ */
+export function readSpans(segments: readonly Segment[], maxGap: number): Segment[] {
+  const out: Segment[] = [];
+  for (const s of segments) {
+    const last = out.at(-1);
+    if (last && s.start - last.end <= maxGap) last.end = Math.max(last.end, s.end);
+    else out.push({ start: s.start, end: s.end });
+  }
+  return out;
+}
+
 export function segmentBytes(segments: readonly Segment[]): number {
   return segments.reduce((sum, s) => sum + s.end - s.start, 0);
 }

@@ -35,6 +35,8 @@ export interface PrepareOptions {
   progress?: Pick<FlashProgress, 'download'>;
   /** Where downloads are kept (default: `downloads/` in armada's cache dir). */
   downloadsDir?: string;
+  /** Memo of local images already hashed (default: in armada's cache dir); false: none. */
+  digestMemo?: string | false;
   /** Who answers questions; without it, whatever needs an answer is refused. */
   questions?: FlashQuestions;
 }
@@ -48,6 +50,8 @@ export interface Prepared {
   checksum?: ExpectedChecksum;
   /** A URL's image in the download cache: `probe` reads it from there. */
   download?: VerifiedFile;
+  /** The local image's sha256 came from the memo of files already hashed. */
+  checksumRemembered?: boolean;
 }
 
 async function pickTargets(
@@ -118,12 +122,13 @@ async function confirmTargets(opts: PrepareOptions, all: Target[]): Promise<void
 }
 
 export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {
-  const { probe, bmap, checksum, download } = await resolveImage({
+  const { probe, bmap, checksum, download, checksumRemembered } = await resolveImage({
     image: opts.image,
     bmap: opts.bmap,
     ...(opts.checksum ? { checksum: opts.checksum } : {}),
     ...(opts.progress?.download ? { download: opts.progress.download.bind(opts.progress) } : {}),
     ...(opts.downloadsDir ? { downloadsDir: opts.downloadsDir } : {}),
+    ...(opts.digestMemo === undefined ? {} : { digestMemo: opts.digestMemo }),
   });
   if (!partitionTableOf(await readImageHead(probe, headBytes))) {
     throw new UserError(
@@ -158,6 +163,7 @@ export async function prepareFlash(opts: PrepareOptions, platform: Platform): Pr
     ...(imageSize === undefined ? {} : { imageSize }),
     ...(checksum ? { checksum } : {}),
     ...(download ? { download } : {}),
+    ...(checksumRemembered ? { checksumRemembered } : {}),
     targets: targets.map((t) => t.drive),
   };
 }

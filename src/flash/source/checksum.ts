@@ -4,8 +4,7 @@
  * cache and checked there (src/download/), so no byte of it reaches a card unchecked.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { ChecksumMismatchError, UsageError, UserError } from '../../errors.js';
 import { isUrl } from './detect.js';
 import { httpText } from './http.js';
@@ -74,10 +73,28 @@ export async function findChecksum(
   return undefined;
 }
 
+const hashReadBytes = 4 << 20;
+
+/**
+ * Two buffers, reused: the next piece is read (on libuv's threads) while this one is hashed. A
+ * read stream allocated a fresh 4 MiB buffer per piece, whose pages the kernel had to fault in
+ * and zero, and read nothing while hashing: 1.9 s for 483 MB where this takes about the hashing.
+ */
 export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const piece of createReadStream(path, { highWaterMark: 4 << 20 }))
-    hash.update(piece as Buffer);
+  const fh = await open(path, 'r');
+  try {
+    const bufs = [Buffer.allocUnsafeSlow(hashReadBytes), Buffer.allocUnsafeSlow(hashReadBytes)];
+    let reading = fh.read(bufs[0], 0, hashReadBytes, null);
+    for (let i = 0; ; i ^= 1) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) break;
+      reading = fh.read(bufs[i ^ 1], 0, hashReadBytes, null);
+      hash.update(bufs[i].subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
   return hash.digest('hex');
 }
 

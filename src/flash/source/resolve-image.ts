@@ -22,10 +22,10 @@ import type { DownloadReport } from '../report.js';
 import {
   checkDigest,
   findChecksum,
-  sha256OfFile,
   type ChecksumChoice,
   type ExpectedChecksum,
 } from './checksum.js';
+import { defaultDigestMemo, sha256OfLocalImage } from './local-digest.js';
 import { isUrl } from './detect.js';
 import { checkSourceScheme, probeSource, type ProbedSource } from './probe.js';
 
@@ -37,6 +37,8 @@ export interface ResolveOptions {
   download?: (title: string) => DownloadReport;
   /** Default: `downloads/` in armada's cache dir. */
   downloadsDir?: string;
+  /** Memo of local images already hashed (default: in armada's cache dir); false: hash every time. */
+  digestMemo?: string | false;
 }
 
 export interface ResolvedImage {
@@ -46,6 +48,8 @@ export interface ResolvedImage {
   checksum?: ExpectedChecksum;
   /** Where a URL's image is kept, and whether this run downloaded it. */
   download?: VerifiedFile;
+  /** The local image's digest came from the memo: this very file was hashed by an earlier run. */
+  checksumRemembered?: boolean;
 }
 
 export async function resolveImage(opts: ResolveOptions): Promise<ResolvedImage> {
@@ -59,8 +63,18 @@ export async function resolveImage(opts: ResolveOptions): Promise<ResolvedImage>
       allowHttp,
       ...(checksum?.listing ? { listing: checksum.listing } : {}),
     });
-    if (checksum) checkDigest(probe.display, checksum, await sha256OfFile(probe.localPath!));
-    return { probe, ...(bmap ? { bmap } : {}), ...(checksum ? { checksum } : {}) };
+    if (!checksum) return { probe, ...(bmap ? { bmap } : {}) };
+    const memo = opts.digestMemo === false ? undefined : (opts.digestMemo ?? defaultDigestMemo());
+    const digest = await sha256OfLocalImage(probe.localPath!, memo);
+    if (digest.remembered)
+      log.debug(`${probe.display}: sha256 remembered from an earlier run (${memo}), not re-read`);
+    checkDigest(probe.display, checksum, digest.sha256);
+    return {
+      probe,
+      ...(bmap ? { bmap } : {}),
+      checksum,
+      ...(digest.remembered ? { checksumRemembered: true } : {}),
+    };
   }
   const url = opts.image;
   const checksum = await findChecksum({ input: url, display: url, url }, choice);

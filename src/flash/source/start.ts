@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import unzipper, { type Entry } from 'unzipper';
+import type { Entry } from 'unzipper';
 import { UserError } from '../../errors.js';
 import { spawnStreaming, which, type Command } from '../../exec.js';
 import { decompressCommand } from './detect.js';
@@ -87,7 +87,11 @@ function streamDone(stream: Readable, display: string): Promise<void> {
 }
 
 /** The first .img entry of a zip arriving as a stream (an http download). */
-function firstImageEntry(body: Readable, display: string): Promise<Entry> {
+/** unzipper, loaded only for zips (it and its dependencies take ~90 ms to load). */
+const loadUnzipper = async () => (await import('unzipper')).default;
+
+async function firstImageEntry(body: Readable, display: string): Promise<Entry> {
+  const unzipper = await loadUnzipper();
   return new Promise((resolve, reject) => {
     const parser = body.pipe(unzipper.Parse());
     let found: Entry | undefined;
@@ -130,7 +134,7 @@ export async function startSource(probe: ProbedSource): Promise<StartedSource> {
     if (probe.format === 'raw')
       return { input: { kind: 'file', path, size: probe.imageSize ?? 0 }, close };
     if (probe.format === 'zip') {
-      const directory = await unzipper.Open.file(path);
+      const directory = await (await loadUnzipper()).Open.file(path);
       const entry = directory.files.find((f) => f.path === probe.zipEntry);
       if (!entry)
         throw new UserError(`${probe.display} changed while armada was reading it; try again`);

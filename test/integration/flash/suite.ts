@@ -88,6 +88,8 @@ export function flashOptions(
     bmap: { mode: 'discover' },
     allowVirtual: true,
     allowLarge: false,
+    // Every test hashes its image afresh; checksum-memo.test.ts tests the memo with its own file.
+    digestMemo: false,
     ...extra,
   };
 }

@@ -4,6 +4,7 @@ import {
   planReadBack,
   planWindows,
   plannedBytes,
+  readSpans,
   segmentBytes,
   splitAt,
 } from '../../../src/flash/plan.js';
@@ -219,5 +220,33 @@ describe('planReadBack and intersectSegments', () => {
       { start: 30, end: 35 },
     ]);
     expect(intersectSegments(a, [])).toEqual([]);
+  });
+});
+
+describe('readSpans', () => {
+  const segs = [
+    { start: 0, end: 10 },
+    { start: 14, end: 20 },
+    { start: 40, end: 50 },
+    { start: 50, end: 60 },
+  ];
+
+  it('merges segments across gaps up to maxGap, and no further', () => {
+    expect(readSpans(segs, 4)).toEqual([
+      { start: 0, end: 20 },
+      { start: 40, end: 60 },
+    ]);
+    expect(readSpans(segs, 3)).toEqual([
+      { start: 0, end: 10 },
+      { start: 14, end: 20 },
+      { start: 40, end: 60 },
+    ]);
+    expect(readSpans(segs, 20)).toEqual([{ start: 0, end: 60 }]);
+  });
+
+  it('leaves its input alone', () => {
+    const copy = structuredClone(segs);
+    readSpans(segs, 100);
+    expect(segs).toEqual(copy);
   });
 });
