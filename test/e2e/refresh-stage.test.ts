@@ -35,7 +35,7 @@ describeNeeds({ root: true }, 'refreshing a cached stage against the archive', (
       await run(['cp', ['-a', '--reflink=auto', stagePaths(cacheDir(), key).rootfs, rootfs]]);
       await run(['chroot', [rootfs, 'apt-mark', 'auto', orphan]]);
 
-      await run(refreshCommand(rootfs, join(cacheDir(), 'apt', 'arm64')), {
+      await run(refreshCommand(rootfs, join(cacheDir(), 'apt', 'arm64'), [extra]), {
         timeoutMs: 20 * 60_000,
       });
 
