@@ -14,6 +14,7 @@ import { bmapCandidates, isUrl } from './source/detect.js';
 import { httpText } from './source/http.js';
 import type { ProbedSource } from './source/probe.js';
 import { option } from '../option-names.js';
+import { unlessMissing } from '../fs-errors.js';
 
 export type BmapChoice = { mode: 'discover' } | { mode: 'file'; path: string } | { mode: 'none' };
 
@@ -24,13 +25,8 @@ export interface FoundBmap {
 
 const maxBytes = 64 << 20;
 
-async function readLocal(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+function readLocal(path: string): Promise<string | undefined> {
+  return unlessMissing(readFile(path, 'utf8'), undefined);
 }
 
 async function readAny(location: string): Promise<string | undefined> {

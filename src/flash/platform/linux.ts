@@ -12,6 +12,7 @@ import type { OpenedIdentity } from '../identity.js';
 import { devNumber, diskFromSysfsLink, withStackedHolders } from '../holders.js';
 import { lsblkCommand, parseLsblk } from './lsblk.js';
 import type { Platform } from './platform.js';
+import { unlessMissing } from '../../fs-errors.js';
 
 export const umountCommand = (mountpoint: string): Command => ['umount', [mountpoint]];
 export const flushBuffersCommand = (device: string): Command => [
@@ -28,13 +29,8 @@ async function loopBackings(drives: readonly Drive[]): Promise<Map<string, strin
   const out = new Map<string, string>();
   for (const d of drives.filter((x) => x.kind === 'loop')) {
     const name = d.device.replace(/^\/dev\//, '');
-    const file = await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(
-      (error: NodeJS.ErrnoException) => {
-        // Detached between lsblk and now, or not a loop device after all.
-        if (error.code === 'ENOENT') return '';
-        throw error;
-      },
-    );
+    // Missing: detached between lsblk and now, or not a loop device after all.
+    const file = await unlessMissing(readFile(`/sys/block/${name}/loop/backing_file`, 'utf8'), '');
     const path = file.trim();
     if (path) out.set(d.device, await realpath(path).catch(() => path));
   }

@@ -10,6 +10,7 @@ import { isUrl } from './detect.js';
 import { httpText } from './http.js';
 import type { ProbedSource } from './probe.js';
 import { isSha256, parseSha256Sums, sumsBeside } from './sha256sums.js';
+import { unlessMissing } from '../../fs-errors.js';
 
 export interface ChecksumChoice {
   /** --sha256 HEX. */
@@ -36,12 +37,7 @@ async function readSums(location: string, allowHttp: boolean): Promise<string | 
       throw new UsageError(`${location} is plain http; use https or pass --allow-http`);
     return httpText(location, 1 << 20);
   }
-  try {
-    return await readFile(location, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  return unlessMissing(readFile(location, 'utf8'), undefined);
 }
 
 export async function findChecksum(
