@@ -52,13 +52,20 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
       ctx.stageCacheHit = plan.kind === 'hit';
       if (plan.kind === 'hit') {
         await touchStage(paths.dir);
-        if (plan.recordState)
+        // Stages from older armada versions lack these; keys of a new formula replace old ones.
+        const identity = {
+          lineage: ctx.stageLineage,
+          family: ctx.stageFamily,
+          packageList: [...buildPackages(o)].sort(),
+          sources,
+        };
+        const stale = Object.entries(identity).some(
+          ([k, v]) => JSON.stringify(exact![k as keyof typeof exact]) !== JSON.stringify(v),
+        );
+        if (plan.recordState || stale)
           await updateStageRecord(paths.dir, {
-            lineage: ctx.stageLineage,
-            family: ctx.stageFamily,
-            packageList: [...buildPackages(o)].sort(),
-            sources,
-            archiveState: plan.recordState,
+            ...identity,
+            ...(plan.recordState ? { archiveState: plan.recordState } : {}),
           });
         report.status(`stage cache hit (${key})`);
       } else if (plan.kind === 'refresh') {
