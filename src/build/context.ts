@@ -4,6 +4,7 @@
  */
 import type { ModelVerdict } from '../image/pi-models.js';
 import type { Layout } from './plan-image.js';
+import type { OpenedBase } from '../base/opened.js';
 
 export interface Artifact {
   kind: 'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'manifest';
@@ -21,6 +22,10 @@ export interface KernelVerdict {
 
 export interface BuildContext {
   timings: Record<string, number>;
+  /** open-base (build --base): the base image, read and planned */
+  base?: OpenedBase;
+  /** assemble-base-image: bytes the base's root partition grew by */
+  baseRootGrownBytes?: number;
   /** check-host */
   mirrorLines?: string[];
   stageKey?: string;
