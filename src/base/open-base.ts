@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
+import { ChecksumMismatchError, OptionError } from '../errors.js';
 import { CommandFailedError, run, spawnStreaming, type Command } from '../exec.js';
 import { fetchVerified, type DownloadProgress } from '../download/fetch-verified.js';
 import {
@@ -47,7 +47,14 @@ async function expectedFor(
   readBeside: (location: string) => Promise<string | undefined>,
 ): Promise<{ sha256: string; origin: string } | undefined> {
   if (sha256 !== undefined) {
-    if (!isSha256(sha256)) throw new UsageError(`sha256 needs 64 hex digits, not '${sha256}'`);
+    if (!isSha256(sha256))
+      throw new OptionError(
+        (o) => `${o('sha256')} needs 64 hex digits, not '${sha256}'`,
+        undefined,
+        {
+          usage: true,
+        },
+      );
     return { sha256: sha256.toLowerCase(), origin: 'sha256' };
   }
   const location = `${input}.sha256`;
@@ -69,7 +76,11 @@ export async function obtainBase(r: BaseRequest): Promise<BaseSource> {
           allowHttp: r.allowHttp ?? false,
         },
       ));
-    if (!expected) throw new UserError(`${r.base}: no checksum to check it against; pass sha256`);
+    if (!expected)
+      throw new OptionError(
+        (o) =>
+          `${r.base}: no ${r.base}.sha256 or SHA256SUMS beside it to check the download against; pass ${o('sha256')}`,
+      );
     const file = await fetchVerified({
       url: r.base,
       sha256: expected.sha256,

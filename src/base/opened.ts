@@ -21,7 +21,11 @@ export interface BaseOptions {
 }
 
 /** manifest.json's record of the base: what it was, its checksum, what armada changed. */
-export function baseManifest(b: OpenedBase, grownBytes?: number): Record<string, unknown> {
+export function baseManifest(
+  b: OpenedBase,
+  grownBytes?: number,
+  dockerFrom?: string,
+): Record<string, unknown> {
   const r = b.read;
   return {
     source: b.source.input,
@@ -36,6 +40,7 @@ export function baseManifest(b: OpenedBase, grownBytes?: number): Record<string,
     kernels: r.kernels,
     cmdline: { before: r.facts.cmdline.trim(), after: r.plan.cmdline.text.trim() },
     changes: r.plan.changes,
+    ...(dockerFrom ? { dockerFrom } : {}),
     ...(grownBytes !== undefined ? { rootGrownBytes: grownBytes } : {}),
   };
 }

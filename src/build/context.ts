@@ -24,6 +24,8 @@ export interface BuildContext {
   timings: Record<string, number>;
   /** open-base (build --base): the base image, read and planned */
   base?: OpenedBase;
+  /** install-docker: where Docker came from */
+  baseDockerFrom?: 'base' | 'debian' | 'local';
   /** assemble-base-image: bytes the base's root partition grew by */
   baseRootGrownBytes?: number;
   /** check-host */

@@ -36,7 +36,9 @@ export function buildManifest(
       // An opted-out default kernel group is recorded by name, so nobody has to diff lists.
       kernelGroupsNotRequired: defaultKernelGroups.filter((g) => !o.requireKernel.includes(g)),
     },
-    ...(ctx.base ? { base: baseManifest(ctx.base, ctx.baseRootGrownBytes) } : {}),
+    ...(ctx.base
+      ? { base: baseManifest(ctx.base, ctx.baseRootGrownBytes, ctx.baseDockerFrom) }
+      : {}),
     kernel: ctx.kernel ?? null,
     slim: ctx.slim ?? null,
     layout: ctx.layout

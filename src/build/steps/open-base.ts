@@ -7,6 +7,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { onCleanup } from '../../cleanup.js';
+import { NotRootError } from '../../errors.js';
 import { obtainBase, unpackBase } from '../../base/open-base.js';
 import type { BaseOptions } from '../../base/opened.js';
 import { readBase } from '../../base/read-base.js';
@@ -20,6 +21,8 @@ export function openBase(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
     name: 'open-base',
     title: `Open the base image ${b.base}`,
     run: async (ctx, report) => {
+      // Owners in the root filesystem, chroot and mount need root.
+      if (process.getuid?.() !== 0) throw new NotRootError('armada build --base');
       const source = await obtainBase({
         base: b.base,
         ...(b.sha256 ? { sha256: b.sha256 } : {}),
