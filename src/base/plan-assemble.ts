@@ -71,3 +71,18 @@ export function copyBootCommand(base: string, image: string, layout: Layout): Co
     ],
   ];
 }
+
+const GiB = 1024 ** 3;
+
+/**
+ * Work-dir bytes a customisation needs: the extracted root, the new image's root (its size is at
+ * least the content), and the Docker packages with their unpacked files (~1 GiB for Debian 13's).
+ */
+export function workSpaceNeeded(root: {
+  blockSize: number;
+  blockCount: number;
+  freeBlocks: number;
+}): number {
+  const used = (root.blockCount - root.freeBlocks) * root.blockSize;
+  return 2 * used + GiB;
+}

@@ -68,6 +68,13 @@ async function findVolumes(base: string, image: string, table: PartitionTable) {
     throw new BadBaseError(base, 'no ext4 root filesystem after the boot partition', [
       `partitions: ${kinds.map((k) => `p${k.p.index} ${k.fs}`).join(', ')}`,
     ]);
+  // The new table has these two partitions only, and the root may grow into what follows it.
+  const others = table.partitions.filter((p) => p !== boot && p !== root);
+  if (others.length)
+    throw new BadBaseError(
+      base,
+      `armada customises images with two partitions (boot and root, as Raspberry Pi OS has); this one also has ${others.map((p) => `p${p.index}`).join(', ')}`,
+    );
   return { boot, root };
 }
 

@@ -3,14 +3,15 @@
  * mounting; every kernel it carries checked per board family. Nothing is written to --out here,
  * so a bad base leaves it untouched.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { onCleanup } from '../../cleanup.js';
-import { NotRootError } from '../../errors.js';
+import { NotRootError, OptionError } from '../../errors.js';
 import { obtainBase, unpackBase } from '../../base/open-base.js';
 import type { BaseOptions } from '../../base/opened.js';
 import { readBase } from '../../base/read-base.js';
+import { workSpaceNeeded } from '../../base/plan-assemble.js';
 import { formatBytes } from '../../flash/drive.js';
 import type { BuildContext } from '../context.js';
 import { buildDefaults, type BuildOptions } from '../options.js';
@@ -42,6 +43,14 @@ export function openBase(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
         require: o.requireKernel,
         allowMissingKernelOptions: o.allowMissingKernelOptions,
       });
+      // Checked before anything is extracted: a full work dir would fail half-way through.
+      const needed = workSpaceNeeded(read.root.fs);
+      const free = await statfs(workDir).then((s) => s.bavail * s.bsize);
+      if (free < needed)
+        throw new OptionError(
+          (opt) =>
+            `${workDir} has ${formatBytes(free)} free; customising this base needs ${formatBytes(needed)} (its root holds ${formatBytes(needed / 2 - 512 * 1024 ** 2)}); free some space or pass ${opt('workDir')}`,
+        );
       ctx.base = { source, unpacked, read };
       const missing = read.kernels.flatMap((k) => k.missing);
       ctx.kernel = {

@@ -121,6 +121,18 @@ describeNeeds(
       expect((e as BadBaseError).details.join()).toMatch(/p1 fat, p2 unknown/);
     });
 
+    it('refuses an image with a partition after the root (it could not grow into it)', async () => {
+      const img = join(dir, 'three.img');
+      await copyFile(sysMods, img);
+      await truncate(img, (await stat(img)).size + 16 * 1024 * 1024);
+      execFileSync('sfdisk', ['--quiet', '--append', '--no-reread', '--no-tell-kernel', img], {
+        input: ', 8MiB, 83\n',
+      });
+      const e = await open_(img, dir).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BadBaseError);
+      expect((e as Error).message).toMatch(/two partitions .*; this one also has p3$/);
+    });
+
     it('refuses a truncated .xz and a truncated zip', async () => {
       const xz = join(dir, 'cut.img.xz');
       await copyFile(`${cloudInit}.xz`, xz);

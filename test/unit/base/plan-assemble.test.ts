@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { copyBootCommand, planBaseLayout } from '../../../src/base/plan-assemble.js';
+import {
+  copyBootCommand,
+  planBaseLayout,
+  workSpaceNeeded,
+} from '../../../src/base/plan-assemble.js';
 
 const MiB = 1 << 20;
 // Raspberry Pi OS Lite's layout: FAT at 8 MiB (512 MiB), root after it.
@@ -48,5 +52,12 @@ describe('copyBootCommand', () => {
         'conv=notrunc,sparse',
       ]),
     ]);
+  });
+});
+
+describe('workSpaceNeeded', () => {
+  it("is twice the root's used bytes (extracted tree, new root) plus 1 GiB for the packages", () => {
+    const root = { blockSize: 4096, blockCount: 1_000_000, freeBlocks: 400_000 };
+    expect(workSpaceNeeded(root)).toBe(2 * 600_000 * 4096 + 1024 ** 3);
   });
 });
