@@ -19,6 +19,7 @@ import { stripIdentity } from '../../../src/build/steps/strip-identity.js';
 import { assembleBaseImage } from '../../../src/build/steps/assemble-base-image.js';
 import { writeArtifacts } from '../../../src/build/steps/write-artifacts.js';
 import { makeStandIn } from '../../helpers/base-image.js';
+import { armada, buildCli } from '../../helpers/cli.js';
 import { describeNeeds, toolsReason } from '../../helpers/needs.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 
@@ -133,6 +134,22 @@ describeNeeds(
       expect((await readExt4(v, '/etc/hostname'))!.toString()).toBe('armada\n');
       expect((await readExt4(v, '/etc/shadow'))!.toString()).toMatch(/^pi:!:/m);
       expect(after.plan.shadow.locked).toEqual([]);
+    });
+
+    it('takes a seed from armada configure like any armada image', async () => {
+      await buildCli();
+      const img = join(dir, 'out/custom.img');
+      const r = await armada(['configure', img, '--hostname', 'based-pi', '--tls', 'laptop'], {
+        env: { ARMADA_CONFIG_DIR: join(dir, 'laptop') },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/does not look like an armada image/);
+      const after = await readBase(img, img);
+      const fat = { path: img, offsetBytes: after.boot.offsetBytes };
+      expect((await readFat(fat, '/armada/seed.env'))!.toString()).toMatch(
+        /^HOSTNAME='based-pi'$/m,
+      );
+      expect(await readFat(fat, '/armada/tls/server-key.pem')).toBeTruthy();
     });
   },
 );
