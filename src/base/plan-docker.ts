@@ -65,6 +65,11 @@ export function aptInstallCommand(
     'apt-get',
     ...aptQuiet,
     ...sourceOptions(choice),
+    // A conffile the base changed stays as the base has it; no question is asked.
+    '-o',
+    'Dpkg::Options::=--force-confdef',
+    '-o',
+    'Dpkg::Options::=--force-confold',
     'install',
     '-y',
     '--no-install-recommends',

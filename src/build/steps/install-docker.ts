@@ -96,7 +96,12 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
       const policy = join(root, 'usr/sbin/policy-rc.d');
       await writeFile(policy, policyRcD, { mode: 0o755 });
       const restoreResolv = await borrowResolvConf(root);
-      await run(['mount', ['-t', 'proc', 'proc', join(root, 'proc')]]);
+      // A base image's /dev is empty (devtmpfs fills it at boot) and debugfs does not copy device
+      // nodes; apt and dpkg need /dev/null. /proc for the maintainer scripts that read it.
+      const mounts = [join(root, 'dev'), join(root, 'proc')];
+      await mkdir(mounts[0], { recursive: true });
+      await run(['mount', ['--bind', '/dev', mounts[0]]]);
+      await run(['mount', ['-t', 'proc', 'proc', mounts[1]]]);
       let from: AptSourceChoice;
       try {
         const before = new Set(await debs(archives));
@@ -135,7 +140,8 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
         await mkdir(aptCache, { recursive: true });
         await copyDebs(archives, aptCache, (n) => !before.has(n));
       } finally {
-        await run(['umount', ['--lazy', join(root, 'proc')]], { allowFailure: true });
+        for (const m of mounts.reverse())
+          await run(['umount', ['--lazy', m]], { allowFailure: true });
         await restoreResolv();
         await rm(policy, { force: true });
         await rm(join(root, debianSourcesFile), { force: true });
