@@ -25,6 +25,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mmdebstrapCommand } from '../../src/build/plan-bootstrap.js';
+import { safeRemoveTree } from '../../src/build/safe-remove.js';
 import { initramfsModules } from '../../src/build/initramfs.js';
 import {
   deriveIds,
@@ -94,7 +95,8 @@ function key(): string {
 async function sharedRootfs(dir: string): Promise<string> {
   const rootfs = join(dir, 'rootfs');
   if (existsSync(join(dir, 'rootfs.complete'))) return rootfs;
-  await rm(rootfs, { recursive: true, force: true });
+  // An interrupted mmdebstrap may leave /dev or /proc mounted inside: never a plain rm -rf.
+  await safeRemoveTree(rootfs);
   await mkdir(dir, { recursive: true });
   const cmd = mmdebstrapCommand({
     arch: 'arm64',
