@@ -193,6 +193,7 @@ export async function ensureStandIn(style: StandInStyle): Promise<string> {
   await rm(work, { recursive: true, force: true });
   try {
     const root = join(work, 'rootfs');
+    await mkdir(work, { recursive: true });
     sh('cp', ['-a', '--reflink=auto', shared, root]);
     const ids = deriveIds(`stand-in ${style}`);
     await shapeRoot(root, style, ids.diskId);
