@@ -5,6 +5,7 @@
 import type { ModelVerdict } from '../image/pi-models.js';
 import type { Layout } from './plan-image.js';
 import type { PackageChange, StageDecision } from './plan-refresh.js';
+import type { OpenedBase } from '../base/opened.js';
 
 export interface Artifact {
   kind: 'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'manifest';
@@ -22,6 +23,12 @@ export interface KernelVerdict {
 
 export interface BuildContext {
   timings: Record<string, number>;
+  /** open-base (build --base): the base image, read and planned */
+  base?: OpenedBase;
+  /** install-docker: where Docker came from */
+  baseDockerFrom?: 'base' | 'debian' | 'local';
+  /** assemble-base-image: bytes the base's root partition grew by */
+  baseRootGrownBytes?: number;
   /** check-host */
   mirrorLines?: string[];
   stageKey?: string;

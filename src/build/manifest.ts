@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { Artifact, BuildContext } from './context.js';
 import type { BuildOptions } from './options.js';
 import { buildPackages, defaultKernelGroups } from './packages.js';
+import { baseManifest } from '../base/opened.js';
 
 export function buildManifest(
   o: BuildOptions,
@@ -43,6 +44,9 @@ export function buildManifest(
       // An opted-out default kernel group is recorded by name, so nobody has to diff lists.
       kernelGroupsNotRequired: defaultKernelGroups.filter((g) => !o.requireKernel.includes(g)),
     },
+    ...(ctx.base
+      ? { base: baseManifest(ctx.base, ctx.baseRootGrownBytes, ctx.baseDockerFrom) }
+      : {}),
     kernel: ctx.kernel ?? null,
     slim: ctx.slim ?? null,
     layout: ctx.layout

@@ -20,6 +20,12 @@ import { assembleImage } from './steps/assemble-image.js';
 import { planFirstBoot } from '../firstboot/plan.js';
 import { verifyBootFiles } from './steps/verify-boot-files.js';
 import { writeArtifacts } from './steps/write-artifacts.js';
+import type { BaseOptions } from '../base/opened.js';
+import { openBase } from './steps/open-base.js';
+import { extractBaseRootfs } from './steps/extract-base-rootfs.js';
+import { takeOverFirstBoot } from './steps/take-over-first-boot.js';
+import { installDocker } from './steps/install-docker.js';
+import { assembleBaseImage } from './steps/assemble-base-image.js';
 
 export function buildPipeline(o: BuildOptions, buildTime: Date): Step<BuildContext>[] {
   // Rendered here, at the start: a bad template fails the build before the bootstrap, and the
@@ -43,6 +49,34 @@ export function buildPipeline(o: BuildOptions, buildTime: Date): Step<BuildConte
     stripIdentity(),
     assembleImage(o, buildTime),
     verifyBootFiles(o),
+    writeArtifacts(o, buildTime),
+  ];
+}
+
+/**
+ * build --base: a Raspberry Pi OS image customised into the same artifacts, with the same first
+ * boot, TLS and Docker configuration as a from-scratch build (docs/base-images.md).
+ */
+export function basePipeline(
+  o: BuildOptions,
+  b: BaseOptions,
+  buildTime: Date,
+): Step<BuildContext>[] {
+  const firstBoot = planFirstBoot({
+    armadaVersion: o.armadaVersion,
+    insecureTcp: o.insecureTcp,
+    builtAt: buildTime.toISOString(),
+  });
+  return [
+    openBase(b, o),
+    extractBaseRootfs(),
+    takeOverFirstBoot(buildTime),
+    installDocker(b, o),
+    configureDocker(o, firstBoot, buildTime),
+    installFirstBoot(firstBoot, buildTime),
+    inventoryPackages(),
+    stripIdentity(),
+    assembleBaseImage(o, buildTime),
     writeArtifacts(o, buildTime),
   ];
 }

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { relabelOptions } from '../errors.js';
+import { relabelOptions, UsageError } from '../errors.js';
 import { buildDefaults, defaultBuildName, type BuildOptionName } from '../build/options.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 import { defaultKernelGroups, featureNames, knownSuites } from '../build/packages.js';
@@ -28,7 +28,14 @@ const buildFlags: Record<BuildOptionName, string> = {
   slim: '--no-slim',
   armadaVersion: '--version',
 };
-const flagOf = (option: string) => buildFlags[option as BuildOptionName] ?? option;
+/** build --base's own options (src/base/opened.ts), which are not build options. */
+const baseFlags: Record<string, string> = {
+  base: '--base',
+  sha256: '--sha256',
+  packagesFrom: '--packages-from',
+};
+const flagOf = (option: string) =>
+  buildFlags[option as BuildOptionName] ?? baseFlags[option] ?? option;
 
 interface Args extends GlobalArgs {
   arch: 'arm64' | 'armhf';
@@ -49,6 +56,9 @@ interface Args extends GlobalArgs {
   headroom?: number;
   'boot-size'?: number;
   slim: boolean;
+  base?: string;
+  sha256?: string;
+  'packages-from'?: string;
   json: boolean;
 }
 
@@ -155,6 +165,19 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
           describe:
             'Leave out docs, translations and drivers no Pi can use (--no-slim keeps them; docs/image-layout.md)',
         },
+        base: {
+          type: 'string',
+          describe:
+            'Customise this Raspberry Pi OS image (.img, .img.xz, .zip; path or URL) instead of bootstrapping one (docs/base-images.md)',
+        },
+        sha256: {
+          type: 'string',
+          describe: "The base image's SHA-256 (else a .sha256 or SHA256SUMS beside it)",
+        },
+        'packages-from': {
+          type: 'string',
+          describe: 'With --base: install Docker from the .debs in this directory (offline)',
+        },
       })
       .options(jsonOption)
       .example(
@@ -167,6 +190,8 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
         'A Raspbian armhf image',
       ) as unknown as Argv<Args>,
   handler: async (argv) => {
+    if ((argv.sha256 || argv['packages-from']) && !argv.base)
+      throw new UsageError('--sha256 and --packages-from go with --base');
     const { buildImage, formatBuildResult } = await import('../commands/build.js');
     const result = await buildImage({
       arch: argv.arch,
@@ -189,6 +214,15 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       ...(argv.headroom !== undefined ? { headroomMiB: argv.headroom } : {}),
       ...(argv['boot-size'] !== undefined ? { bootSizeMiB: argv['boot-size'] } : {}),
       slim: argv.slim,
+      ...(argv.base
+        ? {
+            base: {
+              base: argv.base,
+              ...(argv.sha256 ? { sha256: argv.sha256 } : {}),
+              ...(argv['packages-from'] ? { packagesFrom: argv['packages-from'] } : {}),
+            },
+          }
+        : {}),
     }).catch((error: unknown) => {
       throw relabelOptions(error, flagOf);
     });

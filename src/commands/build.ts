@@ -7,7 +7,8 @@ import { runTasks, stepTasks } from '../tasks.js';
 import { withCleanup } from '../cleanup.js';
 import { cacheDir } from '../cache/dir.js';
 import type { BuildContext, Artifact } from '../build/context.js';
-import { buildPipeline } from '../build/pipeline.js';
+import { basePipeline, buildPipeline } from '../build/pipeline.js';
+import type { BaseOptions } from '../base/opened.js';
 import {
   buildDefaults,
   defaultBuildName,
@@ -30,7 +31,11 @@ export interface BuildResult {
   timings: Record<string, number>;
 }
 
-export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion'>> & { silent?: boolean };
+export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion'>> & {
+  silent?: boolean;
+  /** Customise this Raspberry Pi OS image instead of bootstrapping one (build --base). */
+  base?: BaseOptions;
+};
 
 export function resolveBuildOptions(r: BuildRequest): BuildOptions {
   const arch = r.arch ?? buildDefaults.arch;
@@ -44,7 +49,7 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
     components: r.components?.length ? r.components : [...buildDefaults.components],
     packages: r.packages ?? [],
     out: resolve(r.out ?? buildDefaults.out),
-    name: r.name ?? defaultBuildName({ suite, arch }),
+    name: r.name ?? (r.base ? 'armada-base' : defaultBuildName({ suite, arch })),
     compress: r.compress ?? [...buildDefaults.compress],
     insecureTcp: r.insecureTcp ?? false,
     allowMissingKernelOptions: r.allowMissingKernelOptions ?? false,
@@ -92,7 +97,13 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
   // The work dir (a copy of the root filesystem, GBs) goes when the build ends, not at exit.
   await withCleanup(
     () =>
-      runTasks(stepTasks(buildPipeline(o, buildTime)), ctx, { silent: request.silent ?? false }),
+      runTasks(
+        stepTasks(
+          request.base ? basePipeline(o, request.base, buildTime) : buildPipeline(o, buildTime),
+        ),
+        ctx,
+        { silent: request.silent ?? false },
+      ),
     (failure) => log.warn(`cleanup: ${failure}`),
   );
   ctx.timings.total = Math.round(performance.now() - started) / 1000;

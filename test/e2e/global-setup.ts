@@ -28,6 +28,12 @@ export default async function setup(project: TestProject): Promise<void> {
     project.provide('buildError', 'e2e tests need root (CI runs as root)');
     return;
   }
+  // For running only suites that make their own image (base-image.test.ts): no default build.
+  if (process.env.ARMADA_E2E_BUILD === '0' && !process.env.CI) {
+    project.provide('build', null);
+    project.provide('buildError', 'the default image was not built (ARMADA_E2E_BUILD=0)');
+    return;
+  }
   // For local iteration only: ARMADA_E2E_REUSE=1 tests the last build instead of building again.
   if (process.env.ARMADA_E2E_REUSE === '1' && !process.env.CI) {
     const { readFile } = await import('node:fs/promises');

@@ -72,6 +72,8 @@ export async function bootCopy(opts: {
   firstBootTimeoutMs?: number;
   /** Added to the card's kernel command line. */
   kernelArgs?: string[];
+  /** The kernel and initramfs on the FAT (default vmlinuz, initrd.img). */
+  bootFiles?: readonly [kernel: string, initrd: string];
 }): Promise<Booted> {
   const image = join(opts.dir, `${opts.name}.img`);
   execFileSync('cp', ['--sparse=always', opts.source, image]);
@@ -82,7 +84,7 @@ export async function bootCopy(opts: {
   }
   const bootDir = join(opts.dir, `${opts.name}-boot`);
   execFileSync('mkdir', ['-p', bootDir]);
-  const { kernel, initrd } = await extractBootFiles(image, bootDir);
+  const { kernel, initrd } = await extractBootFiles(image, bootDir, opts.bootFiles);
   const table = await readPartitionTable(image);
   const cmdline = (await readFat(
     { path: image, offsetBytes: findBootPartition(table).offsetBytes },

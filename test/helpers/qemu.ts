@@ -276,8 +276,10 @@ export async function startQemu(
 export async function extractBootFiles(
   image: string,
   destDir: string,
+  // Raspberry Pi OS's names are kernel8.img and initramfs8 (build --base keeps them).
+  names: readonly [kernel: string, initrd: string] = ['vmlinuz', 'initrd.img'],
 ): Promise<{ kernel: string; initrd: string }> {
-  const [kernel, initrd] = await extractFatFiles(image, destDir, ['vmlinuz', 'initrd.img']);
+  const [kernel, initrd] = await extractFatFiles(image, destDir, names);
   return { kernel: kernel, initrd: initrd };
 }
 

@@ -49,7 +49,7 @@ function namesIn(dir: string): Promise<string[]> {
   return unlessMissing(readdir(dir), []);
 }
 
-async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: number }> {
+export async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: number }> {
   const du = await run(['du', ['-sx', '--block-size=1', rootfs]]);
   const inodes = await run(['du', ['-sx', '--inodes', rootfs]]);
   return { bytes: Number(du.stdout.split(/\s/)[0]), inodes: Number(inodes.stdout.split(/\s/)[0]) };

@@ -1,0 +1,31 @@
+/**
+ * The base's root filesystem as a directory, read by debugfs (no mount): owners, modes and
+ * symlinks kept; hard links become copies, and FIFOs, device nodes and extended attributes (file
+ * capabilities) are not carried over (docs/base-images.md).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Step } from '../../progress.js';
+import { run } from '../../exec.js';
+import { rdumpCommand } from '../../base/plan-assemble.js';
+import type { BuildContext } from '../context.js';
+
+export function extractBaseRootfs(): Step<BuildContext> {
+  return {
+    name: 'extract-base-rootfs',
+    title: "Extract the base's root filesystem",
+    run: async (ctx) => {
+      const rootfsDir = join(ctx.workDir!, 'rootfs');
+      await mkdir(rootfsDir, { mode: 0o755 });
+      const { image } = ctx.base!.unpacked;
+      const r = await run(rdumpCommand(image, ctx.base!.read.root.offsetBytes, rootfsDir));
+      // debugfs exits 0 when a request fails; its errors are the stderr lines after the banner.
+      const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
+      if (errors.length)
+        throw new Error(
+          `debugfs could not extract the root filesystem: ${errors.slice(0, 3).join('; ')}`,
+        );
+      ctx.rootfsDir = rootfsDir;
+    },
+  };
+}

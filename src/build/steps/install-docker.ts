@@ -1,0 +1,156 @@
+/**
+ * build --base: Docker and the tools armada's first boot uses, installed into the base's root
+ * filesystem by its own apt through chroot (qemu-user via binfmt for a foreign architecture).
+ * Package sources in order: --packages-from (offline), the base's own sources when they answer,
+ * else Debian's archive for the base's release at the build host's mirror. The package cache
+ * (cacheDir/apt/<arch>) is shared with from-scratch builds. No service starts in the chroot.
+ */
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Step } from '../../progress.js';
+import { run } from '../../exec.js';
+import { OptionError, UserError } from '../../errors.js';
+import type { BaseOptions } from '../../base/opened.js';
+import {
+  aptInstallCommand,
+  aptUpdateCommand,
+  debianSourcesFile,
+  debianSourcesList,
+  dockerPackages,
+  localDebsDir,
+  policyRcD,
+  type AptSourceChoice,
+} from '../../base/plan-docker.js';
+import type { BuildContext } from '../context.js';
+import type { BuildOptions } from '../options.js';
+import { readHostAptSources } from '../read-apt-sources.js';
+
+const debs = async (dir: string) =>
+  (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.deb'));
+
+async function copyDebs(from: string, to: string, only?: (name: string) => boolean) {
+  await mkdir(to, { recursive: true });
+  for (const n of await debs(from))
+    if (!only || only(n)) await copyFile(join(from, n), join(to, n));
+}
+
+function codenameOf(osRelease: string): string | undefined {
+  return /^VERSION_CODENAME=["']?([a-z]+)/m.exec(osRelease)?.[1];
+}
+
+async function hostDebianUri(): Promise<string> {
+  const uri = (await readHostAptSources()).find(
+    (s) => s.types.includes('deb') && !s.suites.some((x) => x.endsWith('-security')),
+  )?.uris[0];
+  if (!uri)
+    throw new OptionError(
+      (o) =>
+        `the base's package sources do not answer and this machine's apt sources name no Debian archive; give the .debs with ${o('packagesFrom')}`,
+    );
+  return uri;
+}
+
+/** The chroot's resolv.conf is often a symlink into /run: the host's, for the install only. */
+async function borrowResolvConf(root: string): Promise<() => Promise<void>> {
+  const path = join(root, 'etc/resolv.conf');
+  const st = await lstat(path).catch(() => undefined);
+  const link = st?.isSymbolicLink() ? await readlink(path) : undefined;
+  const content = st?.isFile() ? await readFile(path) : undefined;
+  await rm(path, { force: true });
+  await writeFile(path, await readFile('/etc/resolv.conf').catch(() => ''));
+  return async () => {
+    await rm(path, { force: true });
+    if (link !== undefined) await symlink(link, path);
+    else if (content !== undefined) await writeFile(path, content);
+  };
+}
+
+export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
+  return {
+    name: 'install-docker',
+    title: 'Install Docker into the base (chroot)',
+    run: async (ctx, report) => {
+      const root = ctx.rootfsDir!;
+      const arch = ctx.base!.read.arch;
+      const osRelease = await readFile(join(root, 'etc/os-release'), 'utf8').catch(() =>
+        readFile(join(root, 'usr/lib/os-release'), 'utf8').catch(() => ''),
+      );
+      const codename = codenameOf(osRelease);
+      const packages = codename ? dockerPackages(codename) : undefined;
+      if (!codename || !packages)
+        throw new UserError(
+          `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/build/suites.json)`,
+        );
+      const aptCache = join(o.cacheDir, 'apt', arch);
+      const archives = join(root, 'var/cache/apt/archives');
+      const policy = join(root, 'usr/sbin/policy-rc.d');
+      await writeFile(policy, policyRcD, { mode: 0o755 });
+      const restoreResolv = await borrowResolvConf(root);
+      // A base image's /dev is empty (devtmpfs fills it at boot) and debugfs does not copy device
+      // nodes; apt and dpkg need /dev/null. /proc for the maintainer scripts that read it.
+      const mounts = [join(root, 'dev'), join(root, 'proc')];
+      await mkdir(mounts[0], { recursive: true });
+      await run(['mount', ['--bind', '/dev', mounts[0]]]);
+      await run(['mount', ['-t', 'proc', 'proc', mounts[1]]]);
+      let from: AptSourceChoice;
+      try {
+        const before = new Set(await debs(archives));
+        await copyDebs(aptCache, archives);
+        if (b.packagesFrom) {
+          from = 'local';
+          const names = await debs(b.packagesFrom);
+          if (!names.length) throw new UserError(`${b.packagesFrom} holds no .deb files`);
+          await copyDebs(b.packagesFrom, join(root, localDebsDir));
+          report.status(`installing ${names.length} .debs from ${b.packagesFrom}`);
+          await run(
+            aptInstallCommand(
+              root,
+              'local',
+              names.map((n) => `${localDebsDir}/${n}`),
+            ),
+            {
+              onLine: (l) => report.status(l),
+            },
+          );
+        } else {
+          report.status("apt-get update (the base's own sources)");
+          const own = await run(aptUpdateCommand(root, 'base'), { allowFailure: true });
+          from = own.exitCode === 0 ? 'base' : 'debian';
+          if (from === 'debian') {
+            report.status(`the base's sources do not answer; Debian ${codename} instead`);
+            await writeFile(
+              join(root, debianSourcesFile),
+              debianSourcesList(await hostDebianUri(), codename, ['main']),
+            );
+            await run(aptUpdateCommand(root, 'debian'), { onLine: (l) => report.status(l) });
+          }
+          await run(aptInstallCommand(root, from, packages), { onLine: (l) => report.status(l) });
+        }
+        // New downloads go back to the shared cache for the next build.
+        await mkdir(aptCache, { recursive: true });
+        await copyDebs(archives, aptCache, (n) => !before.has(n));
+      } finally {
+        for (const m of mounts.reverse())
+          await run(['umount', ['--lazy', m]], { allowFailure: true });
+        await restoreResolv();
+        await rm(policy, { force: true });
+        await rm(join(root, debianSourcesFile), { force: true });
+        await rm(join(root, localDebsDir), { recursive: true, force: true });
+      }
+      ctx.baseDockerFrom = from;
+      report.title(
+        `Install Docker into the base (${from === 'local' ? b.packagesFrom : from === 'base' ? "the base's own sources" : `Debian ${codename}`})`,
+      );
+    },
+  };
+}

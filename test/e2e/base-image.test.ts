@@ -1,0 +1,123 @@
+/**
+ * build --base end to end: a Raspberry Pi OS-shaped stand-in made from Debian packages
+ * (test/helpers/standin-image.ts; no real Raspberry Pi OS image can be downloaded here) with the
+ * sys-mods first-boot style, customised by `armada build --base`, seeded by `armada configure`,
+ * booted in QEMU virt with its own kernel8.img/initramfs8: Docker over TLS, a container, the
+ * refusals, and the base's first boot and default password gone. One boot keeps CI time down;
+ * the cloud-init style's take-over is covered without a boot (test/integration/base).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { e2eSkip } from './built-image.js';
+import { armada, armadaAsync, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
+import { importBusybox, type Tls } from './containers.js';
+import { ensureStandIn } from '../helpers/standin-image.js';
+import { describeNeeds } from '../helpers/needs.js';
+import { suiteTempDir } from '../helpers/tmp.js';
+
+const GiB = 1024 ** 3;
+const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-base-');
+const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
+
+describeNeeds(
+  { root: true },
+  'build --base: a customised stand-in boots like a built image',
+  () => {
+    let booted: Booted;
+    let tls: Tls;
+    let manifest: { base: Record<string, unknown> };
+    const timings: Record<string, number> = {};
+    afterAll(() => booted?.vm.stop());
+
+    beforeAll(async () => {
+      let t = Date.now();
+      const base = await ensureStandIn('sys-mods');
+      timings.standIn = Date.now() - t;
+      t = Date.now();
+      const out = join(dir, 'out');
+      const b = await armadaAsync(
+        ['build', '--base', base, '--out', out, '--name', 'based', '--compress', 'none', '--json'],
+        env,
+        40 * 60_000,
+      );
+      expect(b.status, b.stderr.slice(-3000)).toBe(0);
+      timings.customise = Date.now() - t;
+      manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as typeof manifest;
+      expect(armada(['ca', 'init'], env).status).toBe(0);
+      booted = await bootCopy({
+        source: join(out, 'based.img'),
+        dir,
+        name: 'based',
+        growBytes: 1 * GiB,
+        configure: ['--hostname', 'based-pi', '--tls', 'laptop'],
+        env,
+        bootFiles: ['kernel8.img', 'initramfs8'],
+      });
+      const client = join(env.ARMADA_CONFIG_DIR, 'client');
+      tls = {
+        ca: join(client, 'ca.pem'),
+        cert: join(client, 'cert.pem'),
+        key: join(client, 'key.pem'),
+      };
+      timings.boot = booted.bootMs;
+      t = Date.now();
+      await waitForDocker(booted.vm, booted.ports.docker, tls, env);
+      timings.dockerAfterBoot = Date.now() - t;
+      process.stderr.write(`e2e base: ${JSON.stringify(timings)}\n`);
+    }, 3_000_000);
+
+    it('recorded the base, its style and its changes', () => {
+      expect(manifest.base).toMatchObject({ firstBootStyle: 'sys-mods', arch: 'arm64' });
+      expect(manifest.base.dockerFrom).toMatch(/^(base|debian)$/);
+    });
+
+    it('answers over TLS with the laptop certificate, overlay2, and runs a container', () => {
+      const info = docker(booted.ports.docker, tls, ['info', '--format', '{{.Driver}}'], env);
+      expect(info.status, info.stderr).toBe(0);
+      expect(info.stdout.trim()).toBe('overlay2');
+      importBusybox(booted.ports.docker, tls, dir, env);
+      const r = docker(
+        booted.ports.docker,
+        tls,
+        ['run', '--rm', 'e2e-busybox', '/bin/busybox', 'echo', 'hi from a base'],
+        env,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe('hi from a base');
+    });
+
+    it('refuses a client without a certificate, and nothing listens on 2375', () => {
+      expect(docker(booted.ports.docker, 'none', ['version'], env, 60_000).status).not.toBe(0);
+      expect(docker(booted.ports.insecure, 'none', ['version'], env, 60_000).status).not.toBe(0);
+    });
+
+    it("did not run the base's first boot, locked pi's known password, made fresh identity", () => {
+      const serial = readFileSync(join(dir, 'based-serial.log'), 'utf8');
+      expect(serial).not.toContain('stand-in raspberrypi-sys-mods firstboot ran');
+      const r = docker(
+        booted.ports.docker,
+        tls,
+        [
+          'run',
+          '--rm',
+          '-v',
+          '/etc:/h:ro',
+          'e2e-busybox',
+          '/bin/busybox',
+          'sh',
+          '-c',
+          'grep ^pi: /h/shadow; cat /h/hostname /h/machine-id; ls /h/ssh',
+        ],
+        env,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const [shadow, hostname, machineId] = r.stdout.split('\n');
+      expect(shadow).toMatch(/^pi:!:/);
+      expect(hostname).toBe('based-pi');
+      expect(machineId).toMatch(/^[0-9a-f]{32}$/);
+      expect(machineId).not.toBe('ab'.repeat(16));
+      expect(r.stdout).toContain('ssh_host_ed25519_key.pub');
+    });
+  },
+);
