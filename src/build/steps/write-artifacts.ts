@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Step } from '../../progress.js';
@@ -44,6 +44,8 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
     name: 'write-artifacts',
     title: `Write artifacts to ${o.out}`,
     run: async (ctx, report) => {
+      // Made only now: a --base build that fails earlier leaves no output directory behind.
+      await mkdir(o.out, { recursive: true });
       const staging = await mkdtemp(join(o.out, '.armada-partial-'));
       onCleanup('remove partial artifacts', () => rm(staging, { recursive: true, force: true }));
       const img = join(staging, artifactName(o, 'img'));
