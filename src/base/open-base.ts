@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ChecksumMismatchError, OptionError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { CommandFailedError, run, spawnStreaming, type Command } from '../exec.js';
 import { fetchVerified, type DownloadProgress } from '../download/fetch-verified.js';
 import {
@@ -16,7 +16,7 @@ import {
   isUrl,
   type ImageFormat,
 } from '../flash/source/detect.js';
-import { findChecksum, sha256OfFile } from '../flash/source/checksum.js';
+import { checkDigest, findChecksum, sha256OfFile } from '../flash/source/checksum.js';
 import { httpText } from '../flash/source/http.js';
 import { isSha256 } from '../flash/source/sha256sums.js';
 import { BadBaseError } from './errors.js';
@@ -108,13 +108,7 @@ export async function obtainBase(r: BaseRequest): Promise<BaseSource> {
     readFile(p, 'utf8').catch(() => undefined),
   );
   const actual = await sha256OfFile(r.base);
-  if (expected && expected.sha256 !== actual)
-    throw new ChecksumMismatchError(
-      r.base,
-      expected.sha256,
-      actual,
-      `the image is not the one ${expected.origin} describes; download it again`,
-    );
+  if (expected) checkDigest(r.base, expected, actual);
   return {
     input: r.base,
     path: r.base,
