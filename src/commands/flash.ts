@@ -135,7 +135,7 @@ export function formatFlashResult(r: FlashResult): string {
     return `${c.device}: wrote ${formatBytes(c.bytesWritten)} in ${c.seconds} s (${speed})${c.verified ? ', verified' : ', NOT verified'}${c.seeded ? ', seeded' : ''}`;
   });
   const map = r.bmap
-    ? ` using ${r.bmap} (${formatBytes(r.mappedBytes)} mapped of ${formatBytes(r.imageBytes)})`
+    ? ` using ${r.bmap} (${formatBytes(r.mappedBytes)} mapped of ${formatBytes(r.imageBytes)}${r.bmapProven ? '; bmap proven with the image' : ''})`
     : ` (${formatBytes(r.imageBytes)}, no bmap)`;
   const sum = r.checksum
     ? r.checksum === '--sha256'

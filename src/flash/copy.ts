@@ -30,6 +30,13 @@ export interface CopyOptions {
   poolBuffers: number;
   /** Digest chunks for the read-back. */
   verify: boolean;
+  /**
+   * Hash each bmap range as it streams past and stop on a mismatch. Needless, and skipped, when
+   * the image file was checked against a SHA256SUMS (or --sha256) before writing and the bmap is
+   * listed in that SHA256SUMS or came out of the archive: the bytes are then already proven, and
+   * the read-back still checks every range on the card against the bmap.
+   */
+  checkRanges: boolean;
   /** Stop reading (kill decompressors, abort the download). */
   stopSource: () => Promise<void>;
 }
@@ -53,7 +60,8 @@ export async function copyImage(
   const ranges = opts.bmap ? byteRanges(opts.bmap.map) : undefined;
   const windows = planWindows(ranges, opts.chunkBytes, opts.imageSize);
   const pool = new BufferPool(opts.poolBuffers, opts.chunkBytes);
-  const checker = opts.bmap ? new RangeChecker(opts.bmap.map, opts.bmap.origin) : undefined;
+  const checker =
+    opts.bmap && opts.checkRanges ? new RangeChecker(opts.bmap.map, opts.bmap.origin) : undefined;
   // Zero-filled (unmapped parts of the head are zeros) and aligned for O_DIRECT.
   const head = alignedBuffer(headBytes);
   const readBackPlan = planReadBack(ranges, opts.bmap?.map.checksumType);
@@ -105,8 +113,9 @@ export async function copyImage(
       try {
         result = await produceFromStream(input.stream, opts.display, windows, pool, emit, {
           ...(opts.imageSize === undefined ? {} : { expectedSize: opts.imageSize }),
-          // Past the last mapped range nothing matters once every range's checksum matched.
-          stopAfterLastWindow: Boolean(checker?.complete),
+          // Past the last mapped range nothing matters once every range's checksum matched, or
+          // when the whole file was proven before the first write.
+          stopAfterLastWindow: opts.bmap !== undefined && (checker?.complete ?? true),
         });
       } catch (error) {
         // A dying decompressor ends its stream early: its own message says why. Our own errors

@@ -21,6 +21,11 @@ export type BmapChoice = { mode: 'discover' } | { mode: 'file'; path: string } |
 export interface FoundBmap {
   map: Bmap;
   origin: string;
+  /**
+   * What proves this bmap belongs to the image, once the image's own checksum holds: 'listed' (its
+   * line in the SHA256SUMS that lists the image matched) or 'inside' (it came out of the archive).
+   */
+  vouch?: 'listed' | 'inside';
 }
 
 const maxBytes = 64 << 20;
@@ -68,7 +73,7 @@ export async function findBmapText(
   source: ProbedSource,
   choice: BmapChoice,
   opts: { allowHttp?: boolean } = {},
-): Promise<(BmapText & { discovered: boolean }) | undefined> {
+): Promise<(BmapText & { discovered: boolean; inside?: boolean }) | undefined> {
   if (choice.mode === 'none') return undefined;
   if (choice.mode === 'file') {
     if (/^http:/i.test(choice.path) && !opts.allowHttp)
@@ -82,7 +87,7 @@ export async function findBmapText(
       );
     return { text, origin: choice.path, discovered: false };
   }
-  if (source.innerBmap) return { ...source.innerBmap, discovered: false };
+  if (source.innerBmap) return { ...source.innerBmap, discovered: false, inside: true };
   const base = source.localPath ?? source.url;
   if (!base) return undefined;
   for (const candidate of bmapCandidates(base)) {
@@ -92,16 +97,19 @@ export async function findBmapText(
   return undefined;
 }
 
-/** A bmap found next to the image and listed in the SHA256SUMS found there must match its line. */
+/**
+ * A bmap found next to the image and listed in the SHA256SUMS found there must match its line.
+ * True when it was listed (and matched).
+ */
 export function checkListedBmap(
   found: BmapText,
   listing: ReadonlyMap<string, string> | undefined,
-): void {
+): boolean {
   const name = isUrl(found.origin)
     ? decodeURIComponent(new URL(found.origin).pathname.split('/').pop() ?? '')
     : basename(found.origin);
   const expected = listing?.get(name);
-  if (!expected) return;
+  if (!expected) return false;
   const actual = createHash('sha256').update(found.text).digest('hex');
   if (actual !== expected)
     throw new ChecksumMismatchError(
@@ -110,6 +118,7 @@ export function checkListedBmap(
       actual,
       'the bmap is not the one SHA256SUMS lists; download it again or use --no-bmap',
     );
+  return true;
 }
 
 export async function findBmap(
@@ -119,6 +128,8 @@ export async function findBmap(
 ): Promise<FoundBmap | undefined> {
   const found = await findBmapText(source, choice, opts);
   if (!found) return undefined;
-  if (found.discovered) checkListedBmap(found, opts.listing);
-  return checkBmap(found.text, found.origin, source);
+  const listed = found.discovered && checkListedBmap(found, opts.listing);
+  const checked = checkBmap(found.text, found.origin, source);
+  if (listed) return { ...checked, vouch: 'listed' };
+  return found.inside ? { ...checked, vouch: 'inside' } : checked;
 }

@@ -14,6 +14,7 @@ import { cannotBootWarnings } from '../image/pi-models.js';
 import { readPiModelVerdicts } from '../image/read-pi-models.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
+import { defaultDigestMemo, forgetLocalImage } from './source/local-digest.js';
 
 export type { SeedHook } from './card.js';
 export type { BmapChoice } from './find-bmap.js';
@@ -63,7 +64,10 @@ export interface FlashResult {
   bmap?: string;
   imageBytes: number;
   mappedBytes: number;
+  /** Bmap ranges hashed while streaming (0 when the image and its bmap were proven up front). */
   rangesVerified: number;
+  /** The image and its bmap were both proven by `checksum` before writing. */
+  bmapProven?: boolean;
   verified: boolean;
   /** Where the image's sha256 came from, when it was checked ('SHA256SUMS' path/URL or '--sha256'). */
   checksum?: string;
@@ -99,6 +103,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const prepared = await prepareFlash(opts, platform);
   mark('image and cards checked');
   const { probe, bmap, imageSize, targets, checksum, download, checksumRemembered } = prepared;
+  const bmapProven = Boolean(checksum && bmap?.vouch);
   // The seed is validated and rendered for every card before any card is touched.
   const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
 
@@ -117,6 +122,10 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     targets,
     platform,
     verify: opts.verify,
+    // With the source proven and the card read back against the bmap, hashing each range on its
+    // way to the card proves nothing more. Without the read-back it is the last line of defence
+    // against what a remembered digest cannot see (the file's bits rotting on disk since).
+    checkRanges: !(bmapProven && opts.verify),
     ...(seeds && opts.seed ? { seed: { hook: opts.seed, prepared: seeds } } : {}),
     progress: opts.progress ?? silentProgress,
     statusEveryMs: opts.statusEveryMs ?? 5000,
@@ -126,7 +135,14 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(opts.maxInFlight === undefined ? {} : { maxInFlight: opts.maxInFlight }),
     ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
     mark,
-  }).finally(removePartials);
+  })
+    .catch(async (error: unknown) => {
+      // A remembered digest vouched for bytes this run did not hash: the next run hashes them.
+      if (checksumRemembered && probe.localPath && opts.digestMemo !== false)
+        await forgetLocalImage(probe.localPath, opts.digestMemo ?? defaultDigestMemo());
+      throw error;
+    })
+    .finally(removePartials);
   const warnings =
     (await earlyWarnings) ?? (targets[0] ? await unbootableModelWarnings(targets[0].device) : []);
   for (const w of warnings) log.warn(w);
@@ -137,6 +153,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     imageBytes: written.copy.imageBytes,
     mappedBytes: written.copy.mappedBytes,
     rangesVerified: written.copy.rangesVerified,
+    ...(bmapProven ? { bmapProven } : {}),
     verified: opts.verify,
     ...(checksum ? { checksum: checksum.origin } : {}),
     ...(checksumRemembered ? { checksumRemembered } : {}),

@@ -27,6 +27,8 @@ export interface WriteCardsOptions {
   targets: readonly Drive[];
   platform: Platform;
   verify: boolean;
+  /** Hash the bmap's ranges as they stream past (see CopyOptions.checkRanges). */
+  checkRanges: boolean;
   seed?: { hook: SeedHook; prepared: unknown[] };
   progress: FlashProgress;
   statusEveryMs: number;
@@ -125,6 +127,7 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
           chunkBytes: opts.chunkBytes ?? defaultChunkBytes,
           poolBuffers: opts.poolBuffers ?? 8,
           verify: opts.verify,
+          checkRanges: opts.checkRanges,
           stopSource,
         },
         writers,

@@ -70,6 +70,11 @@ export function withEntry(
     .slice(0, limit);
 }
 
+/** The memo without whatever it holds for `path`. */
+export function withoutPath(entries: readonly MemoEntry[], path: string): MemoEntry[] {
+  return entries.filter((e) => e.path !== path);
+}
+
 export function serializeMemo(entries: readonly MemoEntry[]): string {
   return `${JSON.stringify({ version: 1, entries }, null, 1)}\n`;
 }

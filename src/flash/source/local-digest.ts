@@ -9,7 +9,15 @@ import { dirname, join } from 'node:path';
 import { cacheDir } from '../../cache/dir.js';
 import { log } from '../../log.js';
 import { sha256OfFile } from './checksum.js';
-import { lookupMemo, memoKey, parseMemo, serializeMemo, withEntry } from './digest-memo.js';
+import {
+  lookupMemo,
+  memoKey,
+  parseMemo,
+  serializeMemo,
+  withEntry,
+  withoutPath,
+  type MemoEntry,
+} from './digest-memo.js';
 
 /** Where the memo lives unless told otherwise: beside the download cache. */
 export function defaultDigestMemo(): string {
@@ -30,14 +38,9 @@ async function readMemo(memoFile: string) {
   }
 }
 
-async function remember(memoFile: string, key: string, path: string, sha256: string) {
+async function update(memoFile: string, change: (entries: MemoEntry[]) => MemoEntry[]) {
   try {
-    const entries = withEntry(await readMemo(memoFile), {
-      key,
-      path,
-      sha256,
-      hashedAt: Date.now(),
-    });
+    const entries = change(await readMemo(memoFile));
     await mkdir(dirname(memoFile), { recursive: true });
     // Renamed into place: a concurrent flash reads the old memo or the new one, never half of one.
     const temp = `${memoFile}.${process.pid}.tmp`;
@@ -46,6 +49,17 @@ async function remember(memoFile: string, key: string, path: string, sha256: str
   } catch (error) {
     log.debug(`digest memo ${memoFile} not written: ${(error as Error).message}`);
   }
+}
+
+function remember(memoFile: string, key: string, path: string, sha256: string) {
+  return update(memoFile, (entries) =>
+    withEntry(entries, { key, path, sha256, hashedAt: Date.now() }),
+  );
+}
+
+/** The next run hashes `path` again: after a failed flash, the memo's word is not taken twice. */
+export function forgetLocalImage(path: string, memoFile: string): Promise<void> {
+  return update(memoFile, (entries) => withoutPath(entries, path));
 }
 
 export interface LocalDigest {

@@ -153,8 +153,11 @@ async function downloadedBmap(
   const found =
     kept ?? (await findBmapText({ input: url, display: url, url, format: 'raw' }, choice));
   if (!found) return undefined;
-  checkListedBmap(found, listing);
-  const checked = checkBmap(found.text, found.origin, probe);
+  const listed = checkListedBmap(found, listing);
+  const checked: FoundBmap = {
+    ...checkBmap(found.text, found.origin, probe),
+    ...(listed ? { vouch: 'listed' as const } : {}),
+  };
   if (!kept) {
     const entry = dirname(probe.localPath!);
     const name = cacheName(found.origin);
