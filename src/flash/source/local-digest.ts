@@ -11,9 +11,10 @@ import { log } from '../../log.js';
 import { sha256OfFile } from './checksum.js';
 import { lookupMemo, memoKey, parseMemo, serializeMemo, withEntry } from './digest-memo.js';
 
-/** Where the memo lives unless told otherwise: beside the download cache. */
-export function defaultDigestMemo(): string {
-  return join(cacheDir(), 'verified-images.json');
+/** Where the memo lives unless told otherwise: beside the download cache (`build --base`
+ * passes its --cache-dir, so flash and build share one memo). */
+export function defaultDigestMemo(dir = cacheDir()): string {
+  return join(dir, 'verified-images.json');
 }
 
 async function identity(path: string): Promise<string> {
