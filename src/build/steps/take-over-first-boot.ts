@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
+import { reusedInstall } from './find-installed-base.js';
 import { log } from '../../log.js';
 import type { BuildContext } from '../context.js';
 import { applyFiles } from '../apply-files.js';
@@ -14,6 +15,7 @@ export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
   return {
     name: 'take-over-first-boot',
     title: "Switch off the base's own first boot",
+    skip: reusedInstall,
     run: async (ctx, report) => {
       const root = ctx.rootfsDir!;
       const { plan, facts } = ctx.base!.read;

@@ -1,0 +1,136 @@
+/**
+ * The installed-base cache on disk (`<cache>/installs/<key>/rootfs` and `complete.json`): what
+ * decides a key that is not in the base itself (the state of the package source, the .debs
+ * given), looking an entry up, copying it out and storing a new one. The key and the record are
+ * planned in plan-install-cache.ts; the cache policy (src/cache/policy.ts) keeps these entries
+ * within the same budget as the bootstrap stages.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../exec.js';
+import { UserError } from '../errors.js';
+import { unlessMissing } from '../fs-errors.js';
+import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
+import { sha256OfFile } from '../flash/source/checksum.js';
+import { sourceLines, type AptSource } from '../build/apt-sources.js';
+import { fetchArchiveState } from '../build/archive-state.js';
+import { readAptSources, readHostAptSources } from '../build/read-apt-sources.js';
+import { safeRemoveTree } from '../build/safe-remove.js';
+import { measureBytes, touchStage } from '../cache/read.js';
+import { pruneRootTrees } from '../build/stage-records.js';
+import { debianSourcesList } from './plan-docker.js';
+import {
+  installPaths,
+  installsDirName,
+  type InstallRecord,
+  type InstallSource,
+} from './plan-install-cache.js';
+
+/** The Debian archive this machine's apt uses: where a base whose sources fail installs from. */
+export async function hostDebianUri(): Promise<string | undefined> {
+  return (await readHostAptSources()).find(
+    (s) => s.types.includes('deb') && !s.suites.some((x) => x.endsWith('-security')),
+  )?.uris[0];
+}
+
+export function codenameOf(osRelease: string): string | undefined {
+  return /^VERSION_CODENAME=["']?([a-z]+)/m.exec(osRelease)?.[1];
+}
+
+/** The base's release and apt sources, read from its image (debugfs) before it is extracted. */
+export async function readBaseRelease(
+  v: Ext4Volume,
+): Promise<{ codename?: string; sources: AptSource[] }> {
+  // /etc/os-release is a symlink into /usr/lib on Debian; debugfs cat does not follow it.
+  const osRelease =
+    (await readExt4(v, '/usr/lib/os-release')) ?? (await readExt4(v, '/etc/os-release'));
+  const codename = osRelease ? codenameOf(osRelease.toString('utf8')) : undefined;
+  const sources = await readAptSources('/etc/apt', {
+    read: async (p) => (await readExt4(v, p))?.toString('utf8'),
+    list: async (d) => (await listExt4(v, d)) ?? [],
+  });
+  return { ...(codename ? { codename } : {}), sources };
+}
+
+/** Each line's InRelease hash, or undefined when the archive does not answer (offline). */
+async function stateOf(lines: readonly string[]): Promise<string[] | undefined> {
+  try {
+    return await fetchArchiveState(lines);
+  } catch (error) {
+    if (error instanceof UserError) return undefined;
+    throw error;
+  }
+}
+
+export const debs = async (dir: string) =>
+  (await unlessMissing(readdir(dir), [] as string[])).filter((n) => n.endsWith('.deb')).sort();
+
+/**
+ * Where install-docker will take the packages from, as it decides: --packages-from; else the
+ * base's own sources when their archives answer; else Debian's archive for the base's release.
+ * undefined: nothing pins the packages (no source answers), so the install cannot be keyed.
+ */
+export async function installSourceFor(
+  base: { codename: string; sources: readonly AptSource[] },
+  packagesFrom: string | undefined,
+): Promise<InstallSource | undefined> {
+  if (packagesFrom) {
+    const names = await debs(packagesFrom);
+    const hashed = [];
+    for (const name of names)
+      hashed.push({ name, sha256: await sha256OfFile(join(packagesFrom, name)) });
+    return { kind: 'local', debs: hashed };
+  }
+  const own = sourceLines(base.sources);
+  const ownState = own.length ? await stateOf(own) : undefined;
+  if (ownState) return { kind: 'base', lines: own, archiveState: ownState };
+  const uri = await hostDebianUri();
+  if (!uri) return undefined;
+  const lines = debianSourcesList(uri, base.codename, ['main']).trim().split('\n');
+  const state = await stateOf(lines);
+  return state ? { kind: 'debian', lines, archiveState: state } : undefined;
+}
+
+export async function findInstall(
+  cacheDir: string,
+  key: string,
+): Promise<InstallRecord | undefined> {
+  const text = await unlessMissing(
+    readFile(installPaths(cacheDir, key).complete, 'utf8'),
+    undefined,
+  );
+  return text === undefined ? undefined : (JSON.parse(text) as InstallRecord);
+}
+
+/** A copy of the cached tree at `dest` (the entry stays pristine); marks the entry used. */
+export async function copyInstall(cacheDir: string, key: string, dest: string): Promise<void> {
+  const p = installPaths(cacheDir, key);
+  await touchStage(p.dir);
+  await run(['cp', ['-a', '--reflink=auto', p.rootfs, dest]]);
+}
+
+/**
+ * Stores a copy of `rootfs` under the record's key: copied into a partial directory, its record
+ * written, then one rename, so an interrupted store never looks like a good entry.
+ */
+export async function storeInstall(
+  cacheDir: string,
+  record: Omit<InstallRecord, 'bytes'>,
+  rootfs: string,
+): Promise<void> {
+  const p = installPaths(cacheDir, record.key);
+  await mkdir(join(cacheDir, installsDirName), { recursive: true });
+  const partial = await mkdtemp(p.partialPrefix);
+  try {
+    await run(['cp', ['-a', '--reflink=auto', rootfs, join(partial, 'rootfs')]]);
+    const bytes = await measureBytes(partial);
+    await writeFile(join(partial, 'complete.json'), JSON.stringify({ ...record, bytes }, null, 2));
+    await safeRemoveTree(p.dir);
+    await rename(partial, p.dir);
+  } catch (error) {
+    await safeRemoveTree(partial);
+    throw error;
+  }
+  await touchStage(p.dir);
+  await pruneRootTrees(cacheDir, record.key);
+}
