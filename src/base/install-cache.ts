@@ -5,9 +5,10 @@
  * planned in plan-install-cache.ts; the cache policy (src/cache/policy.ts) keeps these entries
  * within the same budget as the bootstrap stages.
  */
-import { mkdir, mkdtemp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../exec.js';
+import { log } from '../log.js';
 import { UserError } from '../errors.js';
 import { unlessMissing } from '../fs-errors.js';
 import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
@@ -21,6 +22,7 @@ import { pruneRootTrees } from '../build/stage-records.js';
 import { debianSourcesList } from './plan-docker.js';
 import {
   installPaths,
+  overlayMountCommand,
   installsDirName,
   type InstallRecord,
   type InstallSource,
@@ -102,11 +104,39 @@ export async function findInstall(
   return text === undefined ? undefined : (JSON.parse(text) as InstallRecord);
 }
 
-/** A copy of the cached tree at `dest` (the entry stays pristine); marks the entry used. */
-export async function copyInstall(cacheDir: string, key: string, dest: string): Promise<void> {
+/**
+ * The cached tree as this build's root, the entry left pristine: an overlay mount (the entry as
+ * the read-only lower layer, this build's few changes in `workDir`), so the gigabyte tree is not
+ * copied; a copy where overlayfs cannot be mounted. Removing `workDir` (safeRemoveTree) unmounts
+ * it. Later steps only write, delete and rename files in the root, which overlayfs supports.
+ */
+export async function useInstall(
+  cacheDir: string,
+  key: string,
+  workDir: string,
+): Promise<{ rootfs: string; how: 'overlay' | 'copy' }> {
   const p = installPaths(cacheDir, key);
+  // Marked used first: the cache policy never evicts an entry used within the hour.
   await touchStage(p.dir);
-  await run(['cp', ['-a', '--reflink=auto', p.rootfs, dest]]);
+  const rootfs = join(workDir, 'rootfs');
+  const upper = join(workDir, 'overlay-upper');
+  const work = join(workDir, 'overlay-work');
+  await Promise.all([rootfs, upper, work].map((d) => mkdir(d)));
+  // Layers on one filesystem: only then does overlayfs give every file the overlay's st_dev, which
+  // `du -x` (sizing the root) and mke2fs's hard-link detection rely on. Commas or colons in a path
+  // would split the mount options.
+  const [lowerFs, upperFs] = await Promise.all([stat(p.rootfs), stat(upper)]);
+  const mounted =
+    lowerFs.dev !== upperFs.dev || /[,:\\]/.test(p.rootfs + workDir)
+      ? undefined
+      : await run(overlayMountCommand(p.rootfs, upper, work, rootfs), { allowFailure: true });
+  if (mounted?.exitCode === 0) return { rootfs, how: 'overlay' };
+  log.debug(
+    `installed root not mounted as an overlay (${mounted?.stderr.trim() || 'another filesystem or path'}); copying it`,
+  );
+  await rm(rootfs, { recursive: true });
+  await run(['cp', ['-a', '--reflink=auto', p.rootfs, rootfs]]);
+  return { rootfs, how: 'copy' };
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { Command } from '../exec.js';
 
 /** Bump when install-docker changes the tree in a way the inputs below do not show. */
 export const installRecipeVersion = 1;
@@ -79,4 +80,24 @@ export function installPaths(cacheDir: string, key: string) {
     /** A store in progress; renamed to `dir` once complete. */
     partialPrefix: `${dir}.partial-`,
   };
+}
+
+/** The cached tree read-only below, this build's changes in `upper` (overlayfs). */
+export function overlayMountCommand(
+  lower: string,
+  upper: string,
+  work: string,
+  target: string,
+): Command {
+  return [
+    'mount',
+    [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${lower},upperdir=${upper},workdir=${work}`,
+      target,
+    ],
+  ];
 }

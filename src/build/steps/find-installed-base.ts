@@ -1,16 +1,16 @@
 /**
  * build --base: looks the base up in the installed-base cache (plan-install-cache.ts says what the
- * key covers). A hit copies the cached root, Docker already installed and the base's first boot
- * already taken over, into the work dir, and the extract, take-over and install steps are skipped;
+ * key covers). A hit makes the cached root (Docker installed, the base's first boot taken over)
+ * this build's root, as an overlay over the untouched entry or a copy, and the extract, take-over
+ * and install steps are skipped;
  * a miss (or --refresh) leaves them to run, and install-docker stores its result under the key.
  */
-import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import {
-  copyInstall,
   findInstall,
   installSourceFor,
   readBaseRelease,
+  useInstall,
 } from '../../base/install-cache.js';
 import { installKey, sourceIsPinned, type InstallInputs } from '../../base/plan-install-cache.js';
 import {
@@ -73,13 +73,12 @@ export function findInstalledBase(b: BaseOptions, o: BuildOptions): Step<BuildCo
         );
         return;
       }
-      report.status(`copying the installed root ${key}`);
-      const rootfsDir = join(ctx.workDir!, 'rootfs');
-      await copyInstall(o.cacheDir, key, rootfsDir);
-      ctx.rootfsDir = rootfsDir;
+      report.status(`using the installed root ${key}`);
+      const { rootfs, how } = await useInstall(o.cacheDir, key, ctx.workDir!);
+      ctx.rootfsDir = rootfs;
       ctx.baseInstall = { key, inputs, reused: hit };
       report.title(
-        `Find the base in the installed-base cache (reused ${key}: Docker from ${hit.dockerFrom === 'local' ? b.packagesFrom : hit.dockerFrom === 'base' ? "the base's own sources" : `Debian ${hit.codename}`}, installed ${hit.createdAt})`,
+        `Find the base in the installed-base cache (reused ${key} by ${how}: Docker from ${hit.dockerFrom === 'local' ? b.packagesFrom : hit.dockerFrom === 'base' ? "the base's own sources" : `Debian ${hit.codename}`}, installed ${hit.createdAt})`,
       );
     },
   };
