@@ -108,7 +108,9 @@ describeNeeds(
       t = Date.now();
       await waitForDocker(booted.vm, booted.ports.docker, tls, env);
       timings.dockerAfterBoot = Date.now() - t;
-      process.stderr.write(`e2e base: ${JSON.stringify(timings)}\n`);
+      process.stderr.write(
+        `e2e base: ${JSON.stringify(timings)}; steps ${JSON.stringify(result.timings)}\n`,
+      );
     }, 3_000_000);
 
     it('recorded the base, its style and its changes', () => {
@@ -123,6 +125,7 @@ describeNeeds(
     it('a second customise of the same base reuses the installed root, with the same packages and Docker', async () => {
       const out2 = join(dir, 'out2');
       const again = await customise(base, out2, []);
+      process.stderr.write(`e2e base, second customise: ${JSON.stringify(again.result.timings)}\n`);
       expect(again.result.baseInstallReusedFrom).toBe(manifest.base.installKey);
       expect(again.manifest.base).toMatchObject({
         installKey: manifest.base.installKey,

@@ -6,6 +6,7 @@
  * a miss (or --refresh) leaves them to run, and install-docker stores its result under the key.
  */
 import type { Step } from '../../progress.js';
+import { warnUncheckedPasswords } from './take-over-first-boot.js';
 import {
   findInstall,
   installSourceFor,
@@ -76,6 +77,7 @@ export function findInstalledBase(b: BaseOptions, o: BuildOptions): Step<BuildCo
       report.status(`using the installed root ${key}`);
       const { rootfs, how } = await useInstall(o.cacheDir, key, ctx.workDir!);
       ctx.rootfsDir = rootfs;
+      warnUncheckedPasswords(read.plan);
       ctx.baseInstall = { key, inputs, reused: hit };
       report.title(
         `Find the base in the installed-base cache (reused ${key} by ${how}: Docker from ${hit.dockerFrom === 'local' ? b.packagesFrom : hit.dockerFrom === 'base' ? "the base's own sources" : `Debian ${hit.codename}`}, installed ${hit.createdAt})`,
