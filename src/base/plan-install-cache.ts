@@ -6,9 +6,9 @@
  * the install commands themselves (so a change to armada's planning makes a new key), the package
  * list, where the packages come from and that source's state, and SOURCE_DATE_EPOCH. Pure.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from '../exec.js';
+import { shortKey } from '../build/stage-cache.js';
 
 /** Bump when install-docker changes the tree in a way the inputs below do not show. */
 export const installRecipeVersion = 1;
@@ -32,7 +32,7 @@ export interface InstallInputs {
 }
 
 export function installKey(i: InstallInputs): string {
-  const canonical = JSON.stringify({
+  return shortKey({
     installRecipeVersion,
     ...i,
     packages: [...i.packages].sort(),
@@ -41,7 +41,6 @@ export function installKey(i: InstallInputs): string {
         ? { kind: 'local', debs: [...i.source.debs].sort((a, b) => a.name.localeCompare(b.name)) }
         : i.source,
   });
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /**
