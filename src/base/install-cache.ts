@@ -5,7 +5,17 @@
  * planned in plan-install-cache.ts; the cache policy (src/cache/policy.ts) keeps these entries
  * within the same budget as the bootstrap stages.
  */
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../exec.js';
 import { log } from '../log.js';
@@ -155,7 +165,14 @@ export async function storeInstall(
     await run(['cp', ['-a', '--reflink=auto', rootfs, join(partial, 'rootfs')]]);
     const bytes = await measureBytes(partial);
     await writeFile(join(partial, 'complete.json'), JSON.stringify({ ...record, bytes }, null, 2));
-    await safeRemoveTree(p.dir);
+    // An entry of the same key (--refresh) may be another build's overlay right now: moved aside
+    // as a partial one, which the cache policy removes once it has been left alone for hours.
+    if (await unlessMissing(stat(p.dir), undefined)) {
+      const aside = `${p.partialPrefix}replaced-${process.pid}-${Date.now()}`;
+      await rename(p.dir, aside);
+      const now = new Date();
+      await utimes(aside, now, now);
+    }
     await rename(partial, p.dir);
   } catch (error) {
     await safeRemoveTree(partial);
