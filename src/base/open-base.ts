@@ -1,7 +1,8 @@
 /**
  * The base image as a local, checked, uncompressed file: a URL goes through the download cache
- * (progress, resume, cached by SHA-256, refused on mismatch); a local file is hashed and checked
- * against --sha256 or a `.sha256` beside it; .xz/.zst/.gz/.zip are unpacked into the work dir.
+ * (progress, resume, cached by SHA-256, refused on mismatch); a local file is hashed (once: flash's
+ * memo of local images' digests remembers it) and checked against --sha256, a `.sha256` or a
+ * `SHA256SUMS` beside it, as a URL is; .xz/.zst/.gz/.zip are unpacked into the work dir.
  */
 import { createWriteStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
@@ -16,9 +17,11 @@ import {
   isUrl,
   type ImageFormat,
 } from '../flash/source/detect.js';
-import { checkDigest, findChecksum, sha256OfFile } from '../flash/source/checksum.js';
+import { checkDigest, findChecksum } from '../flash/source/checksum.js';
+import { sha256OfLocalImage } from '../flash/source/local-digest.js';
 import { httpText } from '../flash/source/http.js';
 import { isSha256 } from '../flash/source/sha256sums.js';
+import { unlessMissing } from '../fs-errors.js';
 import { BadBaseError } from './errors.js';
 import { sha256FromFile } from './plan-source.js';
 
@@ -29,6 +32,8 @@ export interface BaseRequest {
   allowHttp?: boolean;
   downloadsDir?: string;
   onProgress?: (p: DownloadProgress) => void;
+  /** flash's memo of local images' sha256 (verified-images.json); undefined: hash every time. */
+  digestMemo?: string;
 }
 
 export interface BaseSource {
@@ -39,6 +44,8 @@ export interface BaseSource {
   /** What the checksum was checked against; undefined: nothing to check it against (recorded). */
   checkedAgainst?: string;
   downloaded: boolean;
+  /** A local file's sha256 came from the digest memo: the file was not read again. */
+  hashRemembered?: boolean;
 }
 
 async function expectedFor(
@@ -97,24 +104,26 @@ export async function obtainBase(r: BaseRequest): Promise<BaseSource> {
       downloaded: !file.cached,
     };
   }
-  const info = await stat(r.base).catch(() => undefined);
+  const info = await unlessMissing(stat(r.base), undefined);
   if (!info?.isFile())
     throw new BadBaseError(
       r.base,
       'no such file; give a Raspberry Pi OS image (.img, .img.xz, .zip) or its URL',
     );
   if (info.size === 0) throw new BadBaseError(r.base, 'the file is empty; download it again');
-  const expected = await expectedFor(r.base, r.sha256, (p) =>
-    readFile(p, 'utf8').catch(() => undefined),
-  );
-  const actual = await sha256OfFile(r.base);
-  if (expected) checkDigest(r.base, expected, actual);
+  // The same order as for a URL: --sha256, else <file>.sha256, else the SHA256SUMS beside it.
+  const expected =
+    (await expectedFor(r.base, r.sha256, (p) => unlessMissing(readFile(p, 'utf8'), undefined))) ??
+    (await findChecksum({ input: r.base, display: r.base, localPath: r.base }, {}));
+  const digest = await sha256OfLocalImage(r.base, r.digestMemo);
+  if (expected) checkDigest(r.base, expected, digest.sha256);
   return {
     input: r.base,
     path: r.base,
-    sha256: actual,
+    sha256: digest.sha256,
     ...(expected ? { checkedAgainst: expected.origin } : {}),
     downloaded: false,
+    hashRemembered: digest.remembered,
   };
 }
 

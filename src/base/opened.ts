@@ -25,6 +25,7 @@ export function baseManifest(
   b: OpenedBase,
   grownBytes?: number,
   dockerFrom?: string,
+  install?: { key: string; reusedFrom?: string },
 ): Record<string, unknown> {
   const r = b.read;
   return {
@@ -41,6 +42,9 @@ export function baseManifest(
     cmdline: { before: r.facts.cmdline.trim(), after: r.plan.cmdline.text.trim() },
     changes: r.plan.changes,
     ...(dockerFrom ? { dockerFrom } : {}),
+    // The installed-base cache: the key of this root after the Docker install, and the entry it
+    // was copied from when the install was not run again (null: installed by this build).
+    ...(install ? { installKey: install.key, installReusedFrom: install.reusedFrom ?? null } : {}),
     ...(grownBytes !== undefined ? { rootGrownBytes: grownBytes } : {}),
   };
 }

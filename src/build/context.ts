@@ -6,6 +6,7 @@ import type { ModelVerdict } from '../image/pi-models.js';
 import type { Layout } from './plan-image.js';
 import type { PackageChange, StageDecision } from './plan-refresh.js';
 import type { OpenedBase } from '../base/opened.js';
+import type { InstallInputs, InstallRecord } from '../base/plan-install-cache.js';
 
 export interface Artifact {
   kind: 'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'manifest';
@@ -25,6 +26,9 @@ export interface BuildContext {
   timings: Record<string, number>;
   /** open-base (build --base): the base image, read and planned */
   base?: OpenedBase;
+  /** find-installed-base: the installed-base cache key (absent: the install cannot be keyed),
+   * its inputs, and the cached entry when it was reused */
+  baseInstall?: { key: string; inputs: InstallInputs; reused?: InstallRecord };
   /** install-docker: where Docker came from */
   baseDockerFrom?: 'base' | 'debian' | 'local';
   /** assemble-base-image: bytes the base's root partition grew by */

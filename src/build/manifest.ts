@@ -45,7 +45,17 @@ export function buildManifest(
       kernelGroupsNotRequired: defaultKernelGroups.filter((g) => !o.requireKernel.includes(g)),
     },
     ...(ctx.base
-      ? { base: baseManifest(ctx.base, ctx.baseRootGrownBytes, ctx.baseDockerFrom) }
+      ? {
+          base: baseManifest(
+            ctx.base,
+            ctx.baseRootGrownBytes,
+            ctx.baseDockerFrom ?? ctx.baseInstall?.reused?.dockerFrom,
+            ctx.baseInstall && {
+              key: ctx.baseInstall.key,
+              ...(ctx.baseInstall.reused ? { reusedFrom: ctx.baseInstall.reused.key } : {}),
+            },
+          ),
+        }
       : {}),
     kernel: ctx.kernel ?? null,
     slim: ctx.slim ?? null,

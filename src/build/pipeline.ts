@@ -23,6 +23,7 @@ import { writeArtifacts } from './steps/write-artifacts.js';
 import type { BaseOptions } from '../base/opened.js';
 import { openBase } from './steps/open-base.js';
 import { extractBaseRootfs } from './steps/extract-base-rootfs.js';
+import { findInstalledBase } from './steps/find-installed-base.js';
 import { takeOverFirstBoot } from './steps/take-over-first-boot.js';
 import { installDocker } from './steps/install-docker.js';
 import { assembleBaseImage } from './steps/assemble-base-image.js';
@@ -69,6 +70,7 @@ export function basePipeline(
   });
   return [
     openBase(b, o),
+    findInstalledBase(b, o),
     extractBaseRootfs(),
     takeOverFirstBoot(buildTime),
     installDocker(b, o),

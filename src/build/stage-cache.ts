@@ -23,13 +23,13 @@ export interface StageInputs {
   sourceDateEpoch?: number;
 }
 
+/** A cache key: 16 hex digits of the sha256 of the inputs as JSON (their order made canonical). */
+export function shortKey(canonical: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
+}
+
 export function stageKey(inputs: StageInputs): string {
-  const canonical = JSON.stringify({
-    recipeVersion,
-    ...inputs,
-    packages: [...inputs.packages].sort(),
-  });
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  return shortKey({ recipeVersion, ...inputs, packages: [...inputs.packages].sort() });
 }
 
 export function stagePaths(cacheDir: string, key: string) {

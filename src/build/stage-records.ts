@@ -60,9 +60,19 @@ export async function commitStage(
   await safeRemoveTree(p.dir);
   await rename(p.partial, p.dir);
   await touchStage(p.dir);
+  await pruneRootTrees(cacheDir, key);
+}
+
+/**
+ * The cache policy over the root filesystem trees (stages and installed bases share one budget),
+ * after `keep` was added: the least recently used beyond the budget go, and stale partial ones.
+ */
+export async function pruneRootTrees(cacheDir: string, keep: string): Promise<void> {
   const { entries } = await listCache(cacheDir);
-  const stages = entries.filter((e) => e.kind === 'stage' || e.kind === 'partial-stage');
-  for (const e of planPrune(stages, { now: Date.now(), ...defaultPolicy, keep: [key] }))
+  const trees = entries.filter(
+    (e) => e.kind === 'stage' || e.kind === 'base-install' || e.kind === 'partial-stage',
+  );
+  for (const e of planPrune(trees, { now: Date.now(), ...defaultPolicy, keep: [keep] }))
     await safeRemoveTree(e.path);
 }
 

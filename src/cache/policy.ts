@@ -1,13 +1,20 @@
 /**
  * Which cache entries to remove: pure, so the rules are tested without a multi-GB cache.
- * Stages (root filesystems, ~1.3 GB each) are evicted least recently used first until the
- * stages fit the size budget; any entry unused for longer than the age limit goes too. An entry
+ * Stages and installed bases (root filesystems, ~1.3 GB each; `build --base`'s tree after the
+ * Docker install) are evicted least recently used first until together they fit the size budget; any entry unused for longer than the age limit goes too. An entry
  * used within the last hour is never evicted: another build may be copying it right now.
  */
 
 export interface CacheEntry {
-  kind: 'stage' | 'partial-stage' | 'superseded-deb' | 'packages' | 'artifacts' | 'download';
-  /** Stage key, deb file name or download name. */
+  kind:
+    | 'stage'
+    | 'base-install'
+    | 'partial-stage'
+    | 'superseded-deb'
+    | 'packages'
+    | 'artifacts'
+    | 'download';
+  /** Stage or installed-base key, deb file name or download name. */
   id: string;
   path: string;
   bytes: number;
@@ -17,13 +24,13 @@ export interface CacheEntry {
 
 export interface PrunePolicy {
   now: number;
-  /** Budget for all stages together; undefined: no size limit. */
+  /** Budget for all stages and installed bases together; undefined: no size limit. */
   maxStageBytes?: number;
   /** Remove what was not used for this long; undefined: no age limit. */
   maxAgeMs?: number;
   /** How many sets of compressed artifacts to keep (most recently used first). */
   maxArtifactSets?: number;
-  /** Stage keys or artifact sets that must stay (the build that is running). */
+  /** Stage or installed-base keys or artifact sets that must stay (the build that is running). */
   keep?: readonly string[];
   /** Remove everything not protected. */
   all?: boolean;
@@ -42,7 +49,8 @@ export const defaultPolicy = {
 export function planPrune(entries: readonly CacheEntry[], p: PrunePolicy): CacheEntry[] {
   const keep = new Set(p.keep ?? []);
   const protectedEntry = (e: CacheEntry) =>
-    ((e.kind === 'stage' || e.kind === 'artifacts') && keep.has(e.id)) ||
+    ((e.kind === 'stage' || e.kind === 'base-install' || e.kind === 'artifacts') &&
+      keep.has(e.id)) ||
     p.now - e.lastUsed < (e.kind === 'partial-stage' ? stalePartialMs : recentlyUsedMs);
   const remove = new Set<CacheEntry>();
   for (const e of entries) {
@@ -54,7 +62,7 @@ export function planPrune(entries: readonly CacheEntry[], p: PrunePolicy): Cache
   }
   if (p.maxStageBytes !== undefined) {
     const stages = entries
-      .filter((e) => e.kind === 'stage' && !remove.has(e))
+      .filter((e) => (e.kind === 'stage' || e.kind === 'base-install') && !remove.has(e))
       .sort((a, b) => b.lastUsed - a.lastUsed);
     let total = stages.reduce((n, e) => n + e.bytes, 0);
     // Oldest first, until the rest fits.

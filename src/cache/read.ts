@@ -16,6 +16,9 @@ export interface StageInfo {
   packages?: number;
   sourceDateEpoch?: number;
   bytes?: number;
+  /** An installed base (`build --base`): the base's SHA-256 and release. */
+  baseSha256?: string;
+  codename?: string;
 }
 
 export interface CacheListing {
@@ -39,7 +42,11 @@ export async function touchStage(stageDir: string): Promise<void> {
   await utimes(lastUsedFile(stageDir), now, now);
 }
 
-async function readStage(dir: string, key: string): Promise<CacheEntry & { stage: StageInfo }> {
+async function readStage(
+  dir: string,
+  key: string,
+  kind: 'stage' | 'base-install' = 'stage',
+): Promise<CacheEntry & { stage: StageInfo }> {
   const path = join(dir, key);
   const complete = JSON.parse(await readFile(join(path, 'complete.json'), 'utf8')) as StageInfo;
   const used = await stat(lastUsedFile(path)).catch((e: unknown) => {
@@ -48,7 +55,7 @@ async function readStage(dir: string, key: string): Promise<CacheEntry & { stage
   });
   const bytes = complete.bytes ?? (await measureBytes(path));
   return {
-    kind: 'stage',
+    kind,
     id: key,
     path,
     bytes,
@@ -105,6 +112,21 @@ export async function listCache(cache: string): Promise<CacheListing> {
     ) {
       entries.push(await readStage(stagesDir, name));
     }
+  }
+  // build --base's installed roots: complete ones, and stores an interrupted build left behind.
+  const installsDir = join(cache, 'installs');
+  for (const name of (await listDir(installsDir)).sort()) {
+    const path = join(installsDir, name);
+    if (name.includes('.partial-'))
+      entries.push({
+        kind: 'partial-stage',
+        id: `installs/${name}`,
+        path,
+        bytes: await measureBytes(path),
+        lastUsed: (await stat(path)).mtimeMs,
+      });
+    else if (await unlessMissing(stat(join(path, 'complete.json')), undefined))
+      entries.push(await readStage(installsDir, name, 'base-install'));
   }
   const aptDir = join(cache, 'apt');
   for (const arch of (await listDir(aptDir)).sort()) {

@@ -26,6 +26,8 @@ export interface BuildResult {
   stageCacheHit: boolean;
   /** The stage was upgraded from a cached one instead of bootstrapped: its key and the changes. */
   stageRefresh?: BuildContext['stageRefresh'];
+  /** build --base: the installed-base cache entry whose root was copied instead of installing. */
+  baseInstallReusedFrom?: string;
   /** Artifacts copied from the artifact cache because the image was byte-identical. */
   reusedArtifacts: string[];
   timings: Record<string, number>;
@@ -113,6 +115,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
     manifest: ctx.manifest ?? {},
     stageCacheHit: ctx.stageCacheHit ?? false,
     ...(ctx.stageRefresh ? { stageRefresh: ctx.stageRefresh } : {}),
+    ...(ctx.baseInstall?.reused ? { baseInstallReusedFrom: ctx.baseInstall.reused.key } : {}),
     reusedArtifacts: ctx.reusedArtifacts ?? [],
     timings: ctx.timings,
   };
@@ -128,6 +131,9 @@ export function formatBuildResult(r: BuildResult): string {
     ...lines,
     `Timings: ${t}`,
     ...(r.stageCacheHit ? ['(root filesystem from the stage cache)'] : []),
+    ...(r.baseInstallReusedFrom
+      ? [`(Docker install of the base reused from the cache: ${r.baseInstallReusedFrom})`]
+      : []),
     ...(r.stageRefresh
       ? [
           `(root filesystem: cached stage ${r.stageRefresh.from} upgraded, ${r.stageRefresh.changes.length} packages changed)`,

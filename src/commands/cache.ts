@@ -68,6 +68,8 @@ function describe(e: CacheListing['entries'][number]): string {
   const s = e.stage;
   if (e.kind === 'stage' && s?.suite)
     return `${s.suite} ${s.arch ?? ''}${s.sourceDateEpoch ? ` (SOURCE_DATE_EPOCH ${s.sourceDateEpoch})` : ''}`;
+  if (e.kind === 'base-install' && s?.baseSha256)
+    return `${s.codename ?? '?'} ${s.arch ?? ''} + Docker, base ${s.baseSha256.slice(0, 16)}…`;
   return '';
 }
 
@@ -80,7 +82,7 @@ export function formatCacheList(r: CacheReport): string {
     `${r.dir}: ${size(r.totalBytes)}`,
     `  ${'kind'.padEnd(15)} ${'size'.padStart(9)}  ${'last used'.padEnd(13)} what`,
     ...rows,
-    `'armada cache prune' keeps stages within ${size(defaultPolicy.maxStageBytes)} (least recently used go first) and drops what was unused for 30 days; --all empties the cache`,
+    `'armada cache prune' keeps stages and installed bases within ${size(defaultPolicy.maxStageBytes)} (least recently used go first) and drops what was unused for 30 days; --all empties the cache`,
   ].join('\n');
 }
 

@@ -6,6 +6,8 @@
  * refusals, and the base's first boot and default password gone. One boot keeps CI time down;
  * the cloud-init style's take-over is covered without a boot (test/integration/base).
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,6 +19,49 @@ import { describeNeeds } from '../helpers/needs.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 
 const GiB = 1024 ** 3;
+
+interface Manifest {
+  base: Record<string, unknown>;
+  packages: { name: string; version: string }[];
+  layout: { partitions: { offsetBytes: number }[] };
+}
+
+async function customise(base: string, out: string, extra: string[]) {
+  const b = await armadaAsync(
+    [
+      'build',
+      '--base',
+      base,
+      '--out',
+      out,
+      '--name',
+      'based',
+      '--compress',
+      'none',
+      '--json',
+      ...extra,
+    ],
+    env,
+    40 * 60_000,
+  );
+  expect(b.status, b.stderr.slice(-3000)).toBe(0);
+  return {
+    manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest,
+    result: JSON.parse(b.stdout) as {
+      baseInstallReusedFrom?: string;
+      timings: Record<string, number>;
+    },
+  };
+}
+
+function debugfsCat(image: string, offset: number, path: string): Buffer {
+  return execFileSync('debugfs', ['-R', `cat "${path}"`, `${image}?offset=${offset}`], {
+    maxBuffer: 512 << 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-base-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
 
@@ -26,24 +71,23 @@ describeNeeds(
   () => {
     let booted: Booted;
     let tls: Tls;
-    let manifest: { base: Record<string, unknown> };
+    let base: string;
+    let manifest: Manifest;
+    let result: { baseInstallReusedFrom?: string; timings: Record<string, number> };
     const timings: Record<string, number> = {};
     afterAll(() => booted?.vm.stop());
 
     beforeAll(async () => {
       let t = Date.now();
-      const base = await ensureStandIn('sys-mods');
+      base = await ensureStandIn('sys-mods');
       timings.standIn = Date.now() - t;
       t = Date.now();
       const out = join(dir, 'out');
-      const b = await armadaAsync(
-        ['build', '--base', base, '--out', out, '--name', 'based', '--compress', 'none', '--json'],
-        env,
-        40 * 60_000,
-      );
-      expect(b.status, b.stderr.slice(-3000)).toBe(0);
+      // --refresh: the Docker install really runs (the installed-base cache outlives test runs),
+      // and its result is kept for the second customise below.
+      const b = await customise(base, out, ['--refresh']);
       timings.customise = Date.now() - t;
-      manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as typeof manifest;
+      ({ manifest, result } = b);
       expect(armada(['ca', 'init'], env).status).toBe(0);
       booted = await bootCopy({
         source: join(out, 'based.img'),
@@ -64,13 +108,51 @@ describeNeeds(
       t = Date.now();
       await waitForDocker(booted.vm, booted.ports.docker, tls, env);
       timings.dockerAfterBoot = Date.now() - t;
-      process.stderr.write(`e2e base: ${JSON.stringify(timings)}\n`);
+      process.stderr.write(
+        `e2e base: ${JSON.stringify(timings)}; steps ${JSON.stringify(result.timings)}\n`,
+      );
     }, 3_000_000);
 
     it('recorded the base, its style and its changes', () => {
       expect(manifest.base).toMatchObject({ firstBootStyle: 'sys-mods', arch: 'arm64' });
       expect(manifest.base.dockerFrom).toMatch(/^(base|debian)$/);
+      expect(manifest.base.installKey).toMatch(/^[0-9a-f]{16}$/);
+      expect(manifest.base.installReusedFrom).toBeNull();
+      expect(result.baseInstallReusedFrom).toBeUndefined();
+      expect(result.timings['install-docker']).toBeGreaterThan(0);
     });
+
+    it('a second customise of the same base reuses the installed root, with the same packages and Docker', async () => {
+      const out2 = join(dir, 'out2');
+      const again = await customise(base, out2, []);
+      process.stderr.write(`e2e base, second customise: ${JSON.stringify(again.result.timings)}\n`);
+      expect(again.result.baseInstallReusedFrom).toBe(manifest.base.installKey);
+      expect(again.manifest.base).toMatchObject({
+        installKey: manifest.base.installKey,
+        installReusedFrom: manifest.base.installKey,
+        dockerFrom: manifest.base.dockerFrom,
+      });
+      // Skipped: not run, so not timed.
+      expect(again.result.timings['install-docker']).toBeUndefined();
+      expect(again.result.timings['extract-base-rootfs']).toBeUndefined();
+      expect(again.manifest.packages).toEqual(manifest.packages);
+      expect(again.manifest.packages.map((p) => p.name)).toContain('docker.io');
+      const dockerd = (m: Manifest, img: string) =>
+        debugfsCat(img, m.layout.partitions[1].offsetBytes, '/usr/sbin/dockerd');
+      const first = dockerd(manifest, join(dir, 'out', 'based.img'));
+      // debugfs prints nothing for a missing file: the binary must really be there.
+      expect(first.length).toBeGreaterThan(1 << 20);
+      expect(sha256(dockerd(again.manifest, join(out2, 'based.img')))).toBe(sha256(first));
+      // The customised parts are there as in the first image: Docker's TLS config, first boot.
+      for (const path of [
+        '/etc/docker/daemon.json',
+        '/etc/systemd/system/armada-firstboot.service',
+      ])
+        expect(
+          debugfsCat(join(out2, 'based.img'), again.manifest.layout.partitions[1].offsetBytes, path)
+            .length,
+        ).toBeGreaterThan(0);
+    }, 1_200_000);
 
     it('answers over TLS with the laptop certificate, overlay2, and runs a container', () => {
       const info = docker(booted.ports.docker, tls, ['info', '--format', '{{.Driver}}'], env);

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
+import { reusedInstall } from './find-installed-base.js';
 import { run } from '../../exec.js';
 import { rdumpCommand } from '../../base/plan-assemble.js';
 import type { BuildContext } from '../context.js';
@@ -14,6 +15,7 @@ export function extractBaseRootfs(): Step<BuildContext> {
   return {
     name: 'extract-base-rootfs',
     title: "Extract the base's root filesystem",
+    skip: reusedInstall,
     run: async (ctx) => {
       const rootfsDir = join(ctx.workDir!, 'rootfs');
       await mkdir(rootfsDir, { mode: 0o755 });

@@ -9,7 +9,6 @@ import {
   copyFile,
   lstat,
   mkdir,
-  readdir,
   readFile,
   readlink,
   rm,
@@ -18,6 +17,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
+import { reusedInstall } from './find-installed-base.js';
 import { run } from '../../exec.js';
 import { OptionError, UserError } from '../../errors.js';
 import type { BaseOptions } from '../../base/opened.js';
@@ -33,10 +33,8 @@ import {
 } from '../../base/plan-docker.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { readHostAptSources } from '../read-apt-sources.js';
-
-const debs = async (dir: string) =>
-  (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.deb'));
+import { codenameOf, debs, hostDebianUri, storeInstall } from '../../base/install-cache.js';
+import { unlessMissing } from '../../fs-errors.js';
 
 async function copyDebs(from: string, to: string, only?: (name: string) => boolean) {
   await mkdir(to, { recursive: true });
@@ -44,14 +42,8 @@ async function copyDebs(from: string, to: string, only?: (name: string) => boole
     if (!only || only(n)) await copyFile(join(from, n), join(to, n));
 }
 
-function codenameOf(osRelease: string): string | undefined {
-  return /^VERSION_CODENAME=["']?([a-z]+)/m.exec(osRelease)?.[1];
-}
-
-async function hostDebianUri(): Promise<string> {
-  const uri = (await readHostAptSources()).find(
-    (s) => s.types.includes('deb') && !s.suites.some((x) => x.endsWith('-security')),
-  )?.uris[0];
+async function debianUri(): Promise<string> {
+  const uri = await hostDebianUri();
   if (!uri)
     throw new OptionError(
       (o) =>
@@ -63,11 +55,11 @@ async function hostDebianUri(): Promise<string> {
 /** The chroot's resolv.conf is often a symlink into /run: the host's, for the install only. */
 async function borrowResolvConf(root: string): Promise<() => Promise<void>> {
   const path = join(root, 'etc/resolv.conf');
-  const st = await lstat(path).catch(() => undefined);
+  const st = await unlessMissing(lstat(path), undefined);
   const link = st?.isSymbolicLink() ? await readlink(path) : undefined;
   const content = st?.isFile() ? await readFile(path) : undefined;
   await rm(path, { force: true });
-  await writeFile(path, await readFile('/etc/resolv.conf').catch(() => ''));
+  await writeFile(path, await unlessMissing(readFile('/etc/resolv.conf'), ''));
   return async () => {
     await rm(path, { force: true });
     if (link !== undefined) await symlink(link, path);
@@ -79,12 +71,14 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
   return {
     name: 'install-docker',
     title: 'Install Docker into the base (chroot)',
+    skip: reusedInstall,
     run: async (ctx, report) => {
       const root = ctx.rootfsDir!;
       const arch = ctx.base!.read.arch;
-      const osRelease = await readFile(join(root, 'etc/os-release'), 'utf8').catch(() =>
-        readFile(join(root, 'usr/lib/os-release'), 'utf8').catch(() => ''),
-      );
+      // /etc/os-release is a symlink into /usr/lib; an absolute one would resolve on the host.
+      const osRelease =
+        (await unlessMissing(readFile(join(root, 'usr/lib/os-release'), 'utf8'), undefined)) ??
+        (await unlessMissing(readFile(join(root, 'etc/os-release'), 'utf8'), ''));
       const codename = codenameOf(osRelease);
       const packages = codename ? dockerPackages(codename) : undefined;
       if (!codename || !packages)
@@ -130,7 +124,7 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
             report.status(`the base's sources do not answer; Debian ${codename} instead`);
             await writeFile(
               join(root, debianSourcesFile),
-              debianSourcesList(await hostDebianUri(), codename, ['main']),
+              debianSourcesList(await debianUri(), codename, ['main']),
             );
             await run(aptUpdateCommand(root, 'debian'), { onLine: (l) => report.status(l) });
           }
@@ -139,6 +133,9 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
         // New downloads go back to the shared cache for the next build.
         await mkdir(aptCache, { recursive: true });
         await copyDebs(archives, aptCache, (n) => !before.has(n));
+        // strip-identity empties the package cache anyway; gone now, it is neither kept in the
+        // installed-base cache nor copied by every later step.
+        for (const n of await debs(archives)) await rm(join(archives, n));
       } finally {
         for (const m of mounts.reverse())
           await run(['umount', ['--lazy', m]], { allowFailure: true });
@@ -148,6 +145,25 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
         await rm(join(root, localDebsDir), { recursive: true, force: true });
       }
       ctx.baseDockerFrom = from;
+      // Kept only when the source was the one the key was made for (a base whose sources
+      // answered armada but not its own apt fell back to Debian's archive: another tree).
+      const install = ctx.baseInstall;
+      if (install && install.inputs.source.kind === from) {
+        report.status(`keeping the installed root as ${install.key}`);
+        await storeInstall(
+          o.cacheDir,
+          {
+            key: install.key,
+            baseSha256: install.inputs.baseSha256,
+            arch,
+            codename,
+            dockerFrom: from,
+            packages: install.inputs.packages.length,
+            createdAt: new Date().toISOString(),
+          },
+          root,
+        );
+      }
       report.title(
         `Install Docker into the base (${from === 'local' ? b.packagesFrom : from === 'base' ? "the base's own sources" : `Debian ${codename}`})`,
       );

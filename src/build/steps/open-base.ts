@@ -13,6 +13,7 @@ import type { BaseOptions } from '../../base/opened.js';
 import { readBase } from '../../base/read-base.js';
 import { workSpaceNeeded } from '../../base/plan-assemble.js';
 import { formatBytes } from '../../flash/drive.js';
+import { defaultDigestMemo } from '../../flash/source/local-digest.js';
 import type { BuildContext } from '../context.js';
 import { buildDefaults, type BuildOptions } from '../options.js';
 import { safeRemoveTree } from '../safe-remove.js';
@@ -28,6 +29,7 @@ export function openBase(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
         base: b.base,
         ...(b.sha256 ? { sha256: b.sha256 } : {}),
         ...(b.allowHttp ? { allowHttp: true } : {}),
+        digestMemo: defaultDigestMemo(o.cacheDir),
         onProgress: (p) =>
           report.status(`${formatBytes(p.done)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`),
       });

@@ -6,14 +6,25 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
+import { reusedInstall } from './find-installed-base.js';
 import { log } from '../../log.js';
 import type { BuildContext } from '../context.js';
 import { applyFiles } from '../apply-files.js';
+import type { BasePlan } from '../../base/plan-base.js';
+
+/** Also said when the take-over comes from the installed-base cache: it is about the image. */
+export function warnUncheckedPasswords(plan: BasePlan): void {
+  for (const user of plan.shadow.unchecked)
+    log.warn(
+      `base user '${user}' has a password armada cannot check (not a $6$ hash); it is kept as the base had it`,
+    );
+}
 
 export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
   return {
     name: 'take-over-first-boot',
     title: "Switch off the base's own first boot",
+    skip: reusedInstall,
     run: async (ctx, report) => {
       const root = ctx.rootfsDir!;
       const { plan, facts } = ctx.base!.read;
@@ -34,10 +45,7 @@ export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
         // writeFile keeps the file's owner and mode (root:shadow 0640).
         await writeFile(shadow, plan.shadow.text);
       }
-      for (const user of plan.shadow.unchecked)
-        log.warn(
-          `base user '${user}' has a password armada cannot check (not a $6$ hash); it is kept as the base had it`,
-        );
+      warnUncheckedPasswords(plan);
       report.title(
         `Switch off the base's own first boot ('${plan.detection.style}'${plan.shadow.locked.length ? `; locked ${plan.shadow.locked.map((l) => l.user).join(', ')}` : ''})`,
       );

@@ -19,9 +19,10 @@ import {
   type MemoEntry,
 } from './digest-memo.js';
 
-/** Where the memo lives unless told otherwise: beside the download cache. */
-export function defaultDigestMemo(): string {
-  return join(cacheDir(), 'verified-images.json');
+/** Where the memo lives unless told otherwise: beside the download cache (`build --base`
+ * passes its --cache-dir, so flash and build share one memo). */
+export function defaultDigestMemo(dir = cacheDir()): string {
+  return join(dir, 'verified-images.json');
 }
 
 async function identity(path: string): Promise<string> {

@@ -32,6 +32,22 @@ describe('planPrune', () => {
     expect(ids(planPrune(es, { now, all: true, keep: ['current'] }))).toEqual(['old']);
   });
 
+  it("build --base's installed roots share the stages' budget, least recently used first", () => {
+    const install = (id: string, hoursAgo: number): CacheEntry => ({
+      ...stage(id, hoursAgo),
+      kind: 'base-install',
+      path: `/c/installs/${id}`,
+    });
+    const es = [stage('s-new', 3), install('i-old', 300), install('i-new', 2), stage('s-old', 400)];
+    expect(ids(planPrune(es, { now, maxStageBytes: 3 * GiB }))).toEqual(['i-old', 's-old']);
+    // The install the running build keeps stays, even when it is the oldest.
+    expect(ids(planPrune(es, { now, maxStageBytes: 3 * GiB, keep: ['i-old'] }))).toEqual([
+      's-new',
+      's-old',
+    ]);
+    expect(ids(planPrune(es, { now, maxAgeMs: 10 * 24 * hour }))).toEqual(['i-old', 's-old']);
+  });
+
   it('drops what was unused longer than the age limit, whatever the budget', () => {
     const es = [stage('a', 24 * 40), stage('b', 24 * 10)];
     expect(ids(planPrune(es, { now, maxAgeMs: 30 * 24 * hour }))).toEqual(['a']);
