@@ -40,6 +40,20 @@ describeNeeds({ root: true }, 'armada flash of a release that SHA256SUMS proves 
     return join(d, 'pi.img.xz');
   };
 
+  /** The release's bmap made to contradict its image (last range), and listed in SHA256SUMS. */
+  const contradictBmap = async (name: string): Promise<void> => {
+    const bmap = join(dir, name, 'pi.img.bmap');
+    const map = parseBmap(await readFile(bmap, 'utf8'));
+    map.ranges.at(-1)!.checksum = 'f'.repeat(64);
+    await writeFile(bmap, serializeBmap(map));
+    execFileSync('sh', [
+      '-c',
+      'cd "$1" && sha256sum pi.img.xz pi.img.bmap > SHA256SUMS',
+      'sh',
+      join(dir, name),
+    ]);
+  };
+
   beforeAll(async () => {
     dir = suite.dir();
     image = await testImage(join(dir, 'image'));
@@ -77,16 +91,7 @@ describeNeeds({ root: true }, 'armada flash of a release that SHA256SUMS proves 
 
   it('a release whose listed bmap contradicts its image is still caught, by the read-back: exit 3', async () => {
     const xz = release('inconsistent', []);
-    const bmap = join(dir, 'inconsistent', 'pi.img.bmap');
-    const map = parseBmap(await readFile(bmap, 'utf8'));
-    map.ranges.at(-1)!.checksum = 'f'.repeat(64);
-    await writeFile(bmap, serializeBmap(map));
-    execFileSync('sh', [
-      '-c',
-      'cd "$1" && sha256sum pi.img.xz pi.img.bmap > SHA256SUMS',
-      'sh',
-      join(dir, 'inconsistent'),
-    ]);
+    await contradictBmap('inconsistent');
     const card = await suite.card('inconsistent.bin', 136 * MiB);
     const failed = await flashFailure(flashImage(flashOptions(xz, [card.device])));
     expect(failed.code).toBe(3);
@@ -100,16 +105,7 @@ describeNeeds({ root: true }, 'armada flash of a release that SHA256SUMS proves 
     await flashImage(flashOptions(xz, [first.device], { digestMemo: memo }));
     expect(parseMemo(await readFile(memo, 'utf8'))).toMatchObject([{ path: xz }]);
     // The same image (its memo entry still valid) now beside a bmap that contradicts it.
-    const bmap = join(dir, 'remembered', 'pi.img.bmap');
-    const map = parseBmap(await readFile(bmap, 'utf8'));
-    map.ranges.at(-1)!.checksum = 'f'.repeat(64);
-    await writeFile(bmap, serializeBmap(map));
-    execFileSync('sh', [
-      '-c',
-      'cd "$1" && sha256sum pi.img.xz pi.img.bmap > SHA256SUMS',
-      'sh',
-      join(dir, 'remembered'),
-    ]);
+    await contradictBmap('remembered');
     const second = await suite.card('remembered-2.bin', 136 * MiB);
     const failed = await flashFailure(
       flashImage(flashOptions(xz, [second.device], { digestMemo: memo })),
