@@ -40,7 +40,7 @@ export function artifactCache(cacheDir: string, imageSha256: string) {
         await rm(tmp, { force: true });
       }
     },
-    /** Marks the set as used now and drops the least recently used sets beyond the policy's count. */
+    /** Marks the set as used now and drops the least recently used sets beyond the policy's bytes. */
     async done() {
       if (!used) return;
       const now = new Date();
@@ -48,7 +48,7 @@ export function artifactCache(cacheDir: string, imageSha256: string) {
       const sets = await listArtifactSets(cacheDir);
       const drop = planPrune(sets, {
         now: now.getTime(),
-        maxArtifactSets: defaultPolicy.maxArtifactSets,
+        maxArtifactBytes: defaultPolicy.maxArtifactBytes,
         keep: [imageSha256],
       });
       for (const e of drop) await rm(e.path, { recursive: true, force: true });

@@ -28,8 +28,8 @@ export interface PrunePolicy {
   maxStageBytes?: number;
   /** Remove what was not used for this long; undefined: no age limit. */
   maxAgeMs?: number;
-  /** How many sets of compressed artifacts to keep (most recently used first). */
-  maxArtifactSets?: number;
+  /** Bytes of artifact sets to keep, most recently used first (the set being written counts). */
+  maxArtifactBytes?: number;
   /** Stage or installed-base keys or artifact sets that must stay (the build that is running). */
   keep?: readonly string[];
   /** Remove everything not protected. */
@@ -42,7 +42,7 @@ export const stalePartialMs = 6 * 60 * 60_000;
 
 export const defaultPolicy = {
   maxStageBytes: 8 * 1024 ** 3,
-  maxArtifactSets: 2,
+  maxArtifactBytes: 1024 ** 3,
   maxAgeMs: 30 * 24 * 60 * 60_000,
 } as const;
 
@@ -73,16 +73,19 @@ export function planPrune(entries: readonly CacheEntry[], p: PrunePolicy): Cache
       total -= e.bytes;
     }
   }
-  if (p.maxArtifactSets !== undefined) {
-    // Each build of a new image adds a set (~250 MB): a count bound, not an hour's grace.
+  if (p.maxArtifactBytes !== undefined) {
+    // A bound in bytes, not a count and no hour's grace: a build that compresses adds ~250 MB, one
+    // with --compress none only a bmap of a few KB, and a count let a test run's bmap-only sets
+    // push out the default image's .img.xz.
     const sets = entries
-      .filter((e) => e.kind === 'artifacts' && !remove.has(e) && !keep.has(e.id))
+      .filter((e) => e.kind === 'artifacts' && !remove.has(e))
       .sort((a, b) => b.lastUsed - a.lastUsed);
-    const room = Math.max(
-      0,
-      p.maxArtifactSets - entries.filter((e) => e.kind === 'artifacts' && keep.has(e.id)).length,
-    );
-    for (const e of sets.slice(room)) remove.add(e);
+    let kept = sets.filter((e) => keep.has(e.id)).reduce((n, e) => n + e.bytes, 0);
+    for (const e of sets) {
+      if (keep.has(e.id)) continue;
+      if (kept + e.bytes > p.maxArtifactBytes) remove.add(e);
+      else kept += e.bytes;
+    }
   }
   return entries.filter((e) => remove.has(e));
 }

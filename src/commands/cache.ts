@@ -42,7 +42,7 @@ export async function pruneCache(r: PruneRequest, dir = cacheDir()): Promise<Pru
     all: r.all ?? false,
     maxStageBytes: r.maxStageBytes ?? defaultPolicy.maxStageBytes,
     maxAgeMs: r.maxAgeMs ?? defaultPolicy.maxAgeMs,
-    maxArtifactSets: defaultPolicy.maxArtifactSets,
+    maxArtifactBytes: defaultPolicy.maxArtifactBytes,
   });
   if (!r.dryRun) for (const e of removed) await safeRemoveTree(e.path);
   return {

@@ -81,11 +81,29 @@ describe('planPrune: artifact sets', () => {
       lastUsed: now - hoursAgo * hour,
     });
     const es = [set('new', 0.1), set('older', 0.2), set('oldest', 0.3), set('current', 5)];
-    expect(ids(planPrune(es, { now, maxArtifactSets: 2, keep: ['current'] }))).toEqual([
+    const maxArtifactBytes = 600 << 20;
+    expect(ids(planPrune(es, { now, maxArtifactBytes, keep: ['current'] }))).toEqual([
       'older',
       'oldest',
     ]);
-    expect(ids(planPrune(es, { now, maxArtifactSets: 2 }))).toEqual(['current', 'oldest']);
+    expect(ids(planPrune(es, { now, maxArtifactBytes }))).toEqual(['current', 'oldest']);
+  });
+
+  it('bmap-only sets (builds with --compress none) do not push out a compressed image', () => {
+    const set = (id: string, hoursAgo: number, bytes: number): CacheEntry => ({
+      kind: 'artifacts',
+      id,
+      path: `/c/artifacts/${id}`,
+      bytes,
+      lastUsed: now - hoursAgo * hour,
+    });
+    const es = [
+      set('ovs-bmap', 0.1, 2500),
+      set('based-bmap', 0.2, 2500),
+      set('default-xz', 0.3, 250 << 20),
+      set('bookworm-xz', 0.4, 200 << 20),
+    ];
+    expect(ids(planPrune(es, { now, maxArtifactBytes: 300 << 20 }))).toEqual(['bookworm-xz']);
   });
 });
 
