@@ -1,8 +1,9 @@
 /**
  * Which cache entries to remove: pure, so the rules are tested without a multi-GB cache.
  * Stages and installed bases (root filesystems, ~1.3 GB each; `build --base`'s tree after the
- * Docker install) are evicted least recently used first until together they fit the size budget; any entry unused for longer than the age limit goes too. An entry
- * used within the last hour is never evicted: another build may be copying it right now.
+ * Docker install) are evicted least recently used first until together they fit the size budget;
+ * artifact sets likewise within theirs; any entry unused for longer than the age limit goes too.
+ * An entry used within the last hour is never evicted: another build may be copying it right now.
  */
 
 export interface CacheEntry {

@@ -45,7 +45,7 @@ export async function touchStage(stageDir: string): Promise<void> {
 async function readStage(
   dir: string,
   key: string,
-  kind: 'stage' | 'base-install' = 'stage',
+  kind: 'stage' | 'base-install',
 ): Promise<CacheEntry & { stage: StageInfo }> {
   const path = join(dir, key);
   const complete = JSON.parse(await readFile(join(path, 'complete.json'), 'utf8')) as StageInfo;
@@ -83,15 +83,22 @@ export async function listArtifactSets(cache: string): Promise<CacheEntry[]> {
   return sets;
 }
 
-export async function listCache(cache: string): Promise<CacheListing> {
-  const entries: CacheListing['entries'] = [];
-  const stagesDir = join(cache, 'stages');
-  for (const name of (await listDir(stagesDir)).sort()) {
-    const path = join(stagesDir, name);
-    if (name.endsWith('.partial')) {
+/**
+ * Root filesystem trees under `dir`: complete ones, and partial ones an interrupted build left,
+ * last used when the newest of `touched` (paths inside the partial tree) changed.
+ */
+async function listRootTrees(
+  dir: string,
+  kind: 'stage' | 'base-install',
+  partial: { is: (name: string) => boolean; idPrefix: string; touched: readonly string[] },
+): Promise<(CacheEntry & { stage?: StageInfo })[]> {
+  const entries: (CacheEntry & { stage?: StageInfo })[] = [];
+  for (const name of (await listDir(dir)).sort()) {
+    const path = join(dir, name);
+    if (partial.is(name)) {
       const times = await Promise.all(
-        [path, join(path, 'rootfs')].map((p) =>
-          stat(p).then(
+        partial.touched.map((t) =>
+          stat(join(path, t)).then(
             (s) => s.mtimeMs,
             () => 0,
           ),
@@ -99,35 +106,35 @@ export async function listCache(cache: string): Promise<CacheListing> {
       );
       entries.push({
         kind: 'partial-stage',
-        id: name,
+        id: `${partial.idPrefix}${name}`,
         path,
         bytes: await measureBytes(path),
         lastUsed: Math.max(...times),
       });
-    } else if (
-      await stat(join(path, 'complete.json')).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      entries.push(await readStage(stagesDir, name));
+    } else if (await unlessMissing(stat(join(path, 'complete.json')), undefined)) {
+      entries.push(await readStage(dir, name, kind));
     }
   }
-  // build --base's installed roots: complete ones, and stores an interrupted build left behind.
-  const installsDir = join(cache, 'installs');
-  for (const name of (await listDir(installsDir)).sort()) {
-    const path = join(installsDir, name);
-    if (name.includes('.partial-'))
-      entries.push({
-        kind: 'partial-stage',
-        id: `installs/${name}`,
-        path,
-        bytes: await measureBytes(path),
-        lastUsed: (await stat(path)).mtimeMs,
-      });
-    else if (await unlessMissing(stat(join(path, 'complete.json')), undefined))
-      entries.push(await readStage(installsDir, name, 'base-install'));
-  }
+  return entries;
+}
+
+export async function listCache(cache: string): Promise<CacheListing> {
+  const entries: CacheListing['entries'] = [];
+  entries.push(
+    // A running bootstrap keeps touching its rootfs.
+    ...(await listRootTrees(join(cache, 'stages'), 'stage', {
+      is: (n) => n.endsWith('.partial'),
+      idPrefix: '',
+      touched: ['.', 'rootfs'],
+    })),
+    // build --base's installed roots: `<key>.partial-…` while one is stored, or moved aside by
+    // --refresh (its directory's time set then).
+    ...(await listRootTrees(join(cache, 'installs'), 'base-install', {
+      is: (n) => n.includes('.partial-'),
+      idPrefix: 'installs/',
+      touched: ['.'],
+    })),
+  );
   const aptDir = join(cache, 'apt');
   for (const arch of (await listDir(aptDir)).sort()) {
     const files = await Promise.all(
