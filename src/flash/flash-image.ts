@@ -14,7 +14,7 @@ import { cannotBootWarnings } from '../image/pi-models.js';
 import { readPiModelVerdicts } from '../image/read-pi-models.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
-import { defaultDigestMemo, forgetLocalImage } from './source/local-digest.js';
+import { forgetLocalImage } from './source/local-digest.js';
 
 export type { SeedHook } from './card.js';
 export type { BmapChoice } from './find-bmap.js';
@@ -102,7 +102,8 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const platform = withImageFiles(opts.platform ?? (await currentPlatform()));
   const prepared = await prepareFlash(opts, platform);
   mark('image and cards checked');
-  const { probe, bmap, imageSize, targets, checksum, download, checksumRemembered } = prepared;
+  const { probe, bmap, imageSize, targets, checksum, download, checksumRemembered, rememberedIn } =
+    prepared;
   const bmapProven = Boolean(checksum && bmap?.vouch);
   // The seed is validated and rendered for every card before any card is touched.
   const seeds = opts.seed ? await opts.seed.prepare(targets.length) : undefined;
@@ -138,8 +139,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   })
     .catch(async (error: unknown) => {
       // A remembered digest vouched for bytes this run did not hash: the next run hashes them.
-      if (checksumRemembered && probe.localPath && opts.digestMemo !== false)
-        await forgetLocalImage(probe.localPath, opts.digestMemo ?? defaultDigestMemo());
+      if (rememberedIn && probe.localPath) await forgetLocalImage(probe.localPath, rememberedIn);
       throw error;
     })
     .finally(removePartials);

@@ -52,6 +52,8 @@ export interface Prepared {
   download?: VerifiedFile;
   /** The local image's sha256 came from the memo of files already hashed. */
   checksumRemembered?: boolean;
+  /** The memo that digest came from. */
+  rememberedIn?: string;
 }
 
 async function pickTargets(
@@ -122,7 +124,7 @@ async function confirmTargets(opts: PrepareOptions, all: Target[]): Promise<void
 }
 
 export async function prepareFlash(opts: PrepareOptions, platform: Platform): Promise<Prepared> {
-  const { probe, bmap, checksum, download, checksumRemembered } = await resolveImage({
+  const { probe, bmap, checksum, download, checksumRemembered, rememberedIn } = await resolveImage({
     image: opts.image,
     bmap: opts.bmap,
     ...(opts.checksum ? { checksum: opts.checksum } : {}),
@@ -164,6 +166,7 @@ export async function prepareFlash(opts: PrepareOptions, platform: Platform): Pr
     ...(checksum ? { checksum } : {}),
     ...(download ? { download } : {}),
     ...(checksumRemembered ? { checksumRemembered } : {}),
+    ...(rememberedIn ? { rememberedIn } : {}),
     targets: targets.map((t) => t.drive),
   };
 }

@@ -50,6 +50,8 @@ export interface ResolvedImage {
   download?: VerifiedFile;
   /** The local image's digest came from the memo: this very file was hashed by an earlier run. */
   checksumRemembered?: boolean;
+  /** The memo it came from. */
+  rememberedIn?: string;
 }
 
 export async function resolveImage(opts: ResolveOptions): Promise<ResolvedImage> {
@@ -73,7 +75,7 @@ export async function resolveImage(opts: ResolveOptions): Promise<ResolvedImage>
       probe,
       ...(bmap ? { bmap } : {}),
       checksum,
-      ...(digest.remembered ? { checksumRemembered: true } : {}),
+      ...(digest.remembered && memo ? { checksumRemembered: true, rememberedIn: memo } : {}),
     };
   }
   const url = opts.image;
