@@ -1,6 +1,7 @@
 /**
- * createBmap: the block map of a sparse image file, as bmap XML. The build pipeline calls it and
- * publishes the result next to the image (name.img.bmap).
+ * createBmap: the block map of a sparse image file, as bmap XML, and the file's sha256 from the same
+ * read (holes are hashed as the zeros they read as, not read). The build pipeline publishes the
+ * map next to the image (name.img.bmap) and the sha256 in SHA256SUMS.
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
@@ -35,38 +36,65 @@ async function mappedRanges(
   return imageSize ? [{ first: 0, last: Math.ceil(imageSize / blockSize) - 1 }] : [];
 }
 
-/** sha256 of each range's bytes (the last block clipped to the file size, as bmap-tools does). */
+/** Zeros to hash for the holes: they read as zeros, so the whole file's hash needs no reads there. */
+const zeros = Buffer.alloc(8 << 20);
+
+/**
+ * One read of the mapped bytes: each range's sha256 (the last block clipped to the file size, as
+ * bmap-tools does) and, fed the same bytes plus zeros for the holes, the whole file's sha256.
+ */
 async function hashRanges(
   imagePath: string,
   ranges: BmapRange[],
   blockSize: number,
   imageSize: number,
-): Promise<BmapRange[]> {
+): Promise<{ ranges: BmapRange[]; sha256: string }> {
   const fh = await open(imagePath, 'r');
   const buffer = Buffer.allocUnsafe(8 << 20);
+  const whole = createHash('sha256');
+  const hole = (from: number, to: number) => {
+    for (let pos = from; pos < to; pos += zeros.length)
+      whole.update(zeros.subarray(0, Math.min(zeros.length, to - pos)));
+  };
   try {
     const out: BmapRange[] = [];
+    let done = 0;
     for (const r of ranges) {
       const hash = createHash('sha256');
+      const start = r.first * blockSize;
       const end = Math.min((r.last + 1) * blockSize, imageSize);
-      for (let pos = r.first * blockSize; pos < end;) {
+      hole(done, start);
+      for (let pos = start; pos < end;) {
         const { bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, end - pos), pos);
         if (bytesRead === 0)
           throw new UserError(
             `${imagePath} shrank while its bmap was being made; is something writing it?`,
           );
-        hash.update(buffer.subarray(0, bytesRead));
+        const piece = buffer.subarray(0, bytesRead);
+        hash.update(piece);
+        whole.update(piece);
         pos += bytesRead;
       }
+      done = end;
       out.push({ ...r, checksum: hash.digest('hex') });
     }
-    return out;
+    hole(done, imageSize);
+    return { ranges: out, sha256: whole.digest('hex') };
   } finally {
     await fh.close();
   }
 }
 
-export async function createBmap(imagePath: string, opts: CreateBmapOptions = {}): Promise<string> {
+export interface CreatedBmap {
+  xml: string;
+  /** The whole image file's sha256, from the same read. */
+  imageSha256: string;
+}
+
+export async function createBmap(
+  imagePath: string,
+  opts: CreateBmapOptions = {},
+): Promise<CreatedBmap> {
   const blockSize = opts.blockSize ?? 4096;
   const { size: imageSize, isFile } = await stat(imagePath).then((s) => ({
     size: s.size,
@@ -76,5 +104,8 @@ export async function createBmap(imagePath: string, opts: CreateBmapOptions = {}
     throw new UserError(`${imagePath} is not a non-empty image file; cannot make a bmap of it`);
   const ranges = await mappedRanges(imagePath, blockSize, imageSize);
   const hashed = await hashRanges(imagePath, ranges, blockSize, imageSize);
-  return serializeBmap({ imageSize, blockSize, checksumType: 'sha256', ranges: hashed });
+  return {
+    xml: serializeBmap({ imageSize, blockSize, checksumType: 'sha256', ranges: hashed.ranges }),
+    imageSha256: hashed.sha256,
+  };
 }

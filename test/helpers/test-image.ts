@@ -110,7 +110,7 @@ async function build(dir: string, opts: TestImageOptions): Promise<TestImage> {
     ext4Options: ['nodiscard'],
   });
   const bmap = `${img}.bmap`;
-  await writeFile(bmap, await createBmap(img));
+  await writeFile(bmap, (await createBmap(img)).xml);
   const xz = `${img}.xz`;
   const gz = `${img}.gz`;
   const zst = `${img}.zst`;

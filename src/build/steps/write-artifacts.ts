@@ -16,7 +16,6 @@ import { artifactName, compressCommand, sha256sums } from '../plan-artifacts.js'
 import { buildManifest } from '../manifest.js';
 import { createBmap } from '../../bmap/create.js';
 import { artifactCache } from '../artifact-cache.js';
-// Two reused buffers, the next read in flight while one is hashed: about half a stream's time.
 import { sha256OfFile } from '../../flash/source/checksum.js';
 
 async function compress(kind: 'xz' | 'zst' | 'zip', image: string, dest: string): Promise<void> {
@@ -47,22 +46,22 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
       await rename(ctx.imagePath!, img);
       ctx.imagePath = img;
       const files: { kind: Artifact['kind']; path: string }[] = [{ kind: 'img', path: img }];
-      report.status('image checksum');
-      const imgSha = await sha256OfFile(img);
-      const reuse = artifactCache(o.cacheDir, imgSha);
-      report.status(`bmap and ${o.compress.join(', ')}`);
+      report.status('bmap and image checksum');
+      // One read: the bmap's range hashes and the image's own sha256 (the artifact cache's key).
+      const { xml, imageSha256: imgSha } = await createBmap(img);
       const bmapPath = join(staging, artifactName(o, 'bmap'));
+      await writeFile(bmapPath, xml);
+      const reuse = artifactCache(o.cacheDir, imgSha);
+      if (o.compress.length) report.status(o.compress.join(', '));
       const reused: string[] = [];
-      // The bmap hashes the image while xz compresses it: two cores, two jobs.
-      await Promise.all([
-        reuse.make(bmapPath, reused, async (dest) => writeFile(dest, await createBmap(img))),
-        ...o.compress.map(async (kind) => {
+      await Promise.all(
+        o.compress.map(async (kind) => {
           const k = kind === 'zip' ? 'zip' : (`img.${kind}` as const);
           const dest = join(staging, artifactName(o, k));
           await reuse.make(dest, reused, (to) => compress(kind, img, to));
           files.push({ kind: k, path: dest });
         }),
-      ]);
+      );
       await reuse.done();
       if (reused.length)
         report.status(`same image as an earlier build: reused ${reused.join(', ')}`);

@@ -16,6 +16,8 @@ import { flashSuite } from './suite.js';
 import { describeNeeds } from '../../helpers/needs.js';
 
 const exec = promisify(execFile);
+const sha256sum = (file: string) =>
+  execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
 const MiB = 1 << 20;
 const hasBmaptool = (() => {
   try {
@@ -93,11 +95,25 @@ describeNeeds(
         '-c',
         `head -c 1048576 /dev/urandom > ${file} && fallocate -o 4M -l 2M ${file} && truncate -s 8M ${file}`,
       ]);
-      const map = parseBmap(await createBmap(file));
-      expect(map.ranges.map((r) => [r.first, r.last])).toEqual([
+      const made = await createBmap(file);
+      expect(parseBmap(made.xml).ranges.map((r) => [r.first, r.last])).toEqual([
         [0, 255],
         [1024, 1535],
       ]);
+      // The holes are hashed as zeros without being read: still the file's own sha256.
+      expect(made.imageSha256).toBe(sha256sum(file));
+    });
+
+    it("gives the whole file's sha256 for data after a hole and a size that is not whole blocks", async () => {
+      const file = join(suite.dir(), 'ragged.img');
+      await exec('sh', [
+        '-c',
+        `head -c 5000 /dev/urandom > ${file} && truncate -s 3000000 ${file} && head -c 7777 /dev/urandom >> ${file}`,
+      ]);
+      const made = await createBmap(file);
+      expect(made.imageSha256).toBe(sha256sum(file));
+      expect(parseBmap(made.xml).ranges.length).toBe(2);
+      expect((await createBmap(image.img)).imageSha256).toBe(sha256sum(image.img));
     });
 
     it('maps every block, with a warning, where the filesystem has no FIEMAP (tmpfs)', async () => {
@@ -112,7 +128,7 @@ describeNeeds(
       try {
         const file = join(mountpoint, 'x.img');
         await exec('sh', ['-c', `head -c 8192 /dev/urandom > ${file} && truncate -s 1M ${file}`]);
-        const map = parseBmap(await createBmap(file));
+        const map = parseBmap((await createBmap(file)).xml);
         expect(map.ranges.map((r) => [r.first, r.last])).toEqual([[0, 255]]);
         expect(warnings.join('\n')).toMatch(/cannot read the extents .*maps every block/);
       } finally {
