@@ -14,6 +14,8 @@ export interface StageInfo {
   arch?: string;
   suite?: string;
   packages?: number;
+  /** What the stage was asked to install (stages record it since the refresh work). */
+  packageList?: string[];
   sourceDateEpoch?: number;
   bytes?: number;
   /** An installed base (`build --base`): the base's SHA-256 and release. */

@@ -2,7 +2,8 @@
  * `armada cache ls|prune`: what the build and download caches hold, and removing what is no
  * longer worth its space (see src/cache/policy.ts for the rules a build applies by itself).
  */
-import { listCache, type CacheListing } from '../cache/read.js';
+import { listCache, type CacheListing, type StageInfo } from '../cache/read.js';
+import { defaultPackages } from '../build/packages.js';
 import { cacheDir } from '../cache/dir.js';
 import { defaultPolicy, planPrune, type CacheEntry } from '../cache/policy.js';
 import { safeRemoveTree } from '../build/safe-remove.js';
@@ -64,10 +65,20 @@ const age = (ms: number) => {
 /** Artifact sets are named by a full SHA-256; 16 hex digits tell them apart. */
 const short = (id: string) => (/^[0-9a-f]{64}$/.test(id) ? `${id.slice(0, 16)}…` : id);
 
+/** What a stage holds beyond the default package set (`--with ovs`, `--packages`), so stages of
+ * one suite can be told apart. */
+function extraPackages(s: StageInfo): string[] {
+  if (!s.packageList || !s.suite || !(s.arch === 'arm64' || s.arch === 'armhf')) return [];
+  const defaults = new Set(defaultPackages(s.arch, s.suite));
+  return s.packageList.filter((p) => !defaults.has(p));
+}
+
 function describe(e: CacheListing['entries'][number]): string {
   const s = e.stage;
-  if (e.kind === 'stage' && s?.suite)
-    return `${s.suite} ${s.arch ?? ''}${s.sourceDateEpoch ? ` (SOURCE_DATE_EPOCH ${s.sourceDateEpoch})` : ''}`;
+  if (e.kind === 'stage' && s?.suite) {
+    const extra = extraPackages(s);
+    return `${s.suite} ${s.arch ?? ''}${extra.length ? ` + ${extra.join(' ')}` : ''}${s.sourceDateEpoch ? ` (SOURCE_DATE_EPOCH ${s.sourceDateEpoch})` : ''}`;
+  }
   if (e.kind === 'base-install' && s?.baseSha256)
     return `${s.codename ?? '?'} ${s.arch ?? ''} + Docker, base ${s.baseSha256.slice(0, 16)}…`;
   return '';

@@ -6,24 +6,26 @@ import { mkdir, utimes, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { armada } from '../../helpers/cli.js';
+import { defaultPackages } from '../../../src/build/packages.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
 
 async function fakeCache(dir: string): Promise<void> {
-  const stage = async (key: string, hours: number, mib: number) => {
+  const stage = async (key: string, hours: number, mib: number, extra: string[] = []) => {
     const d = join(dir, 'stages', key);
     await mkdir(join(d, 'rootfs'), { recursive: true });
     await writeFile(join(d, 'rootfs', 'blob'), Buffer.alloc(mib << 20, 1));
+    const packageList = [...defaultPackages('arm64', 'trixie'), ...extra].sort();
     await writeFile(
       join(d, 'complete.json'),
-      JSON.stringify({ key, arch: 'arm64', suite: 'trixie', bytes: mib << 20 }),
+      JSON.stringify({ key, arch: 'arm64', suite: 'trixie', bytes: mib << 20, packageList }),
     );
     await writeFile(join(d, 'last-used'), '');
     await utimes(join(d, 'last-used'), hoursAgo(hours), hoursAgo(hours));
   };
   await stage('aaaa', 3, 3);
-  await stage('bbbb', 30, 3);
+  await stage('bbbb', 30, 3, ['openvswitch-switch']);
   await stage('cccc', 24 * 40, 1);
   const partial = join(dir, 'stages', 'dddd.partial');
   await mkdir(join(partial, 'rootfs'), { recursive: true });
@@ -55,7 +57,9 @@ describe('armada cache', () => {
       'superseded-deb:docker.io_26.1.5_arm64.deb',
     ]);
     const human = await armada(['cache'], { env: { ARMADA_CACHE_DIR: dir } });
-    expect(human.stdout).toMatch(/stage\s+3 MiB\s+3 h ago\s+aaaa\s+trixie arm64/);
+    expect(human.stdout).toMatch(/stage\s+3 MiB\s+3 h ago\s+aaaa\s+trixie arm64\n/);
+    // Stages of one suite told apart by what they hold beyond the default packages.
+    expect(human.stdout).toMatch(/bbbb\s+trixie arm64 \+ openvswitch-switch\n/);
   });
 
   it('prunes to a budget, least recently used first; --dry-run removes nothing', async () => {
