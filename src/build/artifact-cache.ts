@@ -1,9 +1,9 @@
 /**
  * Compressed artifacts depend only on the image's bytes (and the file name, which a zip carries).
  * A rebuild that makes the same image (unchanged inputs with SOURCE_DATE_EPOCH) copies them from
- * here instead of compressing 1.6 GB again. The bmap is not kept: it comes out of the same read
- * that finds the key. Keyed by the image's SHA-256; the
- * cache policy keeps the most recent sets (src/cache/policy.ts).
+ * here instead of compressing 1.6 GB again. Keyed by the image's SHA-256; the cache policy keeps
+ * the most recent sets (src/cache/policy.ts). The bmap is not kept: it comes out of the same read
+ * that finds the key.
  */
 import { copyFile, mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { constants } from 'node:fs';
