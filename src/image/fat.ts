@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandFailedError, run, runBuffer, type Command } from '../exec.js';
+import { onCleanup } from '../cleanup.js';
 
 export interface FatVolume {
   path: string;
@@ -82,9 +83,18 @@ export async function fatSpace(
   return parseFatSpace(info.stdout, dir.stdout);
 }
 
+/** A private temp dir that also goes when the process is interrupted (Ctrl-C) mid-copy. */
+async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'armada-fat-'));
+  return {
+    dir,
+    remove: onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true })),
+  };
+}
+
 /** The file's bytes; undefined when it is not there. Other failures throw. */
 export async function readFat(v: FatVolume, path: string): Promise<Buffer | undefined> {
-  const dir = await mkdtemp(join(tmpdir(), 'armada-fat-'));
+  const { dir, remove } = await tempDir();
   try {
     const dest = join(dir, 'file');
     const cmd = mcopyOutCommand(v, path, dest);
@@ -95,7 +105,7 @@ export async function readFat(v: FatVolume, path: string): Promise<Buffer | unde
     }
     return await readFile(dest);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await remove();
   }
 }
 
@@ -115,7 +125,7 @@ export async function writeFat(
   content: string | Uint8Array,
   mtime?: Date,
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'armada-fat-'));
+  const { dir, remove } = await tempDir();
   try {
     const src = join(dir, 'file');
     await writeFile(src, content);
@@ -128,7 +138,7 @@ export async function writeFat(
     if (parent) await mkdirFat(v, parent);
     await run(mcopyInCommand(v, src, path), { env });
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await remove();
   }
 }
 

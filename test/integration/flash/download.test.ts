@@ -147,13 +147,15 @@ describeNeeds({ root: true }, 'flash from a URL through the download cache', () 
     await expectCardHoldsImage(card.device, image, suite.dir());
   });
 
-  it('Ctrl-C while downloading: exit 4, card untouched, the partial file kept for the next run', async () => {
+  it('Ctrl-C while downloading: exit 4, card untouched, the partial file kept for the next run, no temp files left', async () => {
     const size = (await stat(image.xz)).size;
     const half = Math.floor(size / 2);
     server.faults.set('/pi.img.xz', { kind: 'stall', afterBytes: half, times: 1 });
     const card = await suite.card('sigint.bin', 136 * MiB);
     const before = await sha256OfDevice(card.device);
     const cache = join(suite.dir(), 'cache-sigint');
+    const tmp = join(suite.dir(), 'tmp-sigint');
+    await mkdir(tmp);
     const child = spawn(
       process.execPath,
       [
@@ -166,7 +168,7 @@ describeNeeds({ root: true }, 'flash from a URL through the download cache', () 
         '--no-seed',
         '--allow-http',
       ],
-      { env: { ...process.env, CI: '1', ARMADA_CACHE_DIR: cache } },
+      { env: { ...process.env, CI: '1', ARMADA_CACHE_DIR: cache, TMPDIR: tmp } },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -190,6 +192,8 @@ describeNeeds({ root: true }, 'flash from a URL through the download cache', () 
     expect(code, `flash did not exit within 15 s of SIGINT; stderr:\n${stderr}`).toBe(4);
     expect(stderr).toMatch(/interrupted by SIGINT/);
     expect(await readdir(entry)).toEqual(['pi.img.xz.part']);
+    // Its own TMPDIR: what the interrupted flash left there is what it failed to clean up.
+    expect(await readdir(tmp)).toEqual([]);
     expect((await stat(join(entry, 'pi.img.xz.part'))).size).toBe(half);
     expect(await sha256OfDevice(card.device)).toBe(before);
     // The next run continues from there.
