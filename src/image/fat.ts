@@ -3,11 +3,10 @@
  * no mount, no loop device, no root for image files. mtools updates both FATs and FSInfo,
  * so `fsck.vfat -n` stays clean.
  */
-import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommandFailedError, run, runBuffer, type Command } from '../exec.js';
-import { onCleanup } from '../cleanup.js';
+import { tempDir } from '../temp-dir.js';
 
 export interface FatVolume {
   path: string;
@@ -83,18 +82,9 @@ export async function fatSpace(
   return parseFatSpace(info.stdout, dir.stdout);
 }
 
-/** A private temp dir that also goes when the process is interrupted (Ctrl-C) mid-copy. */
-async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'armada-fat-'));
-  return {
-    dir,
-    remove: onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true })),
-  };
-}
-
 /** The file's bytes; undefined when it is not there. Other failures throw. */
 export async function readFat(v: FatVolume, path: string): Promise<Buffer | undefined> {
-  const { dir, remove } = await tempDir();
+  const { dir, remove } = await tempDir('armada-fat-');
   try {
     const dest = join(dir, 'file');
     const cmd = mcopyOutCommand(v, path, dest);
@@ -125,7 +115,7 @@ export async function writeFat(
   content: string | Uint8Array,
   mtime?: Date,
 ): Promise<void> {
-  const { dir, remove } = await tempDir();
+  const { dir, remove } = await tempDir('armada-fat-');
   try {
     const src = join(dir, 'file');
     await writeFile(src, content);

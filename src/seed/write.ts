@@ -5,23 +5,12 @@
  * beside the old seed, read back, and only then swapped in by two renames: a full FAT, a pulled
  * card or a failing write leaves the old seed as it was.
  */
-import {
-  chmod,
-  mkdir,
-  mkdtemp,
-  open,
-  readFile,
-  rm,
-  stat,
-  writeFile,
-  utimes,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, open, readFile, stat, writeFile, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CheckFailedError, MissingToolError, NotRootError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { run, type Command } from '../exec.js';
-import { onCleanup } from '../cleanup.js';
+import { tempDir } from '../temp-dir.js';
 import { drive, fatSpace, listFat, mtoolsEnv, type FatVolume } from '../image/fat.js';
 import { wipeFatFiles } from '../image/fat-wipe.js';
 import { isFatPartition } from '../image/partition-table.js';
@@ -107,9 +96,8 @@ async function stage(
   mtime: Date,
   dir: string,
 ): Promise<{ root: string; remove: () => Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), 'armada-seed-'));
+  const { dir: root, remove } = await tempDir('armada-seed-');
   await chmod(root, 0o700);
-  const remove = onCleanup(`remove ${root}`, () => rm(root, { recursive: true, force: true }));
   try {
     for (const f of files) {
       if (!f.path.startsWith(`${seedDir}/`) || f.path.split('/').includes('..'))
@@ -225,8 +213,7 @@ export async function verifySeed(
   files: readonly SeedFile[],
   dir: string = seedDir,
 ): Promise<void> {
-  const back = await mkdtemp(join(tmpdir(), 'armada-seed-check-'));
-  const remove = onCleanup(`remove ${back}`, () => rm(back, { recursive: true, force: true }));
+  const { dir: back, remove } = await tempDir('armada-seed-check-');
   // Files are planned as armada/…; read back from dir/… on the FAT.
   const onFat = (path: string) => `${dir}${path.slice(seedDir.length)}`;
   try {
