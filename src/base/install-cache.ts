@@ -30,6 +30,7 @@ import { safeRemoveTree } from '../build/safe-remove.js';
 import { measureBytes, touchStage } from '../cache/read.js';
 import { pruneRootTrees } from '../build/stage-records.js';
 import { debianSourcesList } from './plan-docker.js';
+import type { OverlayTrees } from './apply-upper.js';
 import {
   installPaths,
   overlayMountCommand,
@@ -124,7 +125,9 @@ export async function useInstall(
   cacheDir: string,
   key: string,
   workDir: string,
-): Promise<{ rootfs: string; how: 'overlay' | 'copy' }> {
+): Promise<
+  { rootfs: string; how: 'copy' } | { rootfs: string; how: 'overlay'; trees: OverlayTrees }
+> {
   const p = installPaths(cacheDir, key);
   // Marked used first: the cache policy never evicts an entry used within the hour.
   await touchStage(p.dir);
@@ -140,7 +143,8 @@ export async function useInstall(
     lowerFs.dev !== upperFs.dev || /[,:\\]/.test(p.rootfs + workDir)
       ? undefined
       : await run(overlayMountCommand(p.rootfs, upper, work, rootfs), { allowFailure: true });
-  if (mounted?.exitCode === 0) return { rootfs, how: 'overlay' };
+  if (mounted?.exitCode === 0)
+    return { rootfs, how: 'overlay', trees: { merged: rootfs, upper, lower: p.rootfs } };
   log.debug(
     `installed root not mounted as an overlay (${mounted?.stderr.trim() || 'another filesystem or path'}); copying it`,
   );

@@ -7,6 +7,7 @@ import type { Layout } from './plan-image.js';
 import type { PackageChange, StageDecision } from './plan-refresh.js';
 import type { OpenedBase } from '../base/opened.js';
 import type { InstallInputs, InstallRecord } from '../base/plan-install-cache.js';
+import type { OverlayTrees } from '../base/apply-upper.js';
 
 export interface Artifact {
   kind: 'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'manifest';
@@ -29,6 +30,10 @@ export interface BuildContext {
   /** find-installed-base: the installed-base cache key (absent: the install cannot be keyed),
    * its inputs, and the cached entry when it was reused */
   baseInstall?: { key: string; inputs: InstallInputs; reused?: InstallRecord };
+  /** find-installed-base: the reused root's overlay (its upper layer holds this build's changes) */
+  baseOverlay?: OverlayTrees;
+  /** assemble-base-image: how the root filesystem was made (the cached image reused, or why not) */
+  baseRootImage?: { reused: true; changes: number } | { reused: false; why: string };
   /** install-docker: where Docker came from */
   baseDockerFrom?: 'base' | 'debian' | 'local';
   /** assemble-base-image: bytes the base's root partition grew by */

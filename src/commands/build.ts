@@ -28,6 +28,8 @@ export interface BuildResult {
   stageRefresh?: BuildContext['stageRefresh'];
   /** build --base: the installed-base cache entry whose root was copied instead of installing. */
   baseInstallReusedFrom?: string;
+  /** build --base: the root was the cache entry's ext4 image with this build's changes applied. */
+  baseRootImage?: BuildContext['baseRootImage'];
   /** Artifacts copied from the artifact cache because the image was byte-identical. */
   reusedArtifacts: string[];
   timings: Record<string, number>;
@@ -116,6 +118,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
     stageCacheHit: ctx.stageCacheHit ?? false,
     ...(ctx.stageRefresh ? { stageRefresh: ctx.stageRefresh } : {}),
     ...(ctx.baseInstall?.reused ? { baseInstallReusedFrom: ctx.baseInstall.reused.key } : {}),
+    ...(ctx.baseRootImage ? { baseRootImage: ctx.baseRootImage } : {}),
     reusedArtifacts: ctx.reusedArtifacts ?? [],
     timings: ctx.timings,
   };

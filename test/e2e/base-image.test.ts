@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { e2eSkip } from './built-image.js';
@@ -17,6 +18,8 @@ import { importBusybox, type Tls } from './containers.js';
 import { ensureStandIn } from '../helpers/standin-image.js';
 import { describeNeeds } from '../helpers/needs.js';
 import { suiteTempDir } from '../helpers/tmp.js';
+import { readExt4Tree, type TreeEntry } from '../helpers/tree.js';
+import { reproducibleEpoch } from './global-setup.js';
 
 const GiB = 1024 ** 3;
 
@@ -41,7 +44,9 @@ async function customise(base: string, out: string, extra: string[]) {
       '--json',
       ...extra,
     ],
-    env,
+    // A fixed epoch, so the second customise (the cached root image with its changes applied)
+    // must give the very tree the first (mke2fs -d) gave.
+    { ...env, SOURCE_DATE_EPOCH: reproducibleEpoch },
     40 * 60_000,
   );
   expect(b.status, b.stderr.slice(-3000)).toBe(0);
@@ -49,6 +54,7 @@ async function customise(base: string, out: string, extra: string[]) {
     manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest,
     result: JSON.parse(b.stdout) as {
       baseInstallReusedFrom?: string;
+      baseRootImage?: { reused: boolean };
       timings: Record<string, number>;
     },
   };
@@ -61,6 +67,7 @@ function debugfsCat(image: string, offset: number, path: string): Buffer {
   });
 }
 
+const startedAt = Date.now();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-base-');
 const env = { ARMADA_CONFIG_DIR: join(dir, 'laptop'), DOCKER_CONFIG: join(dir, 'docker-config') };
@@ -143,15 +150,27 @@ describeNeeds(
       // debugfs prints nothing for a missing file: the binary must really be there.
       expect(first.length).toBeGreaterThan(1 << 20);
       expect(sha256(dockerd(again.manifest, join(out2, 'based.img')))).toBe(sha256(first));
-      // The customised parts are there as in the first image: Docker's TLS config, first boot.
-      for (const path of [
-        '/etc/docker/daemon.json',
-        '/etc/systemd/system/armada-firstboot.service',
-      ])
-        expect(
-          debugfsCat(join(out2, 'based.img'), again.manifest.layout.partitions[1].offsetBytes, path)
-            .length,
-        ).toBeGreaterThan(0);
+      // Its root is the cached image with this build's changes, and holds the same tree as the
+      // first image's mke2fs -d root: every entry's kind, mode, owner, content and link target,
+      // and the mtime of all but what the two builds wrote as they ran.
+      expect(again.result.baseRootImage).toMatchObject({ reused: true });
+      expect(again.manifest.layout).toEqual(manifest.layout);
+      const rootOf = (m: Manifest, img: string, name: string) =>
+        readExt4Tree(img, m.layout.partitions[1].offsetBytes, join(dir, name));
+      const want = await rootOf(manifest, join(dir, 'out', 'based.img'), 'tree1');
+      const got = await rootOf(again.manifest, join(out2, 'based.img'), 'tree2');
+      expect([...got.keys()]).toEqual([...want.keys()]);
+      const written = (e: TreeEntry) => e.mtime * 1000 >= startedAt;
+      for (const [path, w] of want) {
+        const g = got.get(path)!;
+        expect(written(w) ? { ...g, mtime: 0 } : g, path).toEqual(
+          written(w) ? { ...w, mtime: 0 } : w,
+        );
+      }
+      expect(want.get('/etc/docker/daemon.json')?.kind).toBe('file');
+      expect(want.get('/etc/systemd/system/armada-firstboot.service')?.kind).toBe('file');
+      await rm(join(dir, 'tree1'), { recursive: true });
+      await rm(join(dir, 'tree2'), { recursive: true });
     }, 1_200_000);
 
     it('answers over TLS with the laptop certificate, overlay2, and runs a container', () => {

@@ -75,8 +75,10 @@ export function findInstalledBase(b: BaseOptions, o: BuildOptions): Step<BuildCo
         return;
       }
       report.status(`using the installed root ${key}`);
-      const { rootfs, how } = await useInstall(o.cacheDir, key, ctx.workDir!);
+      const used = await useInstall(o.cacheDir, key, ctx.workDir!);
+      const { rootfs, how } = used;
       ctx.rootfsDir = rootfs;
+      if (used.how === 'overlay') ctx.baseOverlay = used.trees;
       warnUncheckedPasswords(read.plan);
       ctx.baseInstall = { key, inputs, reused: hit };
       report.title(

@@ -35,6 +35,7 @@ import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { codenameOf, debs, hostDebianUri, storeInstall } from '../../base/install-cache.js';
 import { unlessMissing } from '../../fs-errors.js';
+import { stripTree } from './strip-identity.js';
 
 async function copyDebs(from: string, to: string, only?: (name: string) => boolean) {
   await mkdir(to, { recursive: true });
@@ -150,6 +151,10 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
       const install = ctx.baseInstall;
       if (install && install.inputs.source.kind === from) {
         report.status(`keeping the installed root as ${install.key}`);
+        // strip-identity runs on every build's root anyway: stripped first, the entry holds no
+        // identity, and its root image (root-image.ts) is sized like the roots made from it
+        // rather than for the apt lists and caches every build deletes.
+        await stripTree(root);
         await storeInstall(
           o.cacheDir,
           {

@@ -26,23 +26,24 @@ async function* matches(root: string, pattern: string): AsyncGenerator<string> {
   for (const n of await readdir(dir).catch(absent)) if (re.test(n)) yield join(dir, n);
 }
 
+/** Applies planStripIdentity to the tree at `root`; stripping a stripped tree changes nothing. */
+export async function stripTree(root: string): Promise<void> {
+  const plan = planStripIdentity();
+  for (const pattern of plan.remove)
+    for await (const p of matches(root, pattern)) await rm(p, { force: true, recursive: false });
+  for (const f of plan.truncate) await truncate(join(root, f), 0).catch(absent);
+  for (const d of plan.empty) {
+    const dir = join(root, d);
+    for (const n of await readdir(dir).catch(absent))
+      await rm(join(dir, n), { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  }
+}
+
 export function stripIdentity(): Step<BuildContext> {
   return {
     name: 'strip-identity',
     title: 'Strip per-device identity (SSH host keys, machine-id, logs, caches)',
-    run: async (ctx) => {
-      const root = ctx.rootfsDir!;
-      const plan = planStripIdentity();
-      for (const pattern of plan.remove)
-        for await (const p of matches(root, pattern))
-          await rm(p, { force: true, recursive: false });
-      for (const f of plan.truncate) await truncate(join(root, f), 0).catch(absent);
-      for (const d of plan.empty) {
-        const dir = join(root, d);
-        for (const n of await readdir(dir).catch(absent))
-          await rm(join(dir, n), { recursive: true, force: true });
-        await mkdir(dir, { recursive: true });
-      }
-    },
+    run: (ctx) => stripTree(ctx.rootfsDir!),
   };
 }
