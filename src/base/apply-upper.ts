@@ -7,13 +7,14 @@
 import { lstat, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dirent, Stats } from 'node:fs';
-import { run } from '../exec.js';
+import { run, which } from '../exec.js';
 import { MissingToolError } from '../errors.js';
 import { unlessMissing } from '../fs-errors.js';
 import { debugfsScriptCommand } from '../build/plan-image.js';
 import {
   parseGetfattr,
   planUpperScript,
+  withoutFsync,
   type EntryKind,
   type EntryMeta,
   type UpperChange,
@@ -170,7 +171,8 @@ export async function applyUpper(
   await writeFile(scriptPath, plan.script);
   // The fake time stamps the superblock's write time as mke2fs's does.
   const env = epoch !== undefined ? { E2FSPROGS_FAKE_TIME: String(epoch) } : {};
-  const r = await run(debugfsScriptCommand(image, offsetBytes, scriptPath), { env });
+  const cmd = debugfsScriptCommand(image, offsetBytes, scriptPath);
+  const r = await run(withoutFsync(cmd, await which('eatmydata')), { env });
   // debugfs exits 0 even when a request fails; its errors are the stderr lines after the banner.
   const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
   return errors.length ? { fallback: `debugfs: ${errors.slice(0, 3).join('; ')}` } : undefined;

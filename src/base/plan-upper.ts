@@ -4,6 +4,7 @@
  * later steps wrote, the ones they deleted) are applied to a copy of it with one debugfs script.
  * The changes are read by apply-upper.ts; this plans the script. Pure.
  */
+import type { Command } from '../exec.js';
 
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
 
@@ -75,6 +76,16 @@ export function contentAfter(lower: ContentSize, changes: readonly UpperChange[]
 }
 
 export type UpperPlan = { script: string } | { fallback: string };
+
+/**
+ * debugfs fsyncs the image when it closes it: right after the cached root was copied in, that
+ * waits for the copied gigabyte to reach the disk (about a second here) before anything else can
+ * run. Under eatmydata (when installed) it does not; write-artifacts then syncs the image while it
+ * hashes it, so the write-back overlaps the hashing and the image is still on disk at the end.
+ */
+export function withoutFsync(cmd: Command, eatmydata: string | undefined): Command {
+  return eatmydata ? [eatmydata, [cmd[0], ...cmd[1]]] : cmd;
+}
 
 const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
 

@@ -85,9 +85,14 @@ async function fromCachedRoot(
     const own = planBaseLayout(geometry(ctx), content, o.headroomMiB);
     cached = await makeRootImage(o.cacheDir, key, own, content, o.headroomMiB, o.sourceDateEpoch);
   }
+  report.status('root filesystem (the cached image, copied; this build’s changes read)');
   const scratch = join(ctx.workDir!, 'upper-apply');
   await mkdir(scratch, { recursive: true });
-  const upper = await readUpperChanges(trees, scratch);
+  // The copy runs while the changes are read; a root made with mke2fs -d instead overwrites it.
+  const [upper] = await Promise.all([
+    readUpperChanges(trees, scratch),
+    run(['cp', ['--reflink=auto', '--sparse=auto', rootImagePaths(o.cacheDir, key).image, image]]),
+  ]);
   if ('fallback' in upper) return { why: upper.fallback };
   const { changes } = upper;
   const planned = planBaseLayout(
@@ -109,11 +114,6 @@ async function fromCachedRoot(
     totalBytes: planned.root.offsetBytes + cached.sizeBytes,
     grownBytes: cached.sizeBytes - read.root.sizeBytes,
   };
-  report.status('root filesystem (the cached image, copied)');
-  await run([
-    'cp',
-    ['--reflink=auto', '--sparse=auto', rootImagePaths(o.cacheDir, key).image, image],
-  ]);
   report.status('partition table, boot partition (the base’s, edited)');
   await writeTableAndBoot(ctx, image, layout, buildTime);
   report.status(`root filesystem (this build’s ${changes.length} changes)`);

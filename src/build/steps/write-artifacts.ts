@@ -3,7 +3,7 @@
  * them are complete: a failed or interrupted build leaves the previous release files untouched.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Step } from '../../progress.js';
@@ -33,6 +33,15 @@ async function compress(kind: 'xz' | 'zst' | 'zip', image: string, dest: string)
   if (result.exitCode !== 0) throw new CommandFailedError(cmd, result.exitCode, stderr);
 }
 
+async function datasync(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildContext> {
   return {
     name: 'write-artifacts',
@@ -48,7 +57,10 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
       const files: { kind: Artifact['kind']; path: string }[] = [{ kind: 'img', path: img }];
       report.status('bmap and image checksum');
       // One read: the bmap's range hashes and the image's own sha256 (the artifact cache's key).
-      const { xml, imageSha256: imgSha } = await createBmap(img);
+      // Meanwhile the image is synced: its write-back overlaps the hashing, and the image is on
+      // disk when the build returns (however its bytes were written: build --base's debugfs may
+      // skip its own fsync, plan-upper.ts).
+      const [{ xml, imageSha256: imgSha }] = await Promise.all([createBmap(img), datasync(img)]);
       const bmapPath = join(staging, artifactName(o, 'bmap'));
       await writeFile(bmapPath, xml);
       const reuse = artifactCache(o.cacheDir, imgSha);

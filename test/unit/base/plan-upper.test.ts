@@ -3,6 +3,7 @@ import {
   contentAfter,
   parseGetfattr,
   planUpperScript,
+  withoutFsync,
   type EntryMeta,
   type UpperChange,
 } from '../../../src/base/plan-upper.js';
@@ -128,6 +129,17 @@ describe('planUpperScript', () => {
     expect(() =>
       planUpperScript([{ op: 'put', path: '/d', meta: file(), source: '/m/d', lower: 'dir' }]),
     ).toThrow(/must be deleted first/);
+  });
+});
+
+describe('withoutFsync', () => {
+  it('runs the command under eatmydata when it is installed, as it is otherwise', () => {
+    const cmd = ['debugfs', ['-w', '-f', 's', 'img?offset=1']] as const;
+    expect(withoutFsync(cmd, '/usr/bin/eatmydata')).toEqual([
+      '/usr/bin/eatmydata',
+      ['debugfs', '-w', '-f', 's', 'img?offset=1'],
+    ]);
+    expect(withoutFsync(cmd, undefined)).toBe(cmd);
   });
 });
 
