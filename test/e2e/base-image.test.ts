@@ -8,12 +8,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { e2eSkip } from './built-image.js';
-import { armada, armadaAsync, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
+import {
+  armada,
+  armadaAsync,
+  bootCopy,
+  docker,
+  laptopClientTls,
+  waitForDocker,
+  type Booted,
+} from './vm.js';
 import { importBusybox, type Tls } from './containers.js';
 import { ensureStandIn } from '../helpers/standin-image.js';
 import { describeNeeds } from '../helpers/needs.js';
@@ -222,3 +230,69 @@ describeNeeds(
     });
   },
 );
+
+/**
+ * The other first-boot style: a cloud-init stand-in (NoCloud files on the boot partition, a unit
+ * that honours cloud-init's documented off switches). armada switches it off and its own first
+ * boot applies the seed; a boot shows the unit skipped for that reason and Docker over TLS.
+ */
+describeNeeds({ root: true }, 'build --base: a customised cloud-init stand-in boots too', () => {
+  let booted: Booted;
+  const cloudDir = join(dir, 'cloud-init');
+  afterAll(() => booted?.vm.stop());
+
+  beforeAll(async () => {
+    const base = await ensureStandIn('cloud-init');
+    const out = join(cloudDir, 'out');
+    const { manifest } = await customise(base, out, []);
+    expect(manifest.base).toMatchObject({ firstBootStyle: 'cloud-init', arch: 'arm64' });
+    if (!existsSync(join(env.ARMADA_CONFIG_DIR, 'ca')))
+      expect(armada(['ca', 'init'], env).status).toBe(0);
+    booted = await bootCopy({
+      source: join(out, 'based.img'),
+      dir: cloudDir,
+      name: 'cloud',
+      growBytes: 1 * GiB,
+      configure: ['--hostname', 'cloud-pi', '--tls', 'laptop'],
+      env,
+      bootFiles: ['kernel8.img', 'initramfs8'],
+    });
+    await waitForDocker(booted.vm, booted.ports.docker, laptopClientTls(env), env);
+  }, 3_000_000);
+
+  it('answers over TLS and refuses a client without a certificate', () => {
+    const tls = laptopClientTls(env);
+    const info = docker(booted.ports.docker, tls, ['info', '--format', '{{.Driver}}'], env);
+    expect(info.status, info.stderr).toBe(0);
+    expect(info.stdout.trim()).toBe('overlay2');
+    expect(docker(booted.ports.docker, 'none', ['version'], env, 60_000).status).not.toBe(0);
+  });
+
+  it("skipped the base's cloud-init by its off switch; armada's first boot applied the seed", () => {
+    const tls = laptopClientTls(env);
+    importBusybox(booted.ports.docker, tls, cloudDir, env);
+    const serial = readFileSync(join(cloudDir, 'cloud-serial.log'), 'utf8');
+    expect(serial).not.toContain('stand-in cloud-init ran');
+    const r = docker(
+      booted.ports.docker,
+      tls,
+      [
+        'run',
+        '--rm',
+        '-v',
+        '/:/h:ro',
+        'e2e-busybox',
+        '/bin/busybox',
+        'sh',
+        '-c',
+        'cat /h/etc/hostname; ls /h/etc/cloud; chroot /h journalctl -b -u cloud-init.service --no-pager',
+      ],
+      env,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('cloud-pi');
+    expect(r.stdout).toContain('cloud-init.disabled');
+    // The unit was there and considered: skipped for the off switch armada wrote.
+    expect(r.stdout).toMatch(/ConditionPathExists=!\/etc\/cloud\/cloud-init\.disabled/);
+  });
+});

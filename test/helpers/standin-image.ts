@@ -20,6 +20,7 @@ import {
   readFile,
   rename,
   rm,
+  symlink,
   writeFile,
 } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -150,7 +151,21 @@ async function shapeRoot(root: string, style: StandInStyle, diskId: string): Pro
       join(root, 'etc/cloud/cloud.cfg'),
       'datasource_list: [ NoCloud ]\nusers: [default]\n',
     );
-    await writeFile(join(root, 'usr/bin/cloud-init'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    // The real one runs from units that honour its documented off switches; the stand-in's unit
+    // honours the same two and only shows that it ran.
+    await writeFile(
+      join(root, 'usr/bin/cloud-init'),
+      '#!/bin/sh\necho "stand-in cloud-init ran" >/dev/kmsg\n',
+      { mode: 0o755 },
+    );
+    await writeFile(
+      join(root, 'usr/lib/systemd/system/cloud-init.service'),
+      '[Unit]\nDescription=Stand-in for cloud-init\nConditionPathExists=!/etc/cloud/cloud-init.disabled\nConditionKernelCommandLine=!cloud-init=disabled\n\n[Service]\nType=oneshot\nExecStart=/usr/bin/cloud-init\n\n[Install]\nWantedBy=multi-user.target\n',
+    );
+    await symlink(
+      '/usr/lib/systemd/system/cloud-init.service',
+      join(root, 'etc/systemd/system/multi-user.target.wants/cloud-init.service'),
+    );
   }
 }
 
@@ -186,8 +201,17 @@ async function bootFiles(root: string, staging: string, style: StandInStyle, dis
 /** A stand-in image for `style` (cached); returns its path. Needs root and qemu-user (binfmt). */
 export async function ensureStandIn(style: StandInStyle): Promise<string> {
   const dir = join(cacheRoot, key());
-  const img = join(dir, `${style}.img`);
+  // Named by the code that shapes it, so a change to the shaping makes a new image.
+  const shape = createHash('sha256')
+    .update(`${shapeRoot.toString()}${bootFiles.toString()}${standInCmdline(style, '0')}`)
+    .digest('hex')
+    .slice(0, 8);
+  const img = join(dir, `${style}-${shape}.img`);
   if (existsSync(img)) return img;
+  for (const old of (await readdir(dir).catch(() => [] as string[])).filter(
+    (n) => n.startsWith(`${style}`) && n.endsWith('.img'),
+  ))
+    await rm(join(dir, old), { force: true });
   const shared = await sharedRootfs(dir);
   const work = join(dir, `${style}.work`);
   await rm(work, { recursive: true, force: true });
