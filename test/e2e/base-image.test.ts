@@ -3,8 +3,8 @@
  * (test/helpers/standin-image.ts; no real Raspberry Pi OS image can be downloaded here) with the
  * sys-mods first-boot style, customised by `armada build --base`, seeded by `armada configure`,
  * booted in QEMU virt with its own kernel8.img/initramfs8: Docker over TLS, a container, the
- * refusals, and the base's first boot and default password gone. One boot keeps CI time down;
- * the cloud-init style's take-over is covered without a boot (test/integration/base).
+ * refusals, and the base's first boot and default password gone; then the cloud-init style's
+ * stand-in, customised and booted with its cloud-init switched off.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
