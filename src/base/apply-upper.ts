@@ -10,7 +10,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { run, which } from '../exec.js';
 import { MissingToolError } from '../errors.js';
 import { unlessMissing } from '../fs-errors.js';
-import { debugfsScriptCommand } from '../build/plan-image.js';
+import { debugfsErrors, debugfsScriptCommand } from '../build/plan-image.js';
 import {
   parseGetfattr,
   planUpperScript,
@@ -173,7 +173,6 @@ export async function applyUpper(
   const env = epoch !== undefined ? { E2FSPROGS_FAKE_TIME: String(epoch) } : {};
   const cmd = debugfsScriptCommand(image, offsetBytes, scriptPath);
   const r = await run(withoutFsync(cmd, await which('eatmydata')), { env });
-  // debugfs exits 0 even when a request fails; its errors are the stderr lines after the banner.
-  const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
+  const errors = debugfsErrors(r.stderr);
   return errors.length ? { fallback: `debugfs: ${errors.slice(0, 3).join('; ')}` } : undefined;
 }

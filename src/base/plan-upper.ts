@@ -5,6 +5,7 @@
  * The changes are read by apply-upper.ts; this plans the script. Pure.
  */
 import type { Command } from '../exec.js';
+import { debugfsQuote } from '../build/plan-image.js';
 
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
 
@@ -87,19 +88,17 @@ export function withoutFsync(cmd: Command, eatmydata: string | undefined): Comma
   return eatmydata ? [eatmydata, [cmd[0], ...cmd[1]]] : cmd;
 }
 
-const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
 function deleteLines(path: string, kind: EntryKind, below: { path: string; kind: EntryKind }[]) {
   const lines: string[] = [];
   // Children before their parent: debugfs's rmdir removes only an empty directory.
   for (const e of [...below].reverse())
-    lines.push(`${e.kind === 'dir' ? 'rmdir' : 'rm'} ${quote(e.path)}`);
-  lines.push(`${kind === 'dir' ? 'rmdir' : 'rm'} ${quote(path)}`);
+    lines.push(`${e.kind === 'dir' ? 'rmdir' : 'rm'} ${debugfsQuote(e.path)}`);
+  lines.push(`${kind === 'dir' ? 'rmdir' : 'rm'} ${debugfsQuote(path)}`);
   return lines;
 }
 
 function metaLines(path: string, m: EntryMeta): string[] {
-  const q = quote(path);
+  const q = debugfsQuote(path);
   const lines = [
     `set_inode_field ${q} mode 0${m.mode.toString(8)}`,
     `set_inode_field ${q} uid ${m.uid}`,
@@ -109,7 +108,7 @@ function metaLines(path: string, m: EntryMeta): string[] {
     `set_inode_field ${q} ctime @${m.ctimeSec}`,
   ];
   for (const x of m.xattrs ?? [])
-    lines.push(`ea_set -f ${quote(x.valueFile)} ${q} ${quote(x.name)}`);
+    lines.push(`ea_set -f ${debugfsQuote(x.valueFile)} ${q} ${debugfsQuote(x.name)}`);
   return lines;
 }
 
@@ -142,10 +141,11 @@ export function planUpperScript(changes: readonly UpperChange[]): UpperPlan {
     if (c.lower === 'dir' && meta.kind !== 'dir')
       throw new Error(`${c.path}: a lower directory under a ${meta.kind} must be deleted first`);
     // A directory over a directory keeps the lower one (its hidden entries come as deletes).
-    if (c.lower && c.lower !== 'dir') lines.push(`rm ${quote(c.path)}`);
-    if (meta.kind === 'dir' && c.lower !== 'dir') lines.push(`mkdir ${quote(c.path)}`);
-    if (meta.kind === 'file') lines.push(`write ${quote(c.source)} ${quote(c.path)}`);
-    if (meta.kind === 'symlink') lines.push(`symlink ${quote(c.path)} ${quote(meta.target!)}`);
+    if (c.lower && c.lower !== 'dir') lines.push(`rm ${debugfsQuote(c.path)}`);
+    if (meta.kind === 'dir' && c.lower !== 'dir') lines.push(`mkdir ${debugfsQuote(c.path)}`);
+    if (meta.kind === 'file') lines.push(`write ${debugfsQuote(c.source)} ${debugfsQuote(c.path)}`);
+    if (meta.kind === 'symlink')
+      lines.push(`symlink ${debugfsQuote(c.path)} ${debugfsQuote(meta.target!)}`);
     lines.push(...metaLines(c.path, meta));
   }
   return { script: lines.map((l) => `${l}\n`).join('') };

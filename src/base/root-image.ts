@@ -11,7 +11,8 @@ import { onCleanup } from '../cleanup.js';
 import { unlessMissing } from '../fs-errors.js';
 import { measureBytes } from '../cache/read.js';
 import { mke2fsRootCommand } from '../build/plan-image.js';
-import { installPaths, type InstallRecord } from './plan-install-cache.js';
+import { updateStageRecord } from '../build/stage-records.js';
+import { installPaths } from './plan-install-cache.js';
 import type { BaseLayout } from './plan-assemble.js';
 import type { ContentSize } from './plan-upper.js';
 
@@ -40,8 +41,7 @@ export async function findRootImage(
   const text = await unlessMissing(readFile(p.record, 'utf8'), undefined);
   const r = text === undefined ? undefined : (JSON.parse(text) as RootImageRecord);
   const fits =
-    r?.content !== undefined &&
-    r.offsetBytes === want.offsetBytes &&
+    r?.offsetBytes === want.offsetBytes &&
     r.uuid === want.uuid &&
     r.headroomMiB === want.headroomMiB;
   return fits ? r : undefined;
@@ -84,12 +84,6 @@ export async function makeRootImage(
   await writeFile(`${p.record}.partial-${process.pid}`, JSON.stringify(record, null, 2));
   await rename(`${p.record}.partial-${process.pid}`, p.record);
   // `armada cache` and its eviction read an entry's size from its record.
-  const complete = JSON.parse(await readFile(entry.complete, 'utf8')) as InstallRecord;
-  const bytes = await measureBytes(entry.dir);
-  await writeFile(
-    `${entry.complete}.partial-${process.pid}`,
-    JSON.stringify({ ...complete, bytes }, null, 2),
-  );
-  await rename(`${entry.complete}.partial-${process.pid}`, entry.complete);
+  await updateStageRecord(entry.dir, { bytes: await measureBytes(entry.dir) });
   return record;
 }

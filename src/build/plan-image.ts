@@ -146,13 +146,18 @@ export function clampTimesScript(paths: readonly string[], epoch: number): strin
     .map((p) => {
       if (/[\n\r]/.test(p))
         throw new Error(`a path with a line break cannot be stamped reproducibly: ${p}`);
-      // debugfs's parser reads "" inside a quoted argument as one quote.
-      const abs = p.startsWith('/') ? p : `/${p}`;
-      const quoted = `"${abs.replaceAll('"', '""')}"`;
+      const quoted = debugfsQuote(p.startsWith('/') ? p : `/${p}`);
       return `set_inode_field ${quoted} ctime @${epoch}\nset_inode_field ${quoted} atime @${epoch}\n`;
     })
     .join('');
 }
+
+/** One argument of a debugfs script line: debugfs's parser reads "" inside quotes as one quote. */
+export const debugfsQuote = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
+/** debugfs exits 0 even when a request fails; its errors are the stderr lines after the banner. */
+export const debugfsErrors = (stderr: string): string[] =>
+  stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
 
 export function debugfsScriptCommand(image: string, offsetBytes: number, script: string): Command {
   return ['debugfs', ['-w', '-f', script, `${image}?offset=${offsetBytes}`]];

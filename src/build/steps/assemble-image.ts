@@ -12,6 +12,7 @@ import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
   clampTimesScript,
+  debugfsErrors,
   cmdlineTxt,
   configTxt,
   debugfsScriptCommand,
@@ -76,8 +77,7 @@ async function clampTimes(
   // The fake time also stamps the superblock's write time when debugfs closes the filesystem.
   const env = { E2FSPROGS_FAKE_TIME: String(epoch) };
   const r = await run(debugfsScriptCommand(image, offsetBytes, scriptPath), { env });
-  // debugfs exits 0 even when a request fails; its errors are the stderr lines after the banner.
-  const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
+  const errors = debugfsErrors(r.stderr);
   if (errors.length)
     throw new Error(`debugfs could not stamp inode times: ${errors.slice(0, 3).join('; ')}`);
 }
