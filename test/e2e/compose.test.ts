@@ -12,13 +12,12 @@ import { builtImage, e2eSkip } from './built-image.js';
 import {
   armada,
   bootCopy,
-  docker,
   waitForDocker,
   type Booted,
   laptopClientTls,
   dockerConnection,
 } from './vm.js';
-import { busyboxImage, importBusybox, type Tls } from './containers.js';
+import { busyboxImage, importBusybox, readThroughDocker, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { debianPackage } from '../helpers/kernel-packages.js';
 import { sshKeyPair } from '../helpers/tools.js';
@@ -78,23 +77,14 @@ describeNeeds({ root: true }, 'docker compose over TLS against the booted image'
   }, 1_500_000);
 
   it('the device has the Compose v2 and buildx plugins too (Debian 13 image)', () => {
-    const r = docker(
+    const plugins = readThroughDocker(
       booted.ports.docker,
       tls,
-      [
-        'run',
-        '--rm',
-        '-v',
-        '/usr/libexec/docker/cli-plugins:/p:ro',
-        busyboxImage,
-        '/bin/busybox',
-        'ls',
-        '/p',
-      ],
+      { '/usr/libexec/docker/cli-plugins': '/p' },
+      '/bin/busybox ls /p',
       env,
     );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')).toEqual(
+    expect(plugins.split('\n')).toEqual(
       expect.arrayContaining(['docker-compose', 'docker-buildx']),
     );
   });

@@ -35,3 +35,29 @@ export function importBusybox(
   const r = docker(port, tls, ['import', busyboxTar(dir), busyboxImage], env, 300_000);
   expect(r.status, r.stderr).toBe(0);
 }
+
+/**
+ * Runs `script` in busybox on the booted host with `mounts` (host path → container path) bound
+ * read-only: how the tests read the guest's own files through Docker. Fails unless it exits 0;
+ * returns its stdout.
+ */
+export function readThroughDocker(
+  port: number,
+  tls: Tls,
+  mounts: Record<string, string>,
+  script: string,
+  env: Record<string, string>,
+): string {
+  const volumes = Object.entries(mounts).flatMap(([host, inside]) => [
+    '-v',
+    `${host}:${inside}:ro`,
+  ]);
+  const r = docker(
+    port,
+    tls,
+    ['run', '--rm', ...volumes, busyboxImage, '/bin/busybox', 'sh', '-c', script],
+    env,
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}

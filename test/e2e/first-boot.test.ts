@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, bootCopy, docker, waitForDocker, type Booted } from './vm.js';
 import { suiteTempDir } from '../helpers/tmp.js';
-import { importBusybox as importBusyboxImage, type Tls } from './containers.js';
+import { importBusybox as importBusyboxImage, readThroughDocker, type Tls } from './containers.js';
 import { listFat, readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
@@ -33,24 +33,14 @@ function identity(
   tls: Tls,
   denv: Record<string, string> = env,
 ): { machineId: string; hostKey: string } {
-  const r = docker(
+  const out = readThroughDocker(
     port,
     tls,
-    [
-      'run',
-      '--rm',
-      '-v',
-      '/etc:/host-etc:ro',
-      'e2e-busybox',
-      '/bin/busybox',
-      'sh',
-      '-c',
-      'cat /host-etc/machine-id /host-etc/ssh/ssh_host_ed25519_key.pub',
-    ],
+    { '/etc': '/host-etc' },
+    'cat /host-etc/machine-id /host-etc/ssh/ssh_host_ed25519_key.pub',
     denv,
   );
-  expect(r.status, r.stderr).toBe(0);
-  const [machineId, hostKey] = r.stdout.trim().split('\n');
+  const [machineId, hostKey] = out.trim().split('\n');
   return { machineId: machineId, hostKey: hostKey };
 }
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeds } from '../helpers/needs.js';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, docker, waitForDocker, laptopClientTls } from './vm.js';
-import { busyboxImage, importBusybox, type Tls } from './containers.js';
+import { importBusybox, readThroughDocker, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { freePort, type Vm } from '../helpers/qemu.js';
 import { bootRaspi3b } from '../helpers/qemu-raspi.js';
@@ -88,30 +88,18 @@ describeNeeds({ root: true }, 'the image on an emulated Raspberry Pi 3B', () => 
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout.trim()).toBe('linux/arm64');
     importBusybox(port, tls, dir, env);
-    const model = docker(
+    const model = readThroughDocker(
       port,
       tls,
-      [
-        'run',
-        '--rm',
-        '-v',
-        '/sys:/host-sys:ro',
-        '-v',
-        '/proc/device-tree:/host-dt:ro',
-        busyboxImage,
-        '/bin/busybox',
-        'sh',
-        '-c',
-        // Which driver took QEMU's composite usb-net (cdc_ether, rndis_host or cdc_subset race
-        // for it) and which board the kernel believes it runs on.
-        'for n in /host-sys/class/net/*; do d=$(/bin/busybox readlink $n/device/driver); echo "nic ${n##*/} ${d##*/}"; done; echo "model $(/bin/busybox cat /host-dt/model)"',
-      ],
+      { '/sys': '/host-sys', '/proc/device-tree': '/host-dt' },
+      // Which driver took QEMU's composite usb-net (cdc_ether, rndis_host or cdc_subset race
+      // for it) and which board the kernel believes it runs on.
+      'for n in /host-sys/class/net/*; do d=$(/bin/busybox readlink $n/device/driver); echo "nic ${n##*/} ${d##*/}"; done; echo "model $(/bin/busybox cat /host-dt/model)"',
       env,
     );
-    expect(model.status, model.stderr).toBe(0);
-    process.stderr.write(`e2e raspi3b: ${model.stdout.trim().replace(/\n/g, '; ')}\n`);
-    expect(model.stdout).toMatch(/^model Raspberry Pi 3 Model B/m);
-    expect(model.stdout).toMatch(/^nic \S+ (cdc_ether|rndis_host|cdc_subset)$/m);
+    process.stderr.write(`e2e raspi3b: ${model.trim().replace(/\n/g, '; ')}\n`);
+    expect(model).toMatch(/^model Raspberry Pi 3 Model B/m);
+    expect(model).toMatch(/^nic \S+ (cdc_ether|rndis_host|cdc_subset)$/m);
   });
 
   it('refuses a client without a certificate', () => {
