@@ -43,6 +43,8 @@ export function buildManifest(
       with: o.with,
       // An opted-out default kernel group is recorded by name, so nobody has to diff lists.
       kernelGroupsNotRequired: defaultKernelGroups.filter((g) => !o.requireKernel.includes(g)),
+      // Built from the cache alone: the stage as cached, no archive asked (inputs.stageKey).
+      offline: o.offline,
     },
     ...(ctx.base
       ? {

@@ -1,7 +1,9 @@
 /**
  * What `armada build` takes, with defaults, validated purely (all problems at once).
  */
-import { OptionError } from '../errors.js';
+import { OptionError, type OptionLabel } from '../errors.js';
+import type { BaseOptions } from '../base/opened.js';
+import { isUrl } from '../flash/source/detect.js';
 import { defaultSuite, feature, featureNames } from './packages.js';
 
 export type Arch = 'arm64' | 'armhf';
@@ -30,6 +32,11 @@ export interface BuildOptions {
   workDir?: string;
   /** Re-bootstrap even when the stage cache holds a matching root filesystem. */
   refresh: boolean;
+  /**
+   * Ask no archive and download nothing: the cached stage of exactly these options, as it is
+   * (build --base: the cached download and --packages-from's .debs). Fails naming what is missing.
+   */
+  offline: boolean;
   sourceDateEpoch?: number;
   /** Free space left in the root filesystem beyond its content (first boot grows it anyway). */
   headroomMiB: number;
@@ -64,21 +71,24 @@ export type BuildOptionName = keyof BuildOptions;
 
 export interface OptionProblem {
   option: BuildOptionName;
-  /** What is wrong, phrased to follow the option's name. */
-  text: string;
+  /** What is wrong, phrased to follow the option's name (naming other options by their labels). */
+  text: string | ((option: OptionLabel) => string);
 }
 
 /**
  * Pure: every problem with the options, each tied to its option.
  * @param requirable the kernel groups requireKernel accepts (kernel-config/'s requiredWith
  * values); read from disk by the caller so this stays pure.
+ * @param base build --base's own options, when the build customises a base.
  */
 export function buildOptionProblems(
   o: BuildOptions,
   requirable?: readonly string[],
+  base?: BaseOptions,
 ): OptionProblem[] {
   const problems: OptionProblem[] = [];
-  const bad = (option: BuildOptionName, text: string) => problems.push({ option, text });
+  const bad = (option: BuildOptionName, text: OptionProblem['text']) =>
+    problems.push({ option, text });
   if (!['arm64', 'armhf'].includes(o.arch)) bad('arch', `must be arm64 or armhf, not '${o.arch}'`);
   if (!/^[a-z][a-z0-9.-]*$/.test(o.suite)) bad('suite', `'${o.suite}' is not a Debian suite name`);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.name))
@@ -102,15 +112,39 @@ export function buildOptionProblems(
     !(Number.isInteger(o.sourceDateEpoch) && o.sourceDateEpoch > 0)
   )
     bad('sourceDateEpoch', 'must be a positive whole number of seconds');
+  if (o.offline) {
+    if (o.refresh)
+      bad('offline', (l) => `cannot go with ${l('refresh')}: a fresh bootstrap needs the archive`);
+    // What only the network could give a base build: Docker's packages, and the base's checksum.
+    if (base && !base.packagesFrom)
+      bad(
+        'offline',
+        (l) =>
+          `with ${l('base')} needs ${l('packagesFrom')} (a directory of Docker's .debs): otherwise Docker is installed from an archive`,
+      );
+    if (base && isUrl(base.base) && !base.sha256)
+      bad(
+        'offline',
+        (l) =>
+          `with a ${l('base')} URL needs ${l('sha256')}: the download cache is looked up by it`,
+      );
+  }
   return problems;
 }
 
-export function validateBuildOptions(o: BuildOptions, requirable?: readonly string[]): void {
-  const problems = buildOptionProblems(o, requirable);
+export function validateBuildOptions(
+  o: BuildOptions,
+  requirable?: readonly string[],
+  base?: BaseOptions,
+): void {
+  const problems = buildOptionProblems(o, requirable, base);
   if (problems.length)
     throw new OptionError(
       () => 'invalid build options; fix these and run again',
-      (label) => problems.map((p) => `${label(p.option)} ${p.text}`),
+      (label) =>
+        problems.map(
+          (p) => `${label(p.option)} ${typeof p.text === 'string' ? p.text : p.text(label)}`,
+        ),
       { usage: true },
     );
 }

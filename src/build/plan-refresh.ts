@@ -3,7 +3,8 @@
  * (dpkg and maintainer scripts of ~400 packages); when the archive has only moved on (a point
  * release, a security update), upgrading the cached stage in place of its predecessor installs
  * only what changed. Release builds keep the full bootstrap: `--refresh`, or no stage cache at all
- * as in the release workflow.
+ * as in the release workflow. An offline build (`--offline`) asks no archive: a cached stage of
+ * exactly its options is used as it is, and anything else is missing.
  */
 import type { Command } from '../exec.js';
 import { inReleaseListName, inReleaseUrl } from './apt-sources.js';
@@ -29,7 +30,9 @@ export interface StageRecord {
 export type StageDecision =
   | { kind: 'hit'; recordState?: string[] }
   | { kind: 'refresh'; from: string; why: string; install: string[] }
-  | { kind: 'bootstrap'; why: string };
+  | { kind: 'bootstrap'; why: string }
+  /** --offline, and the cache lacks what this build needs: what is missing, in words. */
+  | { kind: 'missing'; why: string };
 
 export interface StageSituation {
   key: string;
@@ -39,6 +42,11 @@ export interface StageSituation {
   packages: readonly string[];
   /** --refresh: a full, fresh bootstrap whatever the cache holds. */
   forceBootstrap: boolean;
+  /**
+   * --offline: no archive is asked, so nothing can be upgraded, installed or bootstrapped; only
+   * `exact` as it is will do, and anything else is `missing`.
+   */
+  offline: boolean;
   /** The stage under `key`, when there is a complete one. */
   exact?: StageRecord;
   /** The archive state of `exact`'s sources now (same order); undefined when not fetched. */
@@ -50,7 +58,38 @@ export interface StageSituation {
 const sameState = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((h, i) => h === b[i]);
 
+/** The stage of `lineage` whose packages were brought up to date last. */
+export function newestOfLineage(
+  records: readonly StageRecord[],
+  lineage: string,
+): StageRecord | undefined {
+  return records
+    .filter((r) => r.lineage === lineage)
+    .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))[0];
+}
+
 export function decideStage(s: StageSituation): StageDecision {
+  const withArchive = decideWithArchive(s);
+  if (!s.offline) return withArchive;
+  // The stage is taken as it is; its recorded archive state stays what it was made from.
+  if (s.exact && !s.forceBootstrap) return { kind: 'hit' };
+  return { kind: 'missing', why: missingOffline(s, withArchive) };
+}
+
+/** What an offline build lacks, given what the same build with the archive would have done. */
+function missingOffline(s: StageSituation, withArchive: StageDecision): string {
+  if (s.forceBootstrap) return '--refresh asks for a fresh bootstrap from the archive';
+  if (withArchive.kind !== 'refresh') return 'no cached stage for these options';
+  const from = s.others.find((o) => o.key === withArchive.from);
+  if (withArchive.install.length)
+    return `the cached stage ${withArchive.from} lacks ${withArchive.install.length === 1 ? 'the package' : 'the packages'} ${withArchive.install.join(' ')}`;
+  if (from?.lineage === s.lineage)
+    return `the cached stage ${withArchive.from} of these options is of another archive state, and upgrading it needs the archive`;
+  // Same family and packages but another lineage: only SOURCE_DATE_EPOCH differs.
+  return `the cached stage ${withArchive.from} of these packages was made under another SOURCE_DATE_EPOCH`;
+}
+
+function decideWithArchive(s: StageSituation): StageDecision {
   if (s.forceBootstrap) return { kind: 'bootstrap', why: '--refresh asks for a fresh bootstrap' };
   if (s.exact) {
     // A stage from before stages recorded their archive: take it as current and record it now.
@@ -64,9 +103,10 @@ export function decideStage(s: StageSituation): StageDecision {
       install: [],
     };
   }
-  const predecessor = s.others
-    .filter((o) => o.lineage === s.lineage && o.key !== s.key)
-    .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))[0];
+  const predecessor = newestOfLineage(
+    s.others.filter((o) => o.key !== s.key),
+    s.lineage,
+  );
   if (predecessor)
     return {
       kind: 'refresh',

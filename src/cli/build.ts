@@ -22,6 +22,7 @@ const buildFlags: Record<BuildOptionName, string> = {
   cacheDir: 'ARMADA_CACHE_DIR',
   workDir: '--work-dir',
   refresh: '--refresh',
+  offline: '--offline',
   sourceDateEpoch: 'SOURCE_DATE_EPOCH',
   headroomMiB: '--headroom',
   bootSizeMiB: '--boot-size',
@@ -53,6 +54,7 @@ interface Args extends GlobalArgs {
   'require-kernel'?: string[];
   'work-dir'?: string;
   refresh: boolean;
+  offline: boolean;
   headroom?: number;
   'boot-size'?: number;
   slim: boolean;
@@ -149,6 +151,12 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
           describe:
             'A full, fresh bootstrap (as a release build): no cached stage is reused or upgraded',
         },
+        offline: {
+          type: 'boolean',
+          default: false,
+          describe:
+            'Ask no archive, download nothing: the cached stage of these options as it is (with --base: a cached download and --packages-from); fails naming what the cache lacks',
+        },
         headroom: {
           type: 'number',
           describe: 'Free MiB in the root filesystem beyond its content',
@@ -186,6 +194,10 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       )
       .example('$0 build --suite bookworm', 'Debian 12 (Docker 20.10) for fleets that run it')
       .example(
+        '$0 build --offline',
+        'The same build again without network (air-gapped CI): from the stage an earlier build cached',
+      )
+      .example(
         '$0 build --arch armhf --suite bookworm --mirror http://<raspbian-mirror>/raspbian --keyring raspbian.gpg --components main',
         'A Raspbian armhf image',
       ) as unknown as Argv<Args>,
@@ -211,6 +223,7 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       with: list(argv.with) ?? [],
       ...(argv['work-dir'] ? { workDir: argv['work-dir'] } : {}),
       refresh: argv.refresh,
+      offline: argv.offline,
       ...(argv.headroom !== undefined ? { headroomMiB: argv.headroom } : {}),
       ...(argv['boot-size'] !== undefined ? { bootSizeMiB: argv['boot-size'] } : {}),
       slim: argv.slim,

@@ -24,6 +24,8 @@ export interface BuildResult {
   artifacts: Artifact[];
   manifest: Record<string, unknown>;
   stageCacheHit: boolean;
+  /** --offline: no archive was asked and nothing downloaded; everything came from the cache. */
+  offline: boolean;
   /** The stage was upgraded from a cached one instead of bootstrapped: its key and the changes. */
   stageRefresh?: BuildContext['stageRefresh'];
   /** build --base: the installed-base cache entry whose root was copied instead of installing. */
@@ -64,6 +66,7 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
     cacheDir: r.cacheDir ?? cacheDir(),
     ...(r.workDir ? { workDir: resolve(r.workDir) } : {}),
     refresh: r.refresh ?? false,
+    offline: r.offline ?? false,
     ...(r.sourceDateEpoch !== undefined
       ? { sourceDateEpoch: r.sourceDateEpoch }
       : envEpoch
@@ -74,7 +77,7 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
     slim: r.slim ?? buildDefaults.slim,
     armadaVersion,
   };
-  validateBuildOptions(o, requirableFeatures(loadRequirements()));
+  validateBuildOptions(o, requirableFeatures(loadRequirements()), r.base);
   return o;
 }
 
@@ -116,6 +119,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
     artifacts: ctx.artifacts ?? [],
     manifest: ctx.manifest ?? {},
     stageCacheHit: ctx.stageCacheHit ?? false,
+    offline: o.offline,
     ...(ctx.stageRefresh ? { stageRefresh: ctx.stageRefresh } : {}),
     ...(ctx.baseInstall?.reused ? { baseInstallReusedFrom: ctx.baseInstall.reused.key } : {}),
     ...(ctx.baseRootImage ? { baseRootImage: ctx.baseRootImage } : {}),
@@ -134,6 +138,7 @@ export function formatBuildResult(r: BuildResult): string {
     ...lines,
     `Timings: ${t}`,
     ...(r.stageCacheHit ? ['(root filesystem from the stage cache)'] : []),
+    ...(r.offline ? ['(offline: no archive was asked)'] : []),
     ...(r.baseInstallReusedFrom
       ? [`(Docker install of the base reused from the cache: ${r.baseInstallReusedFrom})`]
       : []),

@@ -1,6 +1,7 @@
 /**
  * Before anything slow: root, host tools, foreign-architecture emulation, disk space, and the
- * archive we will bootstrap from (whose state keys the stage cache).
+ * archive we will bootstrap from (whose state keys the stage cache). Offline, no archive is asked:
+ * the newest cached stage of these options is this build's, as it is.
  */
 import { access, statfs, mkdir } from 'node:fs/promises';
 import { arch as hostArch } from 'node:os';
@@ -18,6 +19,8 @@ import { readHostAptSources } from '../read-apt-sources.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stageKey, stagePaths } from '../stage-cache.js';
+import { readStageRecords } from '../stage-records.js';
+import { newestOfLineage } from '../plan-refresh.js';
 
 const GiB = 1024 ** 3;
 
@@ -59,7 +62,10 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
       const lines = o.mirror
         ? mirrorLinesFromOption(o.mirror, o.suite, o.components)
         : mirrorLinesFor(await readHostAptSources(), o.suite, o.arch, o.components);
-      report.status(lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default");
+      report.status(
+        (lines.length ? `mirror: ${lines.join(' | ')}` : "mirror: mmdebstrap's default") +
+          (o.offline ? ' (offline: not asked)' : ''),
+      );
       const keyring = o.keyring ?? debianArchiveKeyring;
       if (!(await exists(keyring)))
         throw new OptionError((opt) =>
@@ -67,7 +73,7 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
             ? `${opt('keyring')} ${o.keyring} does not exist; give the archive's keyring file`
             : `${debianArchiveKeyring} is missing: install it ('sudo apt-get install debian-archive-keyring') or pass ${opt('keyring')} FILE with the archive's key`,
         );
-      const state = await fetchArchiveState(lines);
+      const state = o.offline ? [] : await fetchArchiveState(lines);
       const inputs = {
         arch: o.arch,
         suite: o.suite,
@@ -80,10 +86,16 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
         archiveState: state,
         ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
       };
-      const key = stageKey(inputs);
+      const lineage = stageKey({ ...inputs, archiveState: [] });
+      // Offline, the archive's state is the one the cache saw last: the newest stage of these
+      // options is this build's key (the same key, so the same image identifiers, as the build
+      // that made it). With none, the key names no stage and find-stage says what is missing.
+      const key = o.offline
+        ? (newestOfLineage(await readStageRecords(o.cacheDir), lineage)?.key ?? lineage)
+        : stageKey(inputs);
       ctx.mirrorLines = lines;
       ctx.stageKey = key;
-      ctx.stageLineage = stageKey({ ...inputs, archiveState: [] });
+      ctx.stageLineage = lineage;
       // Timestamps aside, a stage made under another SOURCE_DATE_EPOCH holds the same files.
       ctx.stageFamily = stageKey({
         ...inputs,

@@ -2,10 +2,11 @@
  * Decides where the root filesystem comes from: the cached stage as it is, the cached stage
  * brought up to date with the archive (refresh-stage), or a full bootstrap (bootstrap-rootfs).
  * The archive state is read from the stage's own apt sources, so a stage bootstrapped from
- * mmdebstrap's default mirror is checked against that mirror too.
+ * mmdebstrap's default mirror is checked against that mirror too. Offline, no archive is asked:
+ * the cached stage as it is, or a one-line failure saying what the cache lacks.
  */
 import type { Step } from '../../progress.js';
-import { UserError } from '../../errors.js';
+import { OptionError, UserError } from '../../errors.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { fetchArchiveState } from '../archive-state.js';
@@ -28,15 +29,16 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
       let sources = exact?.sources;
       if (exact && !o.refresh) {
         sources ??= await rootfsSourceLines(paths.rootfs);
-        try {
-          liveState = await fetchArchiveState(sources);
-        } catch (e) {
-          // Offline: the stage works as it is; only its freshness is unknown.
-          if (!(e instanceof UserError)) throw e;
-          report.title(
-            `Find a cached root filesystem (archive unreachable: cached stage as it is)`,
-          );
-        }
+        if (!o.offline)
+          try {
+            liveState = await fetchArchiveState(sources);
+          } catch (e) {
+            // Unreachable: the stage works as it is; only its freshness is unknown.
+            if (!(e instanceof UserError)) throw e;
+            report.title(
+              `Find a cached root filesystem (archive unreachable: cached stage as it is)`,
+            );
+          }
       }
       const plan = decideStage({
         key,
@@ -44,10 +46,16 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
         family: ctx.stageFamily!,
         packages: buildPackages(o),
         forceBootstrap: o.refresh,
+        offline: o.offline,
         ...(exact ? { exact } : {}),
         ...(liveState ? { liveState } : {}),
         others: records.filter((r) => r.key !== key),
       });
+      if (plan.kind === 'missing')
+        throw new OptionError(
+          (opt) =>
+            `${opt('offline')}: ${plan.why}; run the same build once with network access to fill the cache, or drop ${opt('offline')}`,
+        );
       ctx.stagePlan = plan;
       ctx.stageCacheHit = plan.kind === 'hit';
       if (plan.kind === 'hit') {
@@ -67,7 +75,7 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
             ...identity,
             ...(plan.recordState ? { archiveState: plan.recordState } : {}),
           });
-        report.status(`stage cache hit (${key})`);
+        report.status(`stage cache hit (${key}${o.offline ? '; offline: as cached' : ''})`);
       } else if (plan.kind === 'refresh') {
         report.status(
           `${plan.why}: upgrading stage ${plan.from}${plan.install.length ? ` and installing ${plan.install.join(' ')}` : ''}`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decideStage,
+  newestOfLineage,
   packageChanges,
   refreshCommand,
   stateFromInReleases,
@@ -26,6 +27,7 @@ describe('decideStage', () => {
     family: 'F',
     packages: ['docker.io', 'systemd'],
     forceBootstrap: false,
+    offline: false,
     others: [],
   };
 
@@ -101,6 +103,107 @@ describe('decideStage', () => {
         others: [stage('p')],
       }),
     ).toMatchObject({ kind: 'bootstrap' });
+  });
+});
+
+describe('decideStage offline', () => {
+  const base = {
+    key: 'k',
+    lineage: 'L',
+    family: 'F',
+    packages: ['docker.io', 'systemd'],
+    forceBootstrap: false,
+    offline: true,
+    others: [],
+  };
+  const ovs = ['docker.io', 'openvswitch-switch', 'systemd'];
+  const miss = (why: string) => ({ kind: 'missing', why });
+
+  it.each([
+    {
+      what: 'the exact stage is used as it is',
+      s: { ...base, exact: stage('k') },
+      decision: { kind: 'hit' },
+    },
+    {
+      what: 'a stage without a recorded archive state keeps it unrecorded',
+      s: { ...base, exact: stage('k', { archiveState: undefined }), liveState: ['a1'] },
+      decision: { kind: 'hit' },
+    },
+    {
+      what: 'a moved archive (were it known) upgrades nothing',
+      s: { ...base, exact: stage('k'), liveState: ['b1', 'b2'] },
+      decision: { kind: 'hit' },
+    },
+    {
+      what: 'an older stage of these options would need an upgrade',
+      s: { ...base, others: [stage('old'), stage('other', { lineage: 'M', family: 'G' })] },
+      decision: miss(
+        'the cached stage old of these options is of another archive state, and upgrading it needs the archive',
+      ),
+    },
+    {
+      what: 'a stage with fewer packages would need an install',
+      s: {
+        ...base,
+        lineage: 'O',
+        packages: ovs,
+        others: [stage('default', { lineage: 'D' })],
+      },
+      decision: miss('the cached stage default lacks the package openvswitch-switch'),
+    },
+    {
+      what: 'a stage lacking several packages names them all',
+      s: {
+        ...base,
+        lineage: 'O',
+        packages: [...ovs, 'vim'],
+        others: [stage('default', { lineage: 'D' })],
+      },
+      decision: miss('the cached stage default lacks the packages openvswitch-switch vim'),
+    },
+    {
+      what: 'a stage of the same packages under another SOURCE_DATE_EPOCH',
+      s: { ...base, lineage: 'E', others: [stage('epoch', { lineage: 'D' })] },
+      decision: miss(
+        'the cached stage epoch of these packages was made under another SOURCE_DATE_EPOCH',
+      ),
+    },
+    {
+      what: 'nothing of these options would need a bootstrap',
+      s: { ...base, others: [stage('x', { lineage: 'M', family: 'G' })] },
+      decision: miss('no cached stage for these options'),
+    },
+    {
+      what: 'an empty cache would need a bootstrap',
+      s: base,
+      decision: miss('no cached stage for these options'),
+    },
+    {
+      what: '--refresh needs the archive even with the exact stage cached',
+      s: { ...base, forceBootstrap: true, exact: stage('k') },
+      decision: miss('--refresh asks for a fresh bootstrap from the archive'),
+    },
+  ])('$what', ({ s, decision }) => {
+    expect(decideStage(s)).toEqual(decision);
+    // The same situation with the archive reachable decides otherwise unless it is a plain hit.
+    const online = decideStage({ ...s, offline: false });
+    if (decision.kind === 'missing') expect(online.kind).not.toBe('hit');
+  });
+});
+
+describe('newestOfLineage', () => {
+  it('picks the stage of the lineage updated last, and none of another lineage', () => {
+    const records = [
+      stage('old', { updatedAt: '2026-10-01T00:00:00.000Z' }),
+      stage('undated', { updatedAt: undefined }),
+      stage('new', { updatedAt: '2026-11-20T00:00:00.000Z' }),
+      stage('other', { lineage: 'M', updatedAt: '2026-12-01T00:00:00.000Z' }),
+    ];
+    expect(newestOfLineage(records, 'L')?.key).toBe('new');
+    expect(newestOfLineage(records, 'M')?.key).toBe('other');
+    expect(newestOfLineage(records, 'N')).toBeUndefined();
+    expect(newestOfLineage([stage('undated', { updatedAt: undefined })], 'L')?.key).toBe('undated');
   });
 });
 
