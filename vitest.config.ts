@@ -11,7 +11,7 @@ const setupFiles = ['./test/helpers/cli-flag-names.ts'];
 
 export default defineConfig({
   test: {
-    reporters: ['default', './test/helpers/skip-reporter.ts'],
+    reporters: ['default', './test/helpers/skip-reporter.ts', './test/helpers/timing-reporter.ts'],
     projects: [
       {
         test: {
@@ -38,8 +38,9 @@ export default defineConfig({
           setupFiles,
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
+          // Outer bounds only: boots and builds set their own, about 3 × what they take here.
           testTimeout: 900_000,
-          hookTimeout: 3_600_000,
+          hookTimeout: 1_800_000,
           fileParallelism: false,
         },
       },

@@ -13,6 +13,7 @@ import {
   armada,
   armadaAsync,
   bootCopy,
+  bootCopyBudgetMs,
   docker,
   waitForDocker,
   type Booted,
@@ -58,39 +59,43 @@ describeNeeds({ root: true }, 'Open vSwitch on an image built --with ovs', () =>
       env,
     );
 
-  beforeAll(async () => {
-    const out = join(dir, 'out');
-    const built = await armadaAsync(
-      [
-        'build',
-        '--with',
-        'ovs',
-        '--out',
-        out,
-        '--name',
-        'armada-ovs',
-        '--compress',
-        'none',
-        '--json',
-      ],
-      env,
-      60 * 60_000,
-    );
-    expect(built.status, built.stderr.slice(-4000)).toBe(0);
-    manifest = JSON.parse(built.stdout).manifest;
-    sshKeyPair(dir);
-    expect(armada(['ca', 'init'], env).status).toBe(0);
-    booted = await bootCopy({
-      source: join(out, 'armada-ovs.img'),
-      dir,
-      name: 'ovs',
-      configure: ['--hostname', 'e2e-ovs', '--ssh-key', join(dir, 'id.pub')],
-      env,
-    });
-    tls = laptopClientTls(env);
-    await waitForDocker(booted.vm, booted.ports.docker, tls, env);
-    importBusybox(booted.ports.docker, tls, dir, env);
-  }, 3_000_000);
+  beforeAll(
+    async () => {
+      const out = join(dir, 'out');
+      const built = await armadaAsync(
+        [
+          'build',
+          '--with',
+          'ovs',
+          '--out',
+          out,
+          '--name',
+          'armada-ovs',
+          '--compress',
+          'none',
+          '--json',
+        ],
+        env,
+        // Extending the cached default stage with Open vSwitch under qemu-user: ~5 min here.
+        20 * 60_000,
+      );
+      expect(built.status, built.stderr.slice(-4000)).toBe(0);
+      manifest = JSON.parse(built.stdout).manifest;
+      sshKeyPair(dir);
+      expect(armada(['ca', 'init'], env).status).toBe(0);
+      booted = await bootCopy({
+        source: join(out, 'armada-ovs.img'),
+        dir,
+        name: 'ovs',
+        configure: ['--hostname', 'e2e-ovs', '--ssh-key', join(dir, 'id.pub')],
+        env,
+      });
+      tls = laptopClientTls(env);
+      await waitForDocker(booted.vm, booted.ports.docker, tls, env);
+      importBusybox(booted.ports.docker, tls, dir, env);
+    },
+    20 * 60_000 + bootCopyBudgetMs(),
+  );
 
   it('records the feature and the required kernel group in the manifest', () => {
     expect(manifest.options.with).toEqual(['ovs']);

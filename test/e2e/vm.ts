@@ -5,7 +5,15 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { bootImage, extractBootFiles, freePort, type ExtraNic, type Vm } from '../helpers/qemu.js';
+import {
+  bootImage,
+  extractBootFiles,
+  freePort,
+  GuestStall,
+  type ExtraNic,
+  type Vm,
+} from '../helpers/qemu.js';
+import { recordEvent, retryOnceAfterStall } from '../helpers/run-events.js';
 import { readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
@@ -17,6 +25,23 @@ export interface Booted {
   ports: { docker: number; insecure: number };
   bootMs: number;
 }
+
+/**
+ * Bounds of a `virt` boot, about 3 × what they take here (seed → first boot finished ~60–100 s,
+ * login a few seconds later, Docker over TLS 68–110 s after seeding began), so a broken guest
+ * fails in minutes, not after half an hour. A console silent for `stallMs` (the longest gap seen
+ * in a healthy boot here is printed with each boot) or a soft lockup is an emulator stall.
+ */
+export const virtBounds = {
+  firstBootMs: 360_000,
+  loginMs: 120_000,
+  dockerMs: 180_000,
+  stallMs: 180_000,
+};
+
+/** The longest a bootCopy can take: two attempts (one restart after a stall), each bounded. */
+export const bootCopyBudgetMs = (firstBootMs = virtBounds.firstBootMs) =>
+  2 * (60_000 + firstBootMs + virtBounds.loginMs) + virtBounds.dockerMs;
 
 export function armada(
   args: string[],
@@ -59,7 +84,7 @@ export function armadaAsync(
   });
 }
 
-export async function bootCopy(opts: {
+export interface BootCopyOptions {
   source: string;
   dir: string;
   name: string;
@@ -68,13 +93,27 @@ export async function bootCopy(opts: {
   env: Record<string, string>;
   /** NICs besides the user-networking one (bootImage's nics). */
   nics?: ExtraNic[];
-  /** Default 600 s; longer where the host is shared with other boots. */
+  /** Default virtBounds.firstBootMs; longer for a guest whose first boot does more. */
   firstBootTimeoutMs?: number;
   /** Added to the card's kernel command line. */
   kernelArgs?: string[];
   /** The kernel and initramfs on the FAT (default vmlinuz, initrd.img). */
   bootFiles?: readonly [kernel: string, initrd: string];
-}): Promise<Booted> {
+}
+
+/**
+ * Copies, seeds and boots the image and waits for first boot and the login prompt. A guest that
+ * stalls in the emulator is booted once more from a fresh copy (recorded for the run's summary).
+ */
+export async function bootCopy(opts: BootCopyOptions): Promise<Booted> {
+  return retryOnceAfterStall(
+    `guest ${opts.name}`,
+    (e) => e instanceof GuestStall,
+    () => bootCopyOnce(opts),
+  );
+}
+
+async function bootCopyOnce(opts: BootCopyOptions): Promise<Booted> {
   const image = join(opts.dir, `${opts.name}.img`);
   execFileSync('cp', ['--sparse=always', opts.source, image]);
   if (opts.growBytes) execFileSync('truncate', ['-s', `+${opts.growBytes}`, image]);
@@ -118,17 +157,20 @@ export async function bootCopy(opts: {
     await vm.stop();
     throw e;
   };
-  const line = await Promise.race([
-    vm.waitFor(firstBootFinished, opts.firstBootTimeoutMs ?? 600_000, 'first boot to finish'),
-    vm
-      .waitFor(firstBootFailed, opts.firstBootTimeoutMs ?? 600_000, 'first boot failure')
-      .then((l) => {
-        throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
-      }),
+  const firstBootMs = opts.firstBootTimeoutMs ?? virtBounds.firstBootMs;
+  const stall = { stallMs: virtBounds.stallMs };
+  await Promise.race([
+    vm.waitFor(firstBootFinished, firstBootMs, 'first boot to finish', stall),
+    vm.waitFor(firstBootFailed, firstBootMs, 'first boot failure').then((l) => {
+      throw new Error(`first boot failed: ${l}\n${vm.logTail(80)}`);
+    }),
   ]).catch(stopOnFailure);
-  void line;
-  await vm.waitFor(/ login: /, 180_000, 'the login prompt').catch(stopOnFailure);
-  return { vm, image, ports, bootMs: Date.now() - started };
+  await vm.waitFor(/ login: /, virtBounds.loginMs, 'the login prompt', stall).catch(stopOnFailure);
+  const bootMs = Date.now() - started;
+  recordEvent(
+    `guest ${opts.name}: first boot and login ${Math.round(bootMs / 1000)} s, longest console silence ${Math.round(vm.longestSilenceMs() / 1000)} s`,
+  );
+  return { vm, image, ports, bootMs };
 }
 
 /** The docker CLI's connection flags for a booted VM's forwarded port. */
@@ -191,7 +233,7 @@ export async function waitForDocker(
   port: number,
   tls: { ca: string; cert: string; key: string },
   env: Record<string, string>,
-  timeoutMs = 300_000,
+  timeoutMs = virtBounds.dockerMs,
 ): Promise<number> {
   const start = Date.now();
   let last = '';

@@ -1,9 +1,9 @@
 /**
  * Suites that need something this machine may lack (root, a tool) say so instead of passing by
  * skipping. A skipped suite carries its reason in its name, which test/helpers/skip-reporter.ts
- * counts at the end of the run. Under CI=true a suite that needs root never skips: CI runs as
- * root, so a skip there means the tier ran nothing, and the suite fails instead (likewise a suite
- * whose tool CI installs, with failInCi).
+ * counts at the end of the run. Under CI=true no suite skips: CI runs as root after
+ * scripts/setup-host.sh installed every tool, so a missing need there is a broken set-up, and the
+ * suite fails naming it.
  */
 import { describe, it } from 'vitest';
 import { missingTools } from './tools.js';
@@ -20,8 +20,6 @@ export interface Needs {
   root?: boolean;
   /** Another reason to skip (a tool that is not installed), or undefined to run. */
   unless?: string | undefined;
-  /** CI installs what `unless` is about: there, fail instead of skipping. */
-  failInCi?: boolean;
 }
 
 /** The skip reason for tools that are not installed, or undefined when all are there. */
@@ -30,28 +28,31 @@ export function toolsReason(...tools: string[]): string | undefined {
   return missing.length ? `needs ${missing.join(', ')} (not installed)` : undefined;
 }
 
-function reasonFor(needs: Needs): string | undefined {
-  if (needs.root && !isRoot) return rootReason;
-  return needs.unless;
+export type NeedsOutcome =
+  | { kind: 'run' }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'fail'; reason: string; check: string };
+
+/** Pure: what a suite with these needs does on a machine that is (not) root, in CI or not. */
+export function needsOutcome(needs: Needs, machine: { root: boolean; ci: boolean }): NeedsOutcome {
+  const reason = needs.root && !machine.root ? rootReason : needs.unless;
+  if (!reason) return { kind: 'run' };
+  if (!machine.ci) return { kind: 'skip', reason };
+  const check = needs.root && !machine.root ? 'runs as root' : 'has what CI installs';
+  return { kind: 'fail', reason, check };
 }
 
-/** describe(), or a skipped suite that says why, or (CI, no root) a suite that fails. */
+/** describe(), or a skipped suite that says why, or (CI=true) a suite that fails saying why. */
 export function describeNeeds(needs: Needs, name: string, fn: () => void): void {
-  const reason = reasonFor(needs);
-  if (!reason) {
-    describe(name, fn);
-    return;
-  }
-  const required = (needs.root && !isRoot) || needs.failInCi;
-  if (required && process.env.CI === 'true') {
+  const outcome = needsOutcome(needs, { root: isRoot, ci: process.env.CI === 'true' });
+  if (outcome.kind === 'run') describe(name, fn);
+  else if (outcome.kind === 'skip') describe.skip(`${name} [skipped: ${outcome.reason}]`, fn);
+  else
     describe(name, () => {
-      it(needs.root && !isRoot ? 'runs as root' : 'has what CI installs', () => {
-        throw new Error(`CI=true but this suite cannot run: ${reason}`);
+      it(outcome.check, () => {
+        throw new Error(`CI=true but this suite cannot run: ${outcome.reason}`);
       });
     });
-    return;
-  }
-  describe.skip(`${name} [skipped: ${reason}]`, fn);
 }
 
 /** The root-only reason, or undefined when running as root. */

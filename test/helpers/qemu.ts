@@ -52,9 +52,28 @@ export interface BootOptions {
   qemu?: string;
 }
 
+export interface WaitOptions {
+  /**
+   * Fails with a GuestStall when the console has been silent this long, or at once when the
+   * kernel reports a soft lockup: under TCG on a loaded 2-core host a guest can stall in the
+   * emulator (CI once saw one stuck 48 s in a module signature check) and never recover.
+   */
+  stallMs?: number;
+}
+
+/** The guest stalled in the emulator (see WaitOptions.stallMs); a fresh boot may succeed. */
+export class GuestStall extends Error {
+  override name = 'GuestStall';
+}
+
+/** The kernel's own report that a CPU made no progress (watchdog: BUG: soft lockup …). */
+export const softLockup = /soft lockup - CPU#\d+ stuck for \d+s/;
+
 export interface Vm {
   /** Resolves with the first console line matching pattern; rejects on timeout or QEMU's exit. */
-  waitFor(pattern: RegExp, timeoutMs: number, what: string): Promise<string>;
+  waitFor(pattern: RegExp, timeoutMs: number, what: string, opts?: WaitOptions): Promise<string>;
+  /** The longest the console has been silent so far (how close a boot came to a stall bound). */
+  longestSilenceMs(): number;
   stop(): Promise<void>;
   /** The last lines of the serial console, control characters removed. */
   logTail(lines?: number): string;
@@ -189,6 +208,8 @@ export async function startQemu(
 
   let log = '';
   let offset = 0;
+  let lastOutputAt = Date.now();
+  let longestSilence = 0;
   const handle = await open(opts.serialLog, 'r');
   let closed = false;
   // Several waits may poll at once; they share one read at a time, or two reads of the same
@@ -204,6 +225,9 @@ export async function startQemu(
     while (!closed) {
       const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
       if (bytesRead === 0) return;
+      const now = Date.now();
+      longestSilence = Math.max(longestSilence, now - lastOutputAt);
+      lastOutputAt = now;
       offset += bytesRead;
       log += decoder.write(buf.subarray(0, bytesRead));
     }
@@ -221,13 +245,23 @@ export async function startQemu(
    * checks run) may reject before anyone awaits it; it is marked handled, so that is not an
    * unhandled rejection. Whoever awaits it still gets the error.
    */
-  function waitFor(pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
-    const wait = waitUntil(pattern, timeoutMs, what);
+  function waitFor(
+    pattern: RegExp,
+    timeoutMs: number,
+    what: string,
+    opts: WaitOptions = {},
+  ): Promise<string> {
+    const wait = waitUntil(pattern, timeoutMs, what, opts);
     wait.catch(() => undefined);
     return wait;
   }
 
-  async function waitUntil(pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
+  async function waitUntil(
+    pattern: RegExp,
+    timeoutMs: number,
+    what: string,
+    opts: WaitOptions,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     const flat = new RegExp(pattern.source, pattern.flags.replace('g', ''));
     for (;;) {
@@ -240,6 +274,16 @@ export async function startQemu(
         return clean.slice(start, end < 0 ? undefined : end);
       }
       if (exit) throw failure(`QEMU stopped before ${what}`);
+      if (opts.stallMs !== undefined) {
+        const lockup = softLockup.exec(clean);
+        const silentMs = Date.now() - lastOutputAt;
+        if (lockup || silentMs > opts.stallMs)
+          throw new GuestStall(
+            failure(
+              `the guest stalled while waiting for ${what}: ${lockup ? `the kernel reported "${lockup[0]}"` : `no console output for ${Math.round(silentMs / 1000)} s`}`,
+            ).message,
+          );
+      }
       if (Date.now() > deadline)
         throw failure(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}`);
       await Promise.race([new Promise((r) => setTimeout(r, 250)), exited]);
@@ -266,7 +310,8 @@ export async function startQemu(
     return stopping;
   }
 
-  return { waitFor, stop, logTail, pid: child.pid };
+  const longestSilenceMs = () => Math.max(longestSilence, Date.now() - lastOutputAt);
+  return { waitFor, stop, logTail, longestSilenceMs, pid: child.pid };
 }
 
 /**

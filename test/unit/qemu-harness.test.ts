@@ -8,6 +8,7 @@ import {
   bootImage,
   extractBootFiles,
   freePort,
+  GuestStall,
   qemuCommand,
   tailLines,
   type BootOptions,
@@ -166,6 +167,53 @@ describe('bootImage', () => {
     expect(message).toContain('console line 79');
     expect(message).toContain('console line 21');
     expect(message).not.toContain('console line 19\n');
+    await vm.stop();
+  });
+
+  test('a silent console is a stall once stallMs has passed, not before', async () => {
+    const qemu = await fakeQemu(
+      'qemu-silent',
+      ['[  1.0] Booting Linux', 'systemd[1]: Starting'],
+      'wait',
+    );
+    const vm = await bootImage({ ...base, qemu });
+    vms.push(vm);
+    await vm.waitFor(/Starting/, 10_000, 'systemd');
+    const started = Date.now();
+    const error = await vm
+      .waitFor(/first boot finished/, 60_000, 'first boot to finish', { stallMs: 1500 })
+      .catch((e: Error) => e);
+    expect(error).toBeInstanceOf(GuestStall);
+    expect((error as Error).message).toMatch(
+      /^the guest stalled while waiting for first boot to finish: no console output for [12] s/,
+    );
+    expect((error as Error).message).toContain('systemd[1]: Starting');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(vm.longestSilenceMs()).toBeGreaterThanOrEqual(1500);
+    // Without stallMs the same silence is only a timeout.
+    await expect(vm.waitFor(/never/, 300, 'nothing')).rejects.not.toBeInstanceOf(GuestStall);
+    await vm.stop();
+  });
+
+  test('a soft lockup report is a stall at once, even while the console is busy', async () => {
+    const qemu = await fakeQemu(
+      'qemu-lockup',
+      [
+        '[576.1] watchdog: BUG: soft lockup - CPU#0 stuck for 48s! [modprobe:312]',
+        '[576.2] vli_mmod_fast+0x2c/0x120',
+      ],
+      'wait',
+    );
+    const vm = await bootImage({ ...base, qemu });
+    vms.push(vm);
+    const error = await vm
+      .waitFor(/first boot finished/, 60_000, 'first boot to finish', { stallMs: 60_000 })
+      .catch((e: Error) => e);
+    expect(error).toBeInstanceOf(GuestStall);
+    expect((error as Error).message).toContain(
+      'the kernel reported "soft lockup - CPU#0 stuck for 48s"',
+    );
     await vm.stop();
   });
 
