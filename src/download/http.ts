@@ -15,9 +15,14 @@ export class DownloadNetworkError extends UserError {}
 
 export class DownloadTimeoutError extends DownloadNetworkError {}
 
+/** Redirects followed before giving up (fetch's own limit). */
+const maxRedirects = 20;
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+
 /**
- * `headersTimeoutMs` bounds the wait for the server's answer; the body has its own idle bound
- * (the caller's, through `abort`).
+ * `headersTimeoutMs` bounds the wait for the server's answer (every redirect included); the body
+ * has its own idle bound (the caller's, through `abort`).
  */
 export async function httpGet(
   url: string,
@@ -34,32 +39,65 @@ export async function httpGet(
       ),
     timeoutMs,
   );
+  // Redirects are followed here, one hop at a time: fetch would follow https → http → https
+  // silently, and only the last URL could be checked, when the plain-http hop already let
+  // anyone on the way choose where the rest of the chain goes.
+  const https = /^https:/i.test(url);
+  let current = url;
   let response: Response;
   try {
-    response = await fetch(url, {
-      headers: opts.headers ?? {},
-      signal: controller.signal,
-      redirect: 'follow',
-    });
+    for (let hops = 0; ; hops++) {
+      try {
+        response = await fetch(current, {
+          headers: opts.headers ?? {},
+          signal: controller.signal,
+          redirect: 'manual',
+        });
+      } catch (error) {
+        if (controller.signal.reason instanceof DownloadTimeoutError)
+          throw controller.signal.reason;
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new DownloadNetworkError(
+          `cannot download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}; check the URL and the network`,
+        );
+      }
+      const location = response.headers.get('location');
+      if (!redirectStatuses.has(response.status) || location === null) break;
+      await response.body?.cancel().catch(() => undefined);
+      const next = redirectTarget(url, current, location, https);
+      if (hops + 1 > maxRedirects)
+        throw new UserError(
+          `${url} redirects more than ${maxRedirects} times (last to ${next}); check the URL`,
+        );
+      current = next;
+    }
   } catch (error) {
-    if (controller.signal.reason instanceof DownloadTimeoutError) throw controller.signal.reason;
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new DownloadNetworkError(
-      `cannot download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}; check the URL and the network`,
-    );
+    controller.abort();
+    throw error;
   } finally {
     clearTimeout(timer);
-  }
-  // fetch follows redirects silently: an https download must not end up on plain http.
-  if (/^https:/i.test(url) && /^http:/i.test(response.url)) {
-    controller.abort();
-    throw new UserError(
-      `${url} redirects to plain http (${response.url}); use an https URL, or pass the http one with --allow-http`,
-    );
   }
   return {
     response,
     abort: (reason?: unknown) => controller.abort(reason),
     signal: controller.signal,
   };
+}
+
+/** Where a redirect leads; an https download never takes a hop that is not https. */
+function redirectTarget(url: string, from: string, location: string, https: boolean): string {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw new UserError(`${url} redirects to '${location}', which is not a URL; check the URL`);
+  }
+  if (https && next.protocol !== 'https:')
+    throw new UserError(
+      `${url} redirects through ${next.protocol === 'http:' ? 'plain http' : next.protocol}: ${from} → ${next.href}; ` +
+        'anyone on the way could change what follows: use an https URL that stays on https',
+    );
+  if (next.protocol !== 'https:' && next.protocol !== 'http:')
+    throw new UserError(`${url} redirects to ${next.href}, which is not http(s); check the URL`);
+  return next.href;
 }

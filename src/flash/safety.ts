@@ -80,7 +80,12 @@ export function isSafeTarget(drive: Drive, policy: SafetyPolicy): SafetyVerdict 
       `it is a virtual device (${drive.kind}); pass ${option('allowVirtual')} to write it anyway`,
     );
   }
-  if (drive.system) reasons.push('it is a system drive (internal and not removable)');
+  if (drive.system)
+    reasons.push(
+      drive.bus === 'mmc'
+        ? 'it is a system drive (internal eMMC storage, not an SD card)'
+        : 'it is a system drive (internal and not removable)',
+    );
   else if (drive.kind === 'disk' && !cardBuses.has(drive.bus ?? '') && !policy.allowAnyBus) {
     reasons.push(
       `it is on the ${drive.bus ?? 'unknown'} bus, not on usb, mmc or sd where SD cards are read; if it really is the card, pass ${option('allowAnyBus')}`,

@@ -7,6 +7,8 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { log } from '../log.js';
+import { invokingSudoUser } from '../config-dir.js';
 import type { Chunk } from './chunks.js';
 import { formatBytes } from './drive.js';
 import type { Segment } from './plan.js';
@@ -88,13 +90,25 @@ export class DeviceWriter {
   ): Promise<DeviceWriter> {
     if (opts.create) {
       // Created on its own first: an O_DIRECT open that fails (tmpfs) would leave it made anyway.
+      // 0600: a seeded image holds the password hash, the Wi-Fi PSK and a server key.
       const made = await open(
         path,
         constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
-        0o644,
+        0o600,
       ).catch((error: unknown) => {
         throw deviceError(device, 'create', undefined, error);
       });
+      // Under sudo the file is the caller's (as armada's config dir is), not root's. A file
+      // system without owners (FAT, a squashed NFS) refuses: the file stays root's then.
+      const owner = await invokingSudoUser();
+      if (owner)
+        await made
+          .chown(owner.uid, owner.gid)
+          .catch((error: NodeJS.ErrnoException) =>
+            log.warn(
+              `${device} stays root's: cannot give it to uid ${owner.uid} (${error.code ?? error.message})`,
+            ),
+          );
       await made.close();
     }
     const base = constants.O_WRONLY | (opts.exclusive && !opts.create ? constants.O_EXCL : 0);

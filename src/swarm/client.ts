@@ -6,13 +6,14 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import { resolveHostPort } from '../connect/endpoint.js';
 import { hostToDial } from '../connect/resolve.js';
 import { bundleFor, bundleProblems, checkHost } from '../tls/bundle.js';
 import { laptopPaths } from '../tls/store.js';
 import { explainSwarmError, type ApiErrorLike } from './explain.js';
+import { loadDockerode } from './dockerode.js';
 
 export interface SwarmHost {
   /** As the user named it (`pi-1.local`, `127.0.0.1:40123`): how results refer to it. */
@@ -61,7 +62,8 @@ export async function openHost(name: string, opts: OpenOptions = {}): Promise<Sw
           (all) => all.map((a) => a.address),
           () => [],
         );
-  const api = new Docker({
+  const Dockerode = await loadDockerode();
+  const api = new Dockerode({
     host: opts.address ?? host,
     port: target.port,
     protocol: 'https',

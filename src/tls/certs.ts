@@ -12,8 +12,9 @@ import {
   createHash,
   createPublicKey,
 } from 'node:crypto';
-import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
+import { UsageError } from '../errors.js';
+import { sanEntry, sanProblem } from './san.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -132,11 +133,20 @@ async function issue(
   return { certPem: pem(cert.toString('pem')), keyPem: await keyPem(keys.privateKey) };
 }
 
-/** Pure: the SAN list for a device; duplicates removed, IPs typed as IPs. */
+/**
+ * Pure: the SAN list for a device; duplicates removed, IPs typed as IPs. An extra name that is
+ * no IP and no single host's DNS name (a wildcard, `192.168.1.300`) is refused here too, for
+ * callers that did not validate the seed first.
+ */
 export function serverSans(hostname: string, extra: readonly string[] = []): x509.JsonGeneralNames {
-  const names = [hostname, `${hostname}.local`, 'localhost', '127.0.0.1', ...extra];
-  const unique = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
-  return unique.map((value) => ({ type: isIP(value) ? 'ip' : 'dns', value }));
+  const extras = extra.map((n) => n.trim()).filter(Boolean);
+  const problems = extras
+    .map(sanProblem)
+    .filter((p) => p !== undefined)
+    .map((p) => `${p.message}; ${p.fix}`);
+  if (problems.length) throw new UsageError(problems[0], problems.slice(1));
+  const names = [hostname, `${hostname}.local`, 'localhost', '127.0.0.1', ...extras];
+  return [...new Set(names.map((n) => n.trim()).filter(Boolean))].map(sanEntry);
 }
 
 export async function issueServerCert(

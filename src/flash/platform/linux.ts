@@ -37,8 +37,22 @@ async function loopBackings(drives: readonly Drive[]): Promise<Map<string, strin
   return out;
 }
 
+/** The kernel's card type of each mmcblk disk: 'SD' (a card in a slot) or 'MMC' (soldered eMMC). */
+async function mmcTypes(drives: readonly Drive[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const d of drives) {
+    const name = d.device.replace(/^\/dev\//, '');
+    if (!name.startsWith('mmcblk')) continue;
+    // mmcblk0boot0 has a device link too (the eMMC it is a part of).
+    const type = await readFile(`/sys/block/${name}/device/type`, 'utf8').catch(() => undefined);
+    if (type !== undefined) out.set(name, type.trim());
+  }
+  return out;
+}
+
 async function listDrives(): Promise<Drive[]> {
-  const drives = parseLsblk((await run(lsblkCommand())).stdout);
+  const json = (await run(lsblkCommand())).stdout;
+  const drives = parseLsblk(json, await mmcTypes(parseLsblk(json)));
   return withStackedHolders(drives, await loopBackings(drives));
 }
 

@@ -89,11 +89,21 @@ const memberTypes = new Set([
   'bcache',
 ]);
 
-function toDrive(node: LsblkNode): Drive {
+/**
+ * What the kernel says an mmcblk device is (`/sys/block/<name>/device/type`): 'SD' for a card in
+ * a slot, 'MMC' for soldered eMMC (internal storage, often the system's own), by device name.
+ * The scanner reads sysfs; this module only interprets it.
+ */
+export type MmcTypes = ReadonlyMap<string, string>;
+
+function toDrive(node: LsblkNode, mmcTypes: MmcTypes): Drive {
   const all = [node, ...descendants(node)];
   const kind = kindOf(node);
   const tran = node.tran?.trim() || undefined;
   const mmc = node.name.startsWith('mmcblk');
+  // lsblk shows eMMC and an SD card alike (mmcblkN, no transport, not removable): only the
+  // kernel's card type tells them apart. Unknown (sysfs unreadable) stays a card, as before.
+  const emmc = mmc && mmcTypes.get(node.name)?.trim() === 'MMC';
   const removable = flag(node.rm) || flag(node.hotplug);
   const bus = tran ?? (mmc ? 'mmc' : kind === 'loop' || kind === 'nbd' ? 'virtual' : undefined);
   const path = node.path ?? `/dev/${node.name}`;
@@ -112,13 +122,14 @@ function toDrive(node: LsblkNode): Drive {
       [node.vendor, node.model]
         .map((s) => s?.trim())
         .filter(Boolean)
-        .join(' ') || (mmc ? 'SD card' : ''),
+        .join(' ') || (emmc ? 'internal eMMC' : mmc ? 'SD card' : ''),
     ...(bus ? { bus } : {}),
     kind,
     removable,
     readOnly: flag(node.ro),
-    // An internal fixed disk; SD slots (mmc) and USB readers are where cards live.
-    system: kind === 'disk' && !removable && !mmc && tran !== 'usb' && tran !== 'mmc',
+    // An internal fixed disk; SD slots (mmc) and USB readers are where cards live. eMMC is
+    // soldered in, whatever the bus.
+    system: emmc || (kind === 'disk' && !removable && !mmc && tran !== 'usb' && tran !== 'mmc'),
     mountpoints: [...new Set(all.flatMap(mountpointsOf))],
     partitions: nested.map((n) => n.path ?? `/dev/${n.name}`),
     members,
@@ -127,7 +138,7 @@ function toDrive(node: LsblkNode): Drive {
   };
 }
 
-export function parseLsblk(json: string): Drive[] {
+export function parseLsblk(json: string, mmcTypes: MmcTypes = new Map()): Drive[] {
   let parsed: { blockdevices?: LsblkNode[] };
   try {
     parsed = JSON.parse(json) as typeof parsed;
@@ -136,5 +147,7 @@ export function parseLsblk(json: string): Drive[] {
       'lsblk printed something that is not JSON; is util-linux too old (armada needs lsblk --json)?',
     );
   }
-  return (parsed.blockdevices ?? []).filter((n) => n.type !== 'part').map(toDrive);
+  return (parsed.blockdevices ?? [])
+    .filter((n) => n.type !== 'part')
+    .map((n) => toDrive(n, mmcTypes));
 }

@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import { UserError } from '../../errors.js';
 import { httpGet } from '../../download/http.js';
+import { option } from '../../option-names.js';
 
 export interface HttpBody {
   stream: Readable;
@@ -73,7 +74,10 @@ export async function httpHead(
   };
 }
 
-/** A small text resource (a bmap); undefined on 404/410 so callers can try the next name. */
+/**
+ * A small text resource (a bmap, a SHA256SUMS); undefined on 404/410 so callers can try the next
+ * name. At most `maxBytes` are read, whatever the server says its length is (or does not say).
+ */
 export async function httpText(url: string, maxBytes: number): Promise<string | undefined> {
   const { response, abort } = await get(url);
   if (response.status === 404 || response.status === 410 || response.status === 403) {
@@ -84,12 +88,27 @@ export async function httpText(url: string, maxBytes: number): Promise<string | 
     abort();
     throw new UserError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
   }
+  const tooBig = () =>
+    new UserError(
+      `${url} is larger than ${maxBytes} bytes, too big for a bmap or checksum file; check the URL (a bmap can be given with ${option('bmap')} or left out with ${option('noBmap')})`,
+    );
   const length = Number(response.headers.get('content-length') ?? 0);
   if (length > maxBytes) {
     abort();
-    throw new UserError(
-      `${url} is ${length} bytes, too big for a bmap; pass one with --bmap or use --no-bmap`,
-    );
+    throw tooBig();
   }
-  return response.text();
+  const parts: Buffer[] = [];
+  let have = 0;
+  try {
+    for await (const piece of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+      have += piece.length;
+      if (have > maxBytes) throw tooBig();
+      parts.push(Buffer.from(piece));
+    }
+  } finally {
+    // Stops a body that was cut short here (or never ends) from being downloaded any further.
+    if (have > maxBytes) abort();
+  }
+  // As response.text() decodes: UTF-8, a byte-order mark dropped.
+  return new TextDecoder().decode(Buffer.concat(parts));
 }

@@ -79,6 +79,63 @@ describe('parseLsblk on the CI VM (recorded)', () => {
   });
 });
 
+describe('parseLsblk with an internal eMMC and an SD slot (lsblk shows them alike)', () => {
+  const json = fixture('lsblk-emmc-laptop.json');
+  const types = new Map(
+    Object.entries(
+      JSON.parse(fixture('sysfs-mmc-types-emmc-laptop.json')) as Record<string, string>,
+    ),
+  );
+  const drives = parseLsblk(json, types);
+  const byName = (d: string) => drives.find((x) => x.device === d)!;
+  const policy = { imageSizeBytes: 3e9, sourceDevices: [], allowVirtual: false, allowLarge: false };
+  const verdict = (d: string, extra = {}) => isSafeTarget(byName(d), { ...policy, ...extra });
+
+  it('an unmounted eMMC (sysfs type MMC) is a system drive, refused even with every allow flag', () => {
+    expect(byName('/dev/mmcblk0')).toMatchObject({
+      bus: 'mmc',
+      system: true,
+      description: 'internal eMMC',
+      mountpoints: [],
+    });
+    const refused = {
+      ok: false,
+      reasons: ['it is a system drive (internal eMMC storage, not an SD card)'],
+    };
+    expect(verdict('/dev/mmcblk0')).toEqual(refused);
+    expect(
+      verdict('/dev/mmcblk0', { allowAnyBus: true, allowVirtual: true, allowLarge: true }),
+    ).toEqual(refused);
+  });
+
+  it("the eMMC's boot partitions are refused too", () => {
+    for (const d of ['/dev/mmcblk0boot0', '/dev/mmcblk0boot1'])
+      expect(verdict(d)).toMatchObject({
+        ok: false,
+        reasons: expect.arrayContaining([expect.stringMatching(/internal eMMC/)]) as unknown,
+      });
+  });
+
+  it('the card in the slot (sysfs type SD) stays a card', () => {
+    expect(byName('/dev/mmcblk1')).toMatchObject({
+      bus: 'mmc',
+      system: false,
+      description: 'SD card',
+      serial: '0x1b7d4e93',
+      devNumber: '179:24',
+    });
+    expect(verdict('/dev/mmcblk1')).toEqual({ ok: true });
+  });
+
+  it('without the sysfs types (unreadable) both read as before: cards', () => {
+    const blind = parseLsblk(json);
+    expect(blind.find((d) => d.device === '/dev/mmcblk0')).toMatchObject({
+      system: false,
+      description: 'SD card',
+    });
+  });
+});
+
 describe('parseLsblk on a laptop', () => {
   const drives = parseLsblk(fixture('lsblk-laptop.json'));
   const byName = (d: string) => drives.find((x) => x.device === d)!;

@@ -47,6 +47,12 @@ describe('isSafeTarget: refusals, each with its reason', () => {
   const cases: [string, Partial<Drive>, Partial<SafetyPolicy>, RegExp][] = [
     ['a system drive', { system: true, removable: false }, {}, /system drive/],
     [
+      'an internal eMMC, even with --dangerously-allow-any-bus',
+      { system: true, removable: false, bus: 'mmc', description: 'internal eMMC' },
+      { allowAnyBus: true },
+      /^it is a system drive \(internal eMMC storage, not an SD card\)$/,
+    ],
+    [
       'the drive holding the image or armada',
       { device: '/dev/nvme0n1' },
       {},
