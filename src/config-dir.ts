@@ -9,6 +9,7 @@
  */
 import { chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { UserError } from './errors.js';
+import { noSpaceIn } from './fs-errors.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -115,6 +116,13 @@ export async function unwritableConfigDir(
   dir: string,
   error: unknown,
 ): Promise<UserError | undefined> {
+  const full = noSpaceIn(
+    "armada's config dir",
+    dir,
+    error,
+    'set ARMADA_CONFIG_DIR to a directory elsewhere',
+  );
+  if (full) return full;
   const code = (error as { code?: string }).code;
   if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return undefined;
   let blocking = dir;

@@ -26,10 +26,10 @@ const init: CommandModule<GlobalArgs, Args> = {
       .example('$0 ca init --force', 'Replace it, keeping the old one beside it'),
   handler: async (argv) => {
     const { caInit, formatCa } = await import('../commands/ca.js');
-    const { confirmYes } = await import('./confirm.js');
+    const { confirmOnTerminal } = await import('./prompt.js');
     const report = await caInit({
       force: argv.force,
-      confirm: (q) => (argv.yes ? Promise.resolve(true) : confirmYes(q)),
+      confirm: (q) => (argv.yes ? Promise.resolve(true) : confirmOnTerminal(q)),
     });
     printResult(argv, report, () => formatCa(report));
   },

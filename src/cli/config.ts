@@ -20,7 +20,8 @@ const show: CommandModule<GlobalArgs, Args> = {
 
 const set: CommandModule<GlobalArgs, Args> = {
   command: 'set <key> <value>',
-  describe: 'Set a default in config.json (sshKey: paths separated by commas)',
+  describe:
+    'Set a default in config.json, checked like its flag (sshKey: paths separated by commas)',
   builder: (y) => y.options(jsonOption),
   handler: async (argv) => {
     const { setConfig, formatConfig } = await import('../commands/config.js');

@@ -1,6 +1,7 @@
 /**
- * Questions on the terminal (stdin/stderr), asked before any writing starts. Ctrl-C and Ctrl-D
- * at a question cancel: one line, exit 4.
+ * Questions on the terminal (stdin/stderr), asked before any writing starts. Every armada prompt
+ * goes through ask() here, so Ctrl-C and Ctrl-D at any question cancel the same way: one line,
+ * exit 4, nothing changed.
  */
 import { createInterface } from 'node:readline/promises';
 import { CancelledError } from '../errors.js';
@@ -13,12 +14,21 @@ export function canAsk(): boolean {
   return Boolean(process.stdin.isTTY && process.stderr.isTTY);
 }
 
+/**
+ * One question, on a readline interface of its own that is fully closed before the next question
+ * opens one: stdin has one reader at a time, and leaves raw mode between questions.
+ */
 async function ask(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  let cancelled = false;
+  let cancel: () => void = () => undefined;
   try {
     return await new Promise<string>((resolve, reject) => {
       // In raw mode Ctrl-C reaches readline as a key, not as a signal; Ctrl-D ends the input.
-      const cancel = () => {
+      // Ctrl-D both closes readline and rejects the question: one newline, one error.
+      cancel = () => {
+        if (cancelled) return;
+        cancelled = true;
         process.stderr.write('\n');
         reject(new CancelledError());
       };
@@ -27,7 +37,10 @@ async function ask(question: string): Promise<string> {
       rl.question(question).then((answer) => resolve(answer.trim()), cancel);
     });
   } finally {
-    rl.removeAllListeners('close');
+    // Only our own listener: readline's own 'close' listener detaches it from stdin's keypress
+    // events. Removed too (removeAllListeners), the closed interface kept echoing every key, so
+    // the next question showed each typed character twice, the one after that three times.
+    rl.off('close', cancel);
     rl.close();
   }
 }
@@ -50,6 +63,11 @@ export async function chooseDrives(candidates: readonly Drive[]): Promise<Drive[
 /** true only for an explicit 'yes'. */
 export async function confirm(question: string): Promise<boolean> {
   return (await ask(`${question} Type 'yes' to continue: `)).toLowerCase() === 'yes';
+}
+
+/** confirm() when there is a person to ask; without a terminal the answer is no (scripts pass --yes). */
+export async function confirmOnTerminal(question: string): Promise<boolean> {
+  return canAsk() ? confirm(question) : false;
 }
 
 export const terminalQuestions: FlashQuestions = { chooseDrives, confirm };

@@ -6,7 +6,7 @@ import type { Options } from 'yargs';
 import type { SeedFlags } from '../seed/types.js';
 import { log } from '../log.js';
 import { configDir } from '../config-dir.js';
-import { effectiveDefaults, readDefaults, withDefaults } from '../config/defaults.js';
+import { sudoModes, tlsModes } from '../seed/validate.js';
 import { defaultSecretIo, resolveSeedSecrets, type SecretIo } from './secrets.js';
 
 const group = 'Seed (first-boot settings):';
@@ -68,7 +68,7 @@ export const seedOptions = {
       'cloud-init #cloud-config file (HypriotOS / Raspberry Pi Imager style); flags override it',
   },
   tls: {
-    choices: ['laptop', 'device'],
+    choices: tlsModes,
     group,
     describe:
       "Who makes the TLS certificates: this laptop's CA (default), or the device at first boot",
@@ -87,7 +87,7 @@ export const seedOptions = {
   },
   start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
   sudo: {
-    choices: ['nopasswd', 'password', 'none'],
+    choices: sudoModes,
     group,
     describe: "The login user's sudo: without a password (default), asking for it, or none",
   },
@@ -135,8 +135,9 @@ export async function seedFlagsWithSecrets(
   argv: SeedArgs,
   io: SecretIo = defaultSecretIo((m) => log.warn(m)),
 ): Promise<SeedFlags> {
-  const defaults = effectiveDefaults(await readDefaults(await configDir()), process.env);
-  const flags = withDefaults(seedFlagsFrom(argv), defaults);
+  // Lazily: the checks read key files through the seed module, which loads the TLS code.
+  const { withCheckedDefaults } = await import('../config/check.js');
+  const flags = await withCheckedDefaults(seedFlagsFrom(argv), await configDir());
   delete flags.password;
   delete flags.wifiPassword;
   const secrets = await resolveSeedSecrets(

@@ -3,7 +3,7 @@
  * laptop's client certificate.
  */
 import { rename } from 'node:fs/promises';
-import { UserError } from '../errors.js';
+import { CancelledError, UserError } from '../errors.js';
 import type { ConfigPaths } from '../config-dir.js';
 import { describeCert, type CertInfo } from '../tls/certs.js';
 import { initCa, laptopPaths, readCa } from '../tls/store.js';
@@ -32,7 +32,12 @@ export async function caInit(opts: {
   let keptOld: string | undefined;
   if (opts.force && (await readCa(paths))) {
     const question = `Replace the laptop CA in ${paths.caDir}? Cards seeded with it will stop trusting this laptop (the old CA is kept beside it).`;
-    if (!opts.confirm || !(await opts.confirm(question)))
+    const unchanged = `the laptop CA in ${paths.caDir} was not changed`;
+    const yes = await opts.confirm?.(question).catch((error: unknown) => {
+      // Ctrl-C or Ctrl-D at the question: exit 4, saying what was kept.
+      throw error instanceof CancelledError ? new CancelledError(unchanged) : error;
+    });
+    if (!yes)
       throw new UserError(
         `kept the laptop CA in ${paths.caDir}; to replace it, answer 'yes' on a terminal or add --yes`,
       );

@@ -13,7 +13,8 @@ import {
   type DefaultValue,
   type Defaults,
 } from '../config/defaults.js';
-import { writeFileAtomic } from '../tls/store.js';
+import { settingValue } from '../config/check.js';
+import { writeFileAtomic } from '../tls/config-files.js';
 
 export interface ConfigReport {
   path: string;
@@ -33,10 +34,12 @@ export async function setConfig(key: string, value: string | undefined): Promise
     throw new UsageError(
       `'${key}' is not a setting; use one of ${Object.keys(defaultKeys).join(', ')}`,
     );
+  // Checked by its flag's rules before anything is written: a bad default would fail every run.
+  const checked = value === undefined ? undefined : await settingValue(key, value);
   const dir = await configDir();
   const file: Defaults = { ...(await readDefaults(dir)) };
-  if (value === undefined) delete file[key];
-  else file[key] = key === 'sshKey' ? value.split(',') : value;
+  if (checked === undefined) delete file[key];
+  else file[key] = checked;
   await writeFileAtomic(defaultsPath(dir), JSON.stringify(file, null, 2) + '\n', 0o600);
   return showConfig();
 }

@@ -76,12 +76,17 @@ export function effectiveDefaults(
   return out;
 }
 
+/** Pure: sshKey's files: a list, or one string with ':' between paths (like $PATH). */
+export function sshKeyPaths(value: string | string[]): string[] {
+  return Array.isArray(value) ? value : value.split(':');
+}
+
 /** Pure: defaults under the flags the user gave (given flags always win). */
 export function withDefaults(flags: SeedFlags, defaults: readonly DefaultValue[]): SeedFlags {
   const out: SeedFlags = { ...flags };
   for (const { key, value } of defaults) {
     if (out[key] !== undefined) continue;
-    if (key === 'sshKey') out.sshKey = Array.isArray(value) ? value : value.split(':');
+    if (key === 'sshKey') out.sshKey = sshKeyPaths(value);
     else (out as Record<string, unknown>)[key] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;

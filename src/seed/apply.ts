@@ -32,7 +32,7 @@ export { writeSeed } from './write.js';
 
 const zoneinfo = '/usr/share/zoneinfo';
 
-function zoneExists(tz: string): boolean | undefined {
+export function zoneExists(tz: string): boolean | undefined {
   if (!existsSync(zoneinfo)) return undefined;
   return existsSync(join(zoneinfo, tz));
 }
@@ -76,7 +76,7 @@ async function defaultKey(): Promise<{ source: string; line: string }[]> {
   return [];
 }
 
-async function readKeys(
+export async function readKeys(
   files: readonly string[],
   problems: Problem[],
 ): Promise<{ source: string; line: string }[]> {

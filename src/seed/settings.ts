@@ -14,10 +14,13 @@ import {
   checkTimezone,
   checkUsername,
   checkSshKey,
+  checkSudoMode,
+  checkTlsMode,
   controlCharacter,
   type Finding,
 } from './validate.js';
 import { option } from '../option-names.js';
+import { sanProblem } from '../tls/san.js';
 
 export const defaultUsername = 'armada';
 export const defaultSudo = 'ALL=(ALL) NOPASSWD:ALL';
@@ -123,7 +126,7 @@ export function mergeSettings(input: MergeInput): MergeResult {
         fix: `use 12 or more characters, or log in with ${option('sshKey')} only`,
       });
   }
-  if (flags.sudo !== undefined) {
+  if (flags.sudo !== undefined && flagProblem(option('sudo'), checkSudoMode(flags.sudo))) {
     user.sudo = sudoRules[flags.sudo];
     if (flags.sudo === 'password' && user.password === undefined && user.passwordHash === undefined)
       flagProblem(option('sudo'), {
@@ -170,17 +173,9 @@ export function mergeSettings(input: MergeInput): MergeResult {
   const wifi = mergeWifi(flags, ud?.wifi, flagProblem);
 
   const tlsMode = flags.tls ?? 'laptop';
-  if (tlsMode !== 'laptop' && tlsMode !== 'device')
-    flagProblem(option('tls'), {
-      message: `${option('tls')} ${String(tlsMode)} is not a mode`,
-      fix: `use ${option('tls')} laptop or ${option('tls')} device`,
-    });
+  flagProblem(option('tls'), checkTlsMode(tlsMode));
   for (const san of flags.san ?? []) {
-    if (!/^[A-Za-z0-9.:*-]+$/.test(san))
-      flagProblem(option('san'), {
-        message: `'${san}' is not a host name or IP address`,
-        fix: 'give a DNS name or an IP address',
-      });
+    flagProblem(option('san'), sanProblem(san));
   }
   const insecureTcp = flags.insecureTcp ?? false;
   if (insecureTcp)

@@ -5,6 +5,7 @@
 import { isoCountries } from './iso-countries.js';
 import { supportedLocales, xkbLayouts } from './locale-names.js';
 import { option } from '../option-names.js';
+import type { SudoMode, TlsMode } from './types.js';
 
 export interface Finding {
   message: string;
@@ -242,4 +243,23 @@ export function checkSudo(value: string): Finding | undefined {
       "use e.g. 'ALL=(ALL) NOPASSWD:ALL' or false for no sudo",
     );
   return undefined;
+}
+
+/** Who makes the TLS certificates: this laptop's CA, or the device at first boot. */
+export const tlsModes = ['laptop', 'device'] as const satisfies readonly TlsMode[];
+
+export function checkTlsMode(value: string): Finding | undefined {
+  if ((tlsModes as readonly string[]).includes(value)) return undefined;
+  return bad(
+    `'${value}' is not a TLS mode`,
+    "use 'laptop' (this laptop's CA signs each card's certificate) or 'device' (the device makes its own at first boot)",
+  );
+}
+
+/** The login user's sudo: without a password, asking for it, or none. */
+export const sudoModes = ['nopasswd', 'password', 'none'] as const satisfies readonly SudoMode[];
+
+export function checkSudoMode(value: string): Finding | undefined {
+  if ((sudoModes as readonly string[]).includes(value)) return undefined;
+  return bad(`'${value}' is not a sudo mode`, "use 'nopasswd', 'password' or 'none'");
 }

@@ -3,21 +3,18 @@
  * `<cfg>/client/{ca.pem,cert.pem,key.pem}` (Docker's names). Keys 0600, certificates 0644,
  * written atomically (temp file + rename) so an interrupted run never leaves half a key.
  */
-import { readFile, rename, writeFile, rm, access, link, stat } from 'node:fs/promises';
-import { onCleanup } from '../cleanup.js';
+import { readFile, access, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 import {
   bundlePaths,
   configDir,
   configPaths,
-  giveToUser,
   makeUserDir,
-  unwritableConfigDir,
   type ConfigPaths,
 } from '../config-dir.js';
+import { withCaLock } from './ca-lock.js';
+import { createFileExclusive, writeFileAtomic } from './config-files.js';
 import {
   createCa,
   describeCert,
@@ -28,47 +25,8 @@ import {
   type PemPair,
 } from './certs.js';
 
-export async function writeFileAtomic(
-  path: string,
-  content: string | Uint8Array,
-  mode: number,
-): Promise<void> {
-  await makeUserDir(dirname(path));
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, content, { mode });
-    await giveToUser([tmp]);
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw (await unwritableConfigDir(dirname(path), error)) ?? error;
-  }
-}
-
-/**
- * Creates `path` with `content` only when it does not exist yet, atomically: the content goes to
- * a temp file that is then hard-linked to `path` (link fails with EEXIST instead of replacing),
- * so two runs at once never both create it and nobody sees half a file. False when it existed.
- */
-export async function createFileExclusive(
-  path: string,
-  content: string | Uint8Array,
-  mode: number,
-): Promise<boolean> {
-  await makeUserDir(dirname(path));
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, content, { mode, flag: 'wx' });
-    await giveToUser([tmp]);
-    await link(tmp, path);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
+// Kept here too: bundle.ts and device-client.ts import them from the store.
+export { createFileExclusive, writeFileAtomic } from './config-files.js';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -144,44 +102,6 @@ async function writeCa(paths: ConfigPaths, ca: PemPair, replace: boolean): Promi
   await createFileExclusive(paths.caCert, ca.certPem, 0o644);
 }
 
-const lockWaitMs = 30_000;
-/** A run that died holding the lock leaves it behind: older than this, it is taken over. */
-const staleLockMs = 120_000;
-
-/**
- * Runs `fn` holding `<cfg>/ca/.lock` (created with O_EXCL): two `configure` runs on a fresh
- * config dir must not each make a CA, or the card seeded by the loser trusts a CA nobody keeps.
- */
-async function withCaLock<T>(paths: ConfigPaths, fn: () => Promise<T>): Promise<T> {
-  await makeUserDir(paths.caDir);
-  const lock = join(paths.caDir, '.lock');
-  const deadline = Date.now() + lockWaitMs;
-  for (;;) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
-      const held = await stat(lock).catch(() => undefined);
-      if (held && Date.now() - held.mtimeMs > staleLockMs) {
-        await rm(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new UserError(
-          `another armada run is creating the laptop CA (${lock} exists); wait for it, or delete that file if no armada is running`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
-    }
-  }
-  const release = onCleanup(`remove ${lock}`, () => rm(lock, { force: true }));
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
-}
-
 async function writeClient(paths: ConfigPaths, issuer: Issuer, caPem: string): Promise<void> {
   const client = await issueClientCert(issuer, `armada client ${who()}`);
   const b = bundlePaths(paths.clientDir);
@@ -223,7 +143,7 @@ export async function initCa(
 ): Promise<CaInitResult> {
   const paths = opts.paths ?? (await laptopPaths());
   await checkCaPermissions(paths);
-  return withCaLock(paths, async () => {
+  return withCaLock(paths.caDir, async () => {
     let ca = opts.force ? undefined : await readCa(paths);
     const created = !ca;
     if (!ca) {
