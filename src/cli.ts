@@ -8,8 +8,9 @@ import { ExitCode, formatError, exitCodeOf, InterruptedError, UsageError } from 
 import { interrupt, runCleanup } from './cleanup.js';
 import { log, setLogLevel } from './log.js';
 import { commands } from './cli/commands.js';
-import { resultPrinted, type GlobalArgs } from './cli/context.js';
-import { jsonError, subcommandOf, usageMessage } from './cli/usage.js';
+import { currentCommand, resultPrinted, setCommand, type GlobalArgs } from './cli/context.js';
+import { commandPathOf, jsonError, subcommandOf, usageMessage } from './cli/usage.js';
+import { checkNoSeed } from './cli/no-seed.js';
 import { armadaVersion } from './version.js';
 import { nameOptions } from './option-names.js';
 import { flagName } from './cli/flag-names.js';
@@ -45,7 +46,9 @@ function finish(code: number, error?: unknown): Promise<never> {
         const sub = subcommandOf(args, commands);
         process.stderr.write(`Run 'armada${sub ? ` ${sub}` : ''} --help' for usage.\n`);
       }
-      if (wantsJson && !resultPrinted()) log.result(jsonError(error));
+      // A command line yargs refused never reached the middleware: name the command from argv.
+      if (wantsJson && !resultPrinted())
+        log.result(jsonError(error, currentCommand() ?? commandPathOf(args, commands)));
     }
     process.exit(code);
   })();
@@ -67,8 +70,11 @@ async function main(): Promise<void> {
     )
     .option('debug', { type: 'boolean', default: false, describe: 'Verbose logs and stack traces' })
     .middleware((argv) => {
+      setCommand(argv._);
       debug = Boolean(argv.debug);
       if (debug) setLogLevel('debug');
+      // flash's --no-seed: a seed flag beside it would be ignored silently.
+      checkNoSeed(args, argv);
     })
     .strict()
     .demandCommand(1, 'name a command')

@@ -4,6 +4,8 @@
  * Docker install) are evicted least recently used first until together they fit the size budget;
  * artifact sets likewise within theirs; any entry unused for longer than the age limit goes too.
  * An entry used within the last hour is never evicted: another build may be copying it right now.
+ * That holds for `--all` too (nothing records which entries a running build holds, so recent use
+ * stands for it); `heldBack` names what the grace kept, so the user is told.
  */
 
 export interface CacheEntry {
@@ -35,6 +37,8 @@ export interface PrunePolicy {
   keep?: readonly string[];
   /** Remove everything not protected. */
   all?: boolean;
+  /** Ignore the grace periods (recent use, a bootstrap still writing); only for heldBack. */
+  noGrace?: boolean;
 }
 
 export const recentlyUsedMs = 60 * 60_000;
@@ -52,7 +56,8 @@ export function planPrune(entries: readonly CacheEntry[], p: PrunePolicy): Cache
   const protectedEntry = (e: CacheEntry) =>
     ((e.kind === 'stage' || e.kind === 'base-install' || e.kind === 'artifacts') &&
       keep.has(e.id)) ||
-    p.now - e.lastUsed < (e.kind === 'partial-stage' ? stalePartialMs : recentlyUsedMs);
+    (!p.noGrace &&
+      p.now - e.lastUsed < (e.kind === 'partial-stage' ? stalePartialMs : recentlyUsedMs));
   const remove = new Set<CacheEntry>();
   for (const e of entries) {
     if (protectedEntry(e)) continue;
@@ -89,6 +94,15 @@ export function planPrune(entries: readonly CacheEntry[], p: PrunePolicy): Cache
     }
   }
   return entries.filter((e) => remove.has(e));
+}
+
+/**
+ * Pure: what `p` would remove but the grace periods keep: used within the last hour (a build may
+ * be copying it), or a partial bootstrap touched within six hours (one may be writing it).
+ */
+export function heldBack(entries: readonly CacheEntry[], p: PrunePolicy): CacheEntry[] {
+  const removed = new Set(planPrune(entries, p));
+  return planPrune(entries, { ...p, noGrace: true }).filter((e) => !removed.has(e));
 }
 
 /** Pure: `name_version_arch.deb` files of which a newer copy (by mtime) of the same name and

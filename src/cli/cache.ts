@@ -30,7 +30,11 @@ const prune: CommandModule<GlobalArgs, Args> = {
     y
       .options({
         ...jsonOption,
-        all: { type: 'boolean', describe: 'Remove everything (the next build downloads again)' },
+        all: {
+          type: 'boolean',
+          describe:
+            'Remove everything not used within the last hour (a build may be using that; the output names it); the next build downloads again',
+        },
         'max-size': {
           type: 'string',
           describe: 'Budget for all stages together, e.g. 4G (default 8G)',

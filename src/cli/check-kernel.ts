@@ -36,7 +36,9 @@ export const checkKernelCommand: CommandModule<GlobalArgs, Args> = {
       source: argv.source,
       require: argv.require.flatMap((r) => r.split(',')),
     });
-    printResult(argv, report, () => formatCheckKernel(report));
-    if (!report.ok) throw checkKernelFailure(report);
+    const failure = report.ok ? undefined : checkKernelFailure(report);
+    // The report stays on stdout (scripts read its last line); the verdict goes to stderr too.
+    printResult(argv, report, () => formatCheckKernel(report), failure && { error: failure });
+    if (failure) throw failure;
   },
 };

@@ -60,7 +60,7 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
         'By address and port, with a context name',
       ),
   handler: async (argv) => {
-    const { connect, formatConnect } = await import('../commands/connect.js');
+    const { connect, connectFailure, formatConnect } = await import('../commands/connect.js');
     const result = await connect({
       host: argv.host,
       ...(argv.port !== undefined ? { port: argv.port } : {}),
@@ -70,8 +70,14 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
       ...(argv.ssh ? { ssh: argv.ssh } : {}),
       timeoutMs: argv.timeout * 1000,
     });
-    printResult(argv, result, () => formatConnect(result));
-    // Not answering yet is a failed check (exit 3): scripts can retry.
-    if (!result.ping.ready) process.exitCode = 3;
+    // Not answering yet is a failed check (exit 3): scripts can retry. Humans read why on stderr.
+    const failure = connectFailure(result);
+    printResult(
+      argv,
+      result,
+      () => formatConnect(result),
+      failure && { error: failure, stream: 'stderr' },
+    );
+    if (failure) process.exitCode = failure.exitCode;
   },
 };

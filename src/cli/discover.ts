@@ -22,6 +22,6 @@ export const discoverCommand: CommandModule<GlobalArgs, Args> = {
     const { discover, formatDiscover } = await import('../commands/discover.js');
     const timeoutMs = argv.timeout * 1000;
     const hosts = await discover({ timeoutMs });
-    printResult(argv, hosts, () => formatDiscover(hosts, timeoutMs));
+    printResult(argv, { hosts }, () => formatDiscover(hosts, timeoutMs));
   },
 };

@@ -13,9 +13,10 @@ export const doctorCommand: CommandModule<GlobalArgs, Args> = {
       .options(jsonOption)
       .example('$0 doctor', 'Which tools are there; the apt command for what is missing'),
   handler: async (argv) => {
-    const { runDoctor, formatDoctor } = await import('../commands/doctor.js');
+    const { runDoctor, doctorFailure, formatDoctor } = await import('../commands/doctor.js');
     const report = await runDoctor();
-    printResult(argv, report, () => formatDoctor(report));
-    if (!report.ok) process.exitCode = 1;
+    const failure = doctorFailure(report);
+    printResult(argv, report, () => formatDoctor(report), failure && { error: failure });
+    if (failure) process.exitCode = failure.exitCode;
   },
 };

@@ -3,11 +3,13 @@
  * texts ("Not enough non-option arguments: got 0, need at least 1") name its internals, not
  * what the user left out.
  */
-import { ExitCode, classify, InternalError } from '../errors.js';
+import { envelope } from './json.js';
 
 export interface CommandUsage {
   /** yargs command string, e.g. 'configure <target>' or 'ca <action>'. */
   command?: string | readonly string[];
+  /** yargs builder; a group's registers its subcommands. */
+  builder?: unknown;
 }
 
 function commandString(c: CommandUsage): string {
@@ -75,28 +77,49 @@ export function usageMessage(
   return { message: message.charAt(0).toLowerCase() + message.slice(1), help };
 }
 
-const codeNames: Record<number, string> = {
-  [ExitCode.user]: 'user-error',
-  [ExitCode.usage]: 'usage',
-  [ExitCode.checkFailed]: 'check-failed',
-  [ExitCode.interrupted]: 'interrupted',
-  [ExitCode.internal]: 'internal',
-};
+/** Pure: the one JSON document a failed `--json` run prints on stdout (src/cli/json.ts). */
+export function jsonError(error: unknown, command: string | null = null): string {
+  return JSON.stringify(envelope(command, undefined, error), null, 2);
+}
 
-/** Pure: the one JSON document a failed `--json` run prints on stdout. */
-export function jsonError(error: unknown): string {
-  const e = classify(error);
-  return JSON.stringify(
-    {
-      ok: false,
-      error: {
-        code: codeNames[e.exitCode] ?? 'error',
-        exitCode: e.exitCode,
-        message: e instanceof InternalError ? `internal error: ${e.message}` : e.message,
-        ...('details' in e && e.details.length ? { details: e.details } : {}),
-      },
-    },
-    null,
-    2,
-  );
+function names(c: CommandUsage): string[] {
+  const all = typeof c.command === 'string' ? [c.command] : (c.command ?? []);
+  return all.map((s) => s.split(' ')[0]).filter((n) => n && n !== '$0');
+}
+
+/**
+ * The subcommands a group's builder registers (cache: ls, prune), found by running the builder
+ * against a recorder instead of yargs: a command line that yargs refused still gets its name.
+ */
+export function subcommandNames(c: CommandUsage): string[] {
+  if (typeof c.builder !== 'function') return [];
+  const found: string[] = [];
+  const recorder: unknown = new Proxy(() => undefined, {
+    get: (_target, key) =>
+      key === 'command'
+        ? (sub: CommandUsage) => {
+            found.push(...names(sub));
+            return recorder;
+          }
+        : () => recorder,
+  });
+  const build = c.builder as (y: unknown) => unknown;
+  try {
+    build(recorder);
+  } catch {
+    // A builder that needs real yargs has no subcommands worth naming here.
+  }
+  return found;
+}
+
+/** The command named on the command line with its subcommand, if any ('cache prune'), or null. */
+export function commandPathOf(
+  argv: readonly string[],
+  commands: readonly CommandUsage[],
+): string | null {
+  const top = subcommandOf(argv, commands);
+  if (!top) return null;
+  const group = commands.find((c) => names(c)[0] === top);
+  const next = argv.slice(argv.indexOf(top) + 1).find((a) => !a.startsWith('-'));
+  return next && group && subcommandNames(group).includes(next) ? `${top} ${next}` : top;
 }

@@ -5,7 +5,13 @@
 import { listCache, type CacheListing, type StageInfo } from '../cache/read.js';
 import { defaultPackages } from '../build/packages.js';
 import { cacheDir } from '../cache/dir.js';
-import { defaultPolicy, planPrune, type CacheEntry } from '../cache/policy.js';
+import {
+  defaultPolicy,
+  heldBack,
+  planPrune,
+  type CacheEntry,
+  type PrunePolicy,
+} from '../cache/policy.js';
 import { safeRemoveTree } from '../build/safe-remove.js';
 
 export interface CacheReport {
@@ -27,6 +33,8 @@ export interface PruneReport {
   removed: CacheEntry[];
   freedBytes: number;
   keptBytes: number;
+  /** What would have gone but was used within the last hour (a build may be using it). */
+  heldBack: CacheEntry[];
 }
 
 const total = (es: readonly CacheEntry[]) => es.reduce((n, e) => n + e.bytes, 0);
@@ -38,13 +46,14 @@ export async function listCacheReport(dir = cacheDir()): Promise<CacheReport> {
 
 export async function pruneCache(r: PruneRequest, dir = cacheDir()): Promise<PruneReport> {
   const { entries } = await listCache(dir);
-  const removed = planPrune(entries, {
+  const policy: PrunePolicy = {
     now: Date.now(),
     all: r.all ?? false,
     maxStageBytes: r.maxStageBytes ?? defaultPolicy.maxStageBytes,
     maxAgeMs: r.maxAgeMs ?? defaultPolicy.maxAgeMs,
     maxArtifactBytes: defaultPolicy.maxArtifactBytes,
-  });
+  };
+  const removed = planPrune(entries, policy);
   if (!r.dryRun) for (const e of removed) await safeRemoveTree(e.path);
   return {
     dir,
@@ -52,6 +61,7 @@ export async function pruneCache(r: PruneRequest, dir = cacheDir()): Promise<Pru
     removed,
     freedBytes: total(removed),
     keptBytes: total(entries) - total(removed),
+    heldBack: heldBack(entries, policy),
   };
 }
 
@@ -93,15 +103,27 @@ export function formatCacheList(r: CacheReport): string {
     `${r.dir}: ${size(r.totalBytes)}`,
     `  ${'kind'.padEnd(15)} ${'size'.padStart(9)}  ${'last used'.padEnd(13)} what`,
     ...rows,
-    `'armada cache prune' keeps stages and installed bases within ${size(defaultPolicy.maxStageBytes)} (least recently used go first) and drops what was unused for 30 days; --all empties the cache`,
+    `'armada cache prune' keeps stages and installed bases within ${size(defaultPolicy.maxStageBytes)} (least recently used go first) and drops what was unused for 30 days; --all removes all but what was used within the last hour`,
   ].join('\n');
+}
+
+/** Pure: the line that says what the hour's grace kept, or '' when it kept nothing. */
+export function formatHeldBack(held: readonly CacheEntry[]): string {
+  if (!held.length) return '';
+  const why = (e: CacheEntry) =>
+    e.kind === 'partial-stage' ? 'a bootstrap wrote to it within 6 h' : 'used within the last hour';
+  const what = held.map((e) => `${e.kind} ${short(e.id)} (${why(e)})`).join(', ');
+  return `kept what a running build may be using, ${size(total(held))} (prune again later): ${what}`;
 }
 
 export function formatPrune(r: PruneReport): string {
   const verb = r.dryRun ? 'would remove' : 'removed';
-  if (!r.removed.length) return `nothing to remove in ${r.dir} (${size(r.keptBytes)} kept)`;
-  return [
-    ...r.removed.map((e) => `  ${verb} ${e.kind} ${e.id} (${size(e.bytes)})`),
-    `${r.dryRun ? 'would free' : 'freed'} ${size(r.freedBytes)}; ${size(r.keptBytes)} kept in ${r.dir}`,
-  ].join('\n');
+  const held = formatHeldBack(r.heldBack);
+  const lines = r.removed.length
+    ? [
+        ...r.removed.map((e) => `  ${verb} ${e.kind} ${e.id} (${size(e.bytes)})`),
+        `${r.dryRun ? 'would free' : 'freed'} ${size(r.freedBytes)}; ${size(r.keptBytes)} kept in ${r.dir}`,
+      ]
+    : [`nothing to remove in ${r.dir} (${size(r.keptBytes)} kept)`];
+  return [...lines, ...(held ? [held] : [])].join('\n');
 }

@@ -2,6 +2,7 @@
  * `armada connect <host>`: make a docker context for a device and report whether it answers.
  */
 import type { ConnectResult } from '../connect/connect.js';
+import { CheckFailedError } from '../errors.js';
 
 export {
   connectHost as connect,
@@ -24,4 +25,11 @@ export function formatConnect(r: ConnectResult): string {
       : `NOT READY: ${r.ping.message}`,
   );
   return lines.join('\n');
+}
+
+/** An endpoint that does not answer yet is a failed check (exit 3); undefined when it answered. */
+export function connectFailure(r: ConnectResult): CheckFailedError | undefined {
+  return r.ping.ready
+    ? undefined
+    : new CheckFailedError(`${r.endpoint} is not ready: ${r.ping.message}`);
 }

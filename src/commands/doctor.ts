@@ -5,6 +5,7 @@
 import { hostTools } from '../host/tools.js';
 import { run, which } from '../exec.js';
 import { binfmtEnabled } from '../host/binfmt.js';
+import { UserError } from '../errors.js';
 
 export interface ToolStatus {
   tool: string;
@@ -84,6 +85,15 @@ const sections: [ToolKind, string][] = [
 /** One apt-get line for the missing tools' packages (each package once). */
 function installLine(tools: readonly ToolStatus[]): string {
   return `sudo apt-get install ${[...new Set(tools.map((t) => t.aptPackage))].join(' ')}`;
+}
+
+/** A report with a required tool missing ends in this error (exit 1); undefined when none is. */
+export function doctorFailure(report: DoctorReport): UserError | undefined {
+  if (report.ok) return undefined;
+  const required = report.tools.filter((t) => !t.found && t.kind === 'required');
+  return new UserError(
+    `required host tools missing: ${required.map((t) => t.tool).join(', ')}; install them: ${installLine(required)}`,
+  );
 }
 
 export function formatDoctor(report: DoctorReport): string {

@@ -1,6 +1,7 @@
 /**
  * `armada env <host>`: the DOCKER_* variables for eval, like `docker-machine env`.
  */
+import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { laptopPaths } from '../tls/store.js';
 import { bundleFor, checkHost } from '../tls/bundle.js';
@@ -62,6 +63,7 @@ export async function dockerEnv(opts: EnvOptions): Promise<DockerEnv> {
   return {
     DOCKER_HOST: dockerEndpoint(host, target.port),
     DOCKER_TLS_VERIFY: '1',
-    DOCKER_CERT_PATH: found.dir,
+    // Absolute: the shell that evals this may be elsewhere, and a quoted '~' never expands.
+    DOCKER_CERT_PATH: resolve(found.dir),
   };
 }

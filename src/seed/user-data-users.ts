@@ -12,11 +12,15 @@ import {
   controlCharacter,
 } from './validate.js';
 import { isRecord, show, type Path, type ProblemList } from './yaml-problems.js';
+import { warnLoginRisks, type LoginFacts } from './user-data-risks.js';
 
 export interface UsersResult {
   user: UserSettings;
   sshPwauth?: boolean;
 }
+
+/** Where the parse found what warnLoginRisks looks at. */
+type Found = Omit<LoginFacts, 'user' | 'hasPassword'>;
 
 const ignoredUserKeys: Record<string, string> = {
   'primary-group': 'the user gets its own primary group',
@@ -89,6 +93,7 @@ function parseUser(
   path: Path,
   p: ProblemList,
   out: UsersResult,
+  found: Found,
 ): void {
   const u = out.user;
   let lock: boolean | undefined;
@@ -110,9 +115,11 @@ function parseUser(
         if (hash !== undefined && p.check(at, checkPasswordHash(hash))) u.passwordHash = hash;
         break;
       }
-      case 'plain_text_passwd':
-        u.password = passwordString(value, at, p) ?? u.password;
+      case 'plain_text_passwd': {
+        const pw = passwordString(value, at, p);
+        if (pw !== undefined) found.plainPassword = { value: (u.password = pw), at };
         break;
+      }
       case 'lock_passwd':
         if (typeof value !== 'boolean')
           p.error(at, 'lock_passwd is not true or false', 'write true or false');
@@ -120,6 +127,7 @@ function parseUser(
         break;
       case 'sudo':
         u.sudo = sudoFrom(value, at, p);
+        if (u.sudo) found.sudo = { rule: u.sudo, at };
         break;
       case 'groups':
         u.groups.push(...groupsFrom(value, at, p));
@@ -136,6 +144,7 @@ function parseUser(
       case 'ssh_pwauth':
         // HypriotOS's samples put it here; cloud-init reads it at the top level only.
         out.sshPwauth = pwauthFrom(value, at, p);
+        if (out.sshPwauth !== undefined) found.sshPwauth = { value: out.sshPwauth, at };
         p.warn(
           at,
           'ssh_pwauth belongs at the top level; armada applies it anyway',
@@ -189,7 +198,7 @@ function pwauthFrom(value: unknown, path: Path, p: ProblemList): boolean | undef
 }
 
 /** chpasswd `list:` ("name:password" lines) and `users:` ([{name, password, type}]). */
-function parseChpasswd(value: unknown, p: ProblemList, out: UsersResult): void {
+function parseChpasswd(value: unknown, p: ProblemList, out: UsersResult, found: Found): void {
   if (!isRecord(value))
     return p.error(['chpasswd'], 'chpasswd is not a mapping', 'use chpasswd: { users: [...] }');
   const entries: { name: unknown; password: unknown; type?: unknown; at: Path }[] = [];
@@ -246,13 +255,14 @@ function parseChpasswd(value: unknown, p: ProblemList, out: UsersResult): void {
       p.error(e.at, 'random passwords are not supported', 'give a password or an SSH key');
     else if (e.type === 'HASH' || (e.type === undefined && pw.startsWith('$'))) {
       if (p.check(e.at, checkPasswordHash(pw))) out.user.passwordHash = pw;
-    } else out.user.password = pw;
+    } else found.plainPassword = { value: (out.user.password = pw), at: e.at };
   }
 }
 
 /** The login user from the whole document (top-level keys included). */
 export function parseUsers(doc: Record<string, unknown>, p: ProblemList): UsersResult {
   const out: UsersResult = { user: { sshKeys: [], groups: [] } };
+  const found: Found = {};
   const users = doc.users;
   if (users !== undefined) {
     const list = Array.isArray(users) ? users : [users];
@@ -273,14 +283,32 @@ export function parseUsers(doc: Record<string, unknown>, p: ProblemList): UsersR
           'armada creates one login user',
           'keep one user here; add others with runcmd (adduser)',
         );
-      parseUser(entry, at, p, out);
+      parseUser(entry, at, p, out, found);
     });
   }
   if (doc.ssh_authorized_keys !== undefined)
     out.user.sshKeys.push(...keysFrom(doc.ssh_authorized_keys, ['ssh_authorized_keys'], p));
-  if (doc.password !== undefined)
-    out.user.password = passwordString(doc.password, ['password'], p) ?? out.user.password;
-  if (doc.chpasswd !== undefined) parseChpasswd(doc.chpasswd, p, out);
-  if (doc.ssh_pwauth !== undefined) out.sshPwauth = pwauthFrom(doc.ssh_pwauth, ['ssh_pwauth'], p);
+  if (doc.password !== undefined) {
+    const pw = passwordString(doc.password, ['password'], p);
+    if (pw !== undefined)
+      found.plainPassword = { value: (out.user.password = pw), at: ['password'] };
+  }
+  if (doc.chpasswd !== undefined) parseChpasswd(doc.chpasswd, p, out, found);
+  if (doc.ssh_pwauth !== undefined) {
+    out.sshPwauth = pwauthFrom(doc.ssh_pwauth, ['ssh_pwauth'], p);
+    if (out.sshPwauth !== undefined) found.sshPwauth = { value: out.sshPwauth, at: ['ssh_pwauth'] };
+  }
+  const u = out.user;
+  const { plainPassword, ...rest } = found;
+  warnLoginRisks(
+    {
+      ...rest,
+      // lock_passwd: true dropped the password (and said so): nothing of it is seeded.
+      ...(plainPassword && u.password !== undefined ? { plainPassword } : {}),
+      ...(u.name ? { user: u.name } : {}),
+      hasPassword: u.password !== undefined || u.passwordHash !== undefined,
+    },
+    p,
+  );
   return out;
 }

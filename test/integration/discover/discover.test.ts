@@ -92,7 +92,7 @@ async function discover(): Promise<DiscoveredHost[]> {
       timeout: 60_000,
     },
   );
-  return JSON.parse(stdout) as DiscoveredHost[];
+  return (JSON.parse(stdout) as { hosts: DiscoveredHost[] }).hosts;
 }
 
 describeNeeds(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  heldBack,
   parseAge,
   parseSize,
   planPrune,
@@ -68,6 +69,29 @@ describe('planPrune', () => {
     ];
     expect(ids(planPrune(es, { now, maxAgeMs: hour }))).toEqual(['a_1_arm64.deb', 'y.partial']);
     expect(ids(planPrune(es, { now, all: true }))).toEqual(['a_1_arm64.deb', 'arm64', 'y.partial']);
+  });
+});
+
+describe('heldBack: what the grace periods kept, so prune can say so', () => {
+  const partial = (id: string, hoursAgo: number): CacheEntry => ({
+    kind: 'partial-stage',
+    id,
+    path: `/c/stages/${id}`,
+    bytes: 1,
+    lastUsed: now - hoursAgo * hour,
+  });
+  it.each([
+    ['--all', { all: true }, ['busy', 'writing.partial']],
+    // A partial bootstrap goes in any prune, once no bootstrap can be writing it.
+    ['over the budget', { maxStageBytes: 0 }, ['busy', 'writing.partial']],
+    ['within the budget', { maxStageBytes: 100 * GiB }, ['writing.partial']],
+    ['--all, the build’s own stage', { all: true, keep: ['busy'] }, ['writing.partial']],
+  ] as const)('%s', (_name, policy, expected) => {
+    const es = [stage('old', 900), stage('busy', 0.5), partial('writing.partial', 2)];
+    const p = { now, ...policy };
+    expect(ids(heldBack(es, p))).toEqual(expected);
+    // Never something planPrune removes anyway.
+    expect(heldBack(es, p).filter((e) => planPrune(es, p).includes(e))).toEqual([]);
   });
 });
 

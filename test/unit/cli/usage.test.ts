@@ -71,10 +71,12 @@ describe('usageMessage: yargs failures in armada words, help of the subcommand',
 });
 
 test('jsonError: one document with the exit code by name', () => {
-  expect(JSON.parse(jsonError(new UsageError('--timeout 0 is out of range')))).toEqual({
+  expect(JSON.parse(jsonError(new UsageError('--timeout 0 is out of range'), 'discover'))).toEqual({
     ok: false,
+    command: 'discover',
     error: { code: 'usage', exitCode: 2, message: '--timeout 0 is out of range' },
   });
+  expect(JSON.parse(jsonError(new UsageError('unknown command'))).command).toBeNull();
   expect(JSON.parse(jsonError(new UserError('no CA', ['a', 'b'])))).toMatchObject({
     error: { code: 'user-error', exitCode: 1, details: ['a', 'b'] },
   });
