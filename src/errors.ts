@@ -132,6 +132,16 @@ const errnoHints: Record<string, string> = {
   ENODEV: 'the device disappeared; was the card removed?',
 };
 
+/**
+ * The hint for an errno. Sudo helps only someone who is not root already: as root, a refusal
+ * comes from the thing itself (a card turned read-only, a read-only mount, a security policy).
+ */
+export function errnoHint(code: string, root: boolean): string | undefined {
+  if (root && (code === 'EACCES' || code === 'EPERM'))
+    return `${code === 'EACCES' ? 'permission denied' : 'operation not permitted'} even as root; the card or file system may be read-only (a failing card turns read-only: try another card or reader), or a security policy (SELinux, AppArmor) denies it`;
+  return Object.hasOwn(errnoHints, code) ? errnoHints[code] : undefined;
+}
+
 interface NodeErrnoLike {
   code?: unknown;
   path?: unknown;
@@ -143,10 +153,11 @@ export function classify(error: unknown): UserError | InternalError {
   if (error instanceof UserError || error instanceof InternalError) return error;
   if (typeof error === 'object' && error !== null) {
     const e = error as NodeErrnoLike;
-    if (typeof e.code === 'string' && e.code in errnoHints) {
+    const hint =
+      typeof e.code === 'string' ? errnoHint(e.code, process.getuid?.() === 0) : undefined;
+    if (hint) {
       const where = typeof e.path === 'string' ? ` (${e.path})` : '';
-      const hint = errnoHints[e.code];
-      return new UserError(`${e.code}${where}: ${hint}`);
+      return new UserError(`${String(e.code)}${where}: ${hint}`);
     }
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -98,6 +98,13 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         },
         ...targetOptions,
         ...seedOptions,
+        // No default here: without --start a fleet's numbering goes on where the last flash stopped.
+        start: {
+          ...seedOptions.start,
+          default: undefined,
+          describe:
+            'First value of {n} in --hostname (default: after the last card flashed with the same template, else 1)',
+        },
         ...jsonOption,
       })
       .example('sudo $0 flash armada.img.xz /dev/sdb --yes --hostname pi-1', '')
@@ -107,7 +114,8 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         '',
       ),
   handler: async (argv) => {
-    const { runFlash, formatFlashResult } = await import('../commands/flash.js');
+    const { runFlash, formatFlashResult, flashJson, CardsFailedError } =
+      await import('../commands/flash.js');
     const result = await runFlash({
       image: argv.image,
       devices: argv.devices.map(String),
@@ -122,7 +130,17 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         allowHttp: argv.allowHttp ?? false,
       },
       ...(argv.seed ? { seed: await seedFlagsWithSecrets(argv) } : {}),
+    }).catch((error: unknown) => {
+      // Some cards failed, others were written: those still get their summary (and seed), and
+      // --json lists every card's outcome; the error then ends the run as usual (its exit code).
+      if (error instanceof CardsFailedError && error.result) {
+        const partial = error.result;
+        printResult(argv, flashJson(partial, error), () => formatFlashResult(partial, error), {
+          error,
+        });
+      }
+      throw error;
     });
-    printResult(argv, result, () => formatFlashResult(result));
+    printResult(argv, flashJson(result), () => formatFlashResult(result));
   },
 };

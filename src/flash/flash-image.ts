@@ -17,6 +17,7 @@ import { removePartial, withImageFiles } from './image-file.js';
 import { forgetLocalImage } from './source/local-digest.js';
 
 export type { SeedHook } from './card.js';
+export { CardsFailedError, type CardFailure } from './write-cards.js';
 export type { BmapChoice } from './find-bmap.js';
 
 export interface FlashOptions {
@@ -116,6 +117,11 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     probe.format === 'raw' && probe.localPath
       ? unbootableModelWarnings(probe.localPath)
       : undefined;
+  // A remembered digest vouched for bytes this run did not hash: after a failure the next run
+  // hashes them.
+  const forget = async () => {
+    if (rememberedIn && probe.localPath) await forgetLocalImage(probe.localPath, rememberedIn);
+  };
   const written = await writeCards({
     probe,
     ...(bmap ? { bmap } : {}),
@@ -137,16 +143,19 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
     mark,
   })
+    .then(async (result) => {
+      if (result.failure) await forget();
+      return result;
+    })
     .catch(async (error: unknown) => {
-      // A remembered digest vouched for bytes this run did not hash: the next run hashes them.
-      if (rememberedIn && probe.localPath) await forgetLocalImage(probe.localPath, rememberedIn);
+      await forget();
       throw error;
     })
     .finally(removePartials);
-  const warnings =
-    (await earlyWarnings) ?? (targets[0] ? await unbootableModelWarnings(targets[0].device) : []);
+  const first = written.cards[0]?.device;
+  const warnings = (await earlyWarnings) ?? (first ? await unbootableModelWarnings(first) : []);
   for (const w of warnings) log.warn(w);
-  return {
+  const result: FlashResult = {
     image: probe.input,
     format: probe.format,
     ...(bmap ? { bmap: bmap.origin } : {}),
@@ -168,6 +177,9 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
         }
       : {}),
     seconds: Math.round((Date.now() - started) / 100) / 10,
-    cards: written.cards,
+    cards: [...written.cards],
   };
+  // Some cards failed: the error carries what the others got, for their summary.
+  if (written.failure) throw written.failure.withResult(result);
+  return result;
 }

@@ -5,7 +5,7 @@
  */
 import { byteRanges } from '../bmap/types.js';
 import { onCleanup, interruptedSignal } from '../cleanup.js';
-import { CheckFailedError, InterruptedError, UserError } from '../errors.js';
+import { classify, ExitCode, InterruptedError, UserError } from '../errors.js';
 import { alignedBuffer } from './aligned.js';
 import { finishCard, type CardJob, type CardResult, type SeedHook } from './card.js';
 import { copyImage, type CopyResult } from './copy.js';
@@ -16,6 +16,7 @@ import { defaultChunkBytes, headBytes, plannedBytes } from './plan.js';
 import type { Platform } from './platform/index.js';
 import { formatProgress } from './progress.js';
 import type { FlashProgress } from './report.js';
+import type { FlashResult } from './flash-image.js';
 import type { ProbedSource } from './source/probe.js';
 import { startSource } from './source/start.js';
 import { DeviceWriter } from './writer.js';
@@ -43,7 +44,10 @@ export interface WriteCardsOptions {
 
 export interface WriteCardsResult {
   copy: CopyResult;
-  cards: CardResult[];
+  /** The cards written, in the order they were named. */
+  cards: readonly CardResult[];
+  /** Set when some of the cards failed (the others are in `cards`). */
+  failure?: CardsFailedError;
 }
 
 /** After Ctrl-C every failure is the interrupt ("Premature close" is only how it surfaced). */
@@ -53,16 +57,62 @@ function asOutcome(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-function failureOf(errors: { device: string; error: Error }[], total: number): Error {
+/** One card of several that failed, as a result lists it. */
+export interface CardFailure {
+  device: string;
+  description: string;
+  error: { message: string; exitCode: ExitCode };
+}
+
+/**
+ * Some (or all) of several cards failed. The cards that were written still count: `written`
+ * holds their results, so the edge can print their summary and seeds next to the failures.
+ */
+export class CardsFailedError extends UserError {
+  override readonly exitCode: ExitCode;
+  constructor(
+    readonly written: readonly CardResult[],
+    readonly failed: readonly CardFailure[],
+    /** The run's result with the cards written, once flashImage made it. */
+    readonly result?: FlashResult,
+  ) {
+    const total = written.length + failed.length;
+    super(
+      failed.length === total
+        ? `all ${total} cards failed`
+        : `${failed.length} of ${total} cards failed (${written.map((c) => c.device).join(', ')} ${written.length === 1 ? 'was' : 'were'} written)`,
+      failed.map((f) => `${f.device}: ${f.error.message}`),
+    );
+    this.exitCode = failed.every((f) => f.error.exitCode === ExitCode.checkFailed)
+      ? ExitCode.checkFailed
+      : ExitCode.user;
+  }
+
+  withResult(result: FlashResult): CardsFailedError {
+    return new CardsFailedError(this.written, this.failed, result);
+  }
+}
+
+function failureOf(
+  errors: { drive: Drive; error: Error }[],
+  results: readonly CardResult[],
+  total: number,
+): Error {
   if (errors.length === 1 && total === 1) return errors[0].error;
-  const details = errors.map((e) => `${e.device}: ${e.error.message}`);
-  const message =
-    errors.length === total
-      ? `all ${total} cards failed`
-      : `${errors.length} of ${total} cards failed`;
-  return errors.every((e) => e.error instanceof CheckFailedError)
-    ? new CheckFailedError(message, details)
-    : new UserError(message, details);
+  // After Ctrl-C the run's outcome is the interruption, whatever each card made of it.
+  const interrupted = errors.find((e) => e.error instanceof InterruptedError);
+  if (interrupted) return interrupted.error;
+  return new CardsFailedError(
+    results.filter(Boolean),
+    errors.map(({ drive, error }) => {
+      const e = classify(error);
+      return {
+        device: drive.device,
+        description: drive.description,
+        error: { message: e.message, exitCode: e.exitCode },
+      };
+    }),
+  );
 }
 
 async function openWriters(opts: WriteCardsOptions, writers: DeviceWriter[]): Promise<void> {
@@ -135,7 +185,7 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
       copy.catch(() => undefined);
       const total = plannedBytes(bmap ? byteRanges(bmap.map) : undefined, imageSize);
       const results: CardResult[] = [];
-      const errors: { device: string; error: Error }[] = [];
+      const errors: { drive: Drive; error: Error }[] = [];
       const runCard = async (writer: DeviceWriter, index: number) => {
         const job: CardJob = { index, drive: targets[index], writer, startedAt: Date.now() };
         const ticker = setInterval(() => {
@@ -156,7 +206,7 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
           progress.cardEnded(index);
         } catch (error) {
           const outcome = asOutcome(error);
-          errors.push({ device: job.drive.device, error: outcome });
+          errors.push({ drive: job.drive, error: outcome });
           progress.cardEnded(index, outcome);
         } finally {
           clearInterval(ticker);
@@ -168,7 +218,12 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
         throw asOutcome(error);
       });
       opts.mark('all cards done');
-      if (errors.length) throw failureOf(errors, targets.length);
+      if (errors.length) {
+        const failure = failureOf(errors, results, targets.length);
+        if (!(failure instanceof CardsFailedError && failure.written.length)) throw failure;
+        await progress.end(failure);
+        return { copy: copied, cards: failure.written, failure };
+      }
       await progress.end();
       return { copy: copied, cards: results };
     } finally {

@@ -27,20 +27,45 @@ export interface WriterOptions {
   create?: boolean;
 }
 
-/** A one-line message naming the device, the place and what to do. */
+const isRoot = () => process.getuid?.() === 0;
+
+/** What to do about a card that stopped taking writes, or reads, half way. */
+const cardFailedFix =
+  'the card or its reader failed; remove the card and try another card or reader (test this one with f3 or h2testw)';
+
+/**
+ * A one-line message naming the device, the place and what to do. Opening is where permissions
+ * matter; once bytes are going to the card, any error is the card's (or the reader's): one that
+ * turns read-only half way says EPERM, one smaller than it claims ENOSPC, one pulled out ENXIO.
+ */
 export function deviceError(
   device: string,
   action: string,
   offset: number | undefined,
   error: unknown,
+  root: boolean = isRoot(),
 ): UserError {
   if (error instanceof UserError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const where = offset === undefined ? '' : ` at ${formatBytes(offset)}`;
+  const opening = action === 'open' || action === 'create';
+  const because = code || (error as Error).message;
+  if (!opening && code !== 'EBUSY')
+    return new UserError(
+      code === 'EROFS' || code === 'EPERM' || code === 'EACCES'
+        ? `cannot ${action} ${device}${where} (${because}): the card turned read-only, as failing cards do; ${cardFailedFix}`
+        : code === 'ENXIO' || code === 'ENODEV' || code === 'ENOENT'
+          ? `${device} disappeared${where} (${because}); if the card was not removed, ${cardFailedFix}`
+          : `cannot ${action} ${device}${where} (${because}); ${cardFailedFix}`,
+    );
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return new UserError(`cannot ${action} ${device}: permission denied; run it again with sudo`);
+      return new UserError(
+        root
+          ? `cannot ${action} ${device}: ${code} even as root; check that the card is not read-only (its lock switch) and that no security policy (SELinux, AppArmor) denies it`
+          : `cannot ${action} ${device}: permission denied; run it again with sudo`,
+      );
     case 'EBUSY':
       return new UserError(
         `${device} is busy; unmount its partitions and close programs using it, then try again`,
@@ -52,10 +77,7 @@ export function deviceError(
     case 'ENODEV':
       return new UserError(`${device} disappeared${where}; was the card removed?`);
     default:
-      return new UserError(
-        `I/O error while trying to ${action} ${device}${where} (${code || (error as Error).message}); the card or reader is failing ` +
-          'or was removed: try another reader, or test the card with f3 or h2testw',
-      );
+      return new UserError(`cannot ${action} ${device} (${because}); ${cardFailedFix}`);
   }
 }
 

@@ -118,16 +118,94 @@ describe('which drives hold the image or armada', () => {
 });
 
 describe('deviceError', () => {
+  const error = (code: string) => Object.assign(new Error('x'), { code });
+  const failed = /the card or its reader failed; remove the card and try another card or reader/;
+
   it.each([
-    ['EACCES', /cannot write \/dev\/sdb: permission denied; run it again with sudo/],
-    ['EBUSY', /\/dev\/sdb is busy; unmount its partitions/],
-    ['EROFS', /read-only; check the card’s lock switch/],
-    ['ENXIO', /\/dev\/sdb disappeared at 1\.0 MB; was the card removed\?/],
-    ['EIO', /I\/O error while trying to write \/dev\/sdb at 1\.0 MB \(EIO\).*f3 or h2testw/],
-  ])('%s', (code, pattern) => {
+    // Opening: permissions, a busy or locked card.
+    ['open', 'EACCES', false, /cannot open \/dev\/sdb: permission denied; run it again with sudo/],
+    ['open', 'EPERM', false, /cannot open \/dev\/sdb: permission denied; run it again with sudo/],
+    ['open', 'EBUSY', true, /\/dev\/sdb is busy; unmount its partitions/],
+    ['open', 'EROFS', true, /read-only; check the card’s lock switch/],
+    ['open', 'ENXIO', true, /\/dev\/sdb disappeared; was the card removed\?/],
+    // Half way: the card failed, whatever errno it chose to say so.
+    [
+      'write',
+      'EIO',
+      true,
+      /cannot write \/dev\/sdb at 1\.0 MB \(EIO\); the card or its reader failed/,
+    ],
+    [
+      'write',
+      'ENOSPC',
+      true,
+      /cannot write \/dev\/sdb at 1\.0 MB \(ENOSPC\); the card or its reader failed/,
+    ],
+    [
+      'write',
+      'EPERM',
+      true,
+      /cannot write \/dev\/sdb at 1\.0 MB \(EPERM\): the card turned read-only/,
+    ],
+    [
+      'write',
+      'EACCES',
+      false,
+      /cannot write \/dev\/sdb at 1\.0 MB \(EACCES\): the card turned read-only/,
+    ],
+    [
+      'write',
+      'EROFS',
+      true,
+      /cannot write \/dev\/sdb at 1\.0 MB \(EROFS\): the card turned read-only/,
+    ],
+    [
+      'write',
+      'ENXIO',
+      true,
+      /\/dev\/sdb disappeared at 1\.0 MB \(ENXIO\); if the card was not removed/,
+    ],
+    [
+      'flush',
+      'EIO',
+      true,
+      /cannot flush \/dev\/sdb at 1\.0 MB \(EIO\); the card or its reader failed/,
+    ],
+    [
+      'read back',
+      'EIO',
+      true,
+      /cannot read back \/dev\/sdb at 1\.0 MB \(EIO\); the card or its reader failed/,
+    ],
+  ] as const)('%s %s (root: %s)', (action, code, root, pattern) => {
     expect(
-      deviceError('/dev/sdb', 'write', 1e6, Object.assign(new Error('x'), { code })).message,
+      deviceError('/dev/sdb', action, action === 'open' ? undefined : 1e6, error(code), root)
+        .message,
     ).toMatch(pattern);
+  });
+
+  it('mid-write errors name the card as failed and never suggest sudo', () => {
+    for (const code of ['EIO', 'ENOSPC', 'EROFS', 'EPERM', 'EACCES', 'ENXIO', 'ENODEV'])
+      for (const root of [true, false]) {
+        const message = deviceError('/dev/sdb', 'write', 1e6, error(code), root).message;
+        expect(message, code).not.toMatch(/sudo/);
+        expect(message, code).toMatch(failed);
+      }
+  });
+
+  it('permission denied at open: sudo only for a user who is not root', () => {
+    for (const code of ['EACCES', 'EPERM']) {
+      expect(deviceError('/dev/sdb', 'open', undefined, error(code), false).message).toMatch(
+        /run it again with sudo/,
+      );
+      const asRoot = deviceError('/dev/sdb', 'open', undefined, error(code), true).message;
+      expect(asRoot).not.toMatch(/sudo/);
+      expect(asRoot).toMatch(
+        new RegExp(
+          `cannot open /dev/sdb: ${code} even as root; check that the card is not read-only`,
+        ),
+      );
+    }
   });
 });
 
