@@ -61,3 +61,20 @@ export function readThroughDocker(
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 }
+
+/** The guest's machine-id and SSH host key, read from its /etc through Docker. */
+export function readIdentity(
+  port: number,
+  tls: Tls,
+  env: Record<string, string>,
+): { machineId: string; hostKey: string } {
+  const out = readThroughDocker(
+    port,
+    tls,
+    { '/etc': '/host-etc' },
+    'cat /host-etc/machine-id /host-etc/ssh/ssh_host_ed25519_key.pub',
+    env,
+  );
+  const [machineId, hostKey] = out.trim().split('\n');
+  return { machineId, hostKey };
+}

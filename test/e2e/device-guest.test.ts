@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtImage, e2eSkip } from './built-image.js';
 import { armada, bootCopy, bootCopyBudgetMs, docker, waitForDocker, type Booted } from './vm.js';
-import { importBusybox, readThroughDocker, type Tls } from './containers.js';
+import { importBusybox, readIdentity, type Tls } from './containers.js';
 import { freePort } from '../helpers/qemu.js';
 import { arpReplyMac, arpRequest, connectL2, type L2Peer } from '../helpers/l2-peer.js';
 import { suiteTempDir } from '../helpers/tmp.js';
@@ -198,14 +198,7 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs configured by use
 
     it('made its own machine-id and SSH host keys, none from the image', () => {
       importBusybox(booted.ports.docker, tls, dir, env);
-      const out = readThroughDocker(
-        booted.ports.docker,
-        tls,
-        { '/etc': '/host-etc' },
-        'cat /host-etc/machine-id /host-etc/ssh/ssh_host_ed25519_key.pub',
-        env,
-      );
-      const [machineId, hostKey] = out.trim().split('\n');
+      const { machineId, hostKey } = readIdentity(booted.ports.docker, tls, env);
       expect(machineId).toMatch(/^[0-9a-f]{32}$/);
       expect(hostKey).toMatch(/^ssh-ed25519 /);
     });

@@ -29,7 +29,7 @@ import {
   waitForDocker,
   type Booted,
 } from './vm.js';
-import { busyboxImage, importBusybox, readThroughDocker, type Tls } from './containers.js';
+import { busyboxImage, importBusybox, readIdentity, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { listFat, readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
@@ -93,19 +93,6 @@ async function until<T>(
       throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last: ${last()}`);
     await new Promise((r) => setTimeout(r, 3000));
   }
-}
-
-/** Machine-id and SSH host key, read through Docker from the host's root (bind mount). */
-function identity(port: number): { machineId: string; hostKey: string } {
-  const out = readThroughDocker(
-    port,
-    laptopClientTls(env),
-    { '/etc': '/host-etc' },
-    'cat /host-etc/machine-id /host-etc/ssh/ssh_host_ed25519_key.pub',
-    env,
-  );
-  const [machineId, hostKey] = out.trim().split('\n');
-  return { machineId: machineId, hostKey: hostKey };
 }
 
 /** The guest's seed: its host name and a static address on the private L2 NIC (enp0s2). */
@@ -329,7 +316,7 @@ services:
       docker(booted[0].ports.docker, tls, args, env, timeoutMs);
 
     it('each guest made its own machine-id and SSH host keys from the same image', () => {
-      const [a, b] = booted.map((g) => identity(g.ports.docker));
+      const [a, b] = booted.map((g) => readIdentity(g.ports.docker, tls, env));
       for (const id of [a, b]) {
         expect(id.machineId).toMatch(/^[0-9a-f]{32}$/);
         expect(id.hostKey).toMatch(/^ssh-ed25519 /);
