@@ -27,6 +27,9 @@ const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-device-');
 const env = {
   ARMADA_CONFIG_DIR: join(dir, 'device-laptop'),
   DOCKER_CONFIG: join(dir, 'device-docker-config'),
+  // configure takes ~/.ssh/id_ed25519.pub when no --ssh-key is given: this card must hold exactly
+  // what the test seeds, whatever keys the machine running the test has.
+  HOME: dir,
 };
 const lan = { mac: '52:54:00:99:00:02', ip: '10.99.0.12' };
 const renamed = { mac: '52:54:00:99:00:03', ip: '10.99.1.12', name: 'lan1' };
