@@ -20,16 +20,19 @@ const stage = (key: string, extra: Partial<StageRecord> = {}): StageRecord => ({
   ...extra,
 });
 
+/** A build of these options with an empty cache, online; each case adds what it needs. */
+const situation = {
+  key: 'k',
+  lineage: 'L',
+  family: 'F',
+  packages: ['docker.io', 'systemd'],
+  forceBootstrap: false,
+  offline: false,
+  others: [] as StageRecord[],
+};
+
 describe('decideStage', () => {
-  const base = {
-    key: 'k',
-    lineage: 'L',
-    family: 'F',
-    packages: ['docker.io', 'systemd'],
-    forceBootstrap: false,
-    offline: false,
-    others: [],
-  };
+  const base = situation;
 
   it('reuses the stage while its archive has not moved', () => {
     expect(decideStage({ ...base, exact: stage('k'), liveState: ['a1', 'a2'] })).toEqual({
@@ -107,15 +110,7 @@ describe('decideStage', () => {
 });
 
 describe('decideStage offline', () => {
-  const base = {
-    key: 'k',
-    lineage: 'L',
-    family: 'F',
-    packages: ['docker.io', 'systemd'],
-    forceBootstrap: false,
-    offline: true,
-    others: [],
-  };
+  const base = { ...situation, offline: true };
   const ovs = ['docker.io', 'openvswitch-switch', 'systemd'];
   const miss = (why: string) => ({ kind: 'missing', why });
 
