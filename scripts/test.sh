@@ -8,7 +8,11 @@ export ARMADA_TEST_REPORT_DIR=$report
 
 # Each step's time, the 10 slowest test files over every tier (test/helpers/timing-reporter.ts
 # writes files.tsv) and what the e2e harness noted (boots, restarts after an emulator stall).
+# It runs with errexit off and ends with the suite's own status: an EXIT trap's failing command
+# would otherwise become the exit code (a `sort | head` SIGPIPE once turned a green run into 141).
 summary() {
+  local status=$?
+  set +e
   echo
   echo '== where the time went =='
   [ -f "$report/steps" ] && while read -r name secs rc; do
@@ -16,14 +20,15 @@ summary() {
   done <"$report/steps"
   if [ -s "$report/files.tsv" ]; then
     echo '10 slowest test files:'
-    sort -t "$(printf '\t')" -k1,1nr "$report/files.tsv" | head -n 10 |
-      awk -F '\t' '{ printf "  %6d s  %-11s %s%s\n", $1 / 1000, $2, $3, ($4 == "passed" ? "" : " (" $4 ")") }'
+    sort -t "$(printf '\t')" -k1,1nr "$report/files.tsv" |
+      awk -F '\t' 'NR <= 10 { printf "  %6d s  %-11s %s%s\n", $1 / 1000, $2, $3, ($4 == "passed" ? "" : " (" $4 ")") }'
   fi
   if [ -s "$report/events.log" ]; then
     echo 'what the e2e harness noted:'
     sed 's/^/  /' "$report/events.log"
   fi
   rm -rf "$report"
+  exit "$status"
 }
 trap summary EXIT
 
