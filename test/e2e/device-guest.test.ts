@@ -1,20 +1,33 @@
 /**
- * Device-CA mode and cloud-init network config on one booted copy of the built image. The card is
+ * Device-CA mode, cloud-init network config and Open vSwitch on one booted guest. Its image is
+ * built `--with ovs`: the default image plus Open vSwitch (the default image itself boots as the
+ * laptop guests a and b), so one boot serves what took two. The card is
  * seeded with `armada configure --tls device`: the device CA signs the laptop's certificate request
  * and the card never holds a private key. Its user-data gives two NICs on private L2 links of the
  * test's own (QEMU socket netdevs; the test is the other end) static addresses, selecting them
  * with `match: macaddress` and renaming one with `set-name`; the first NIC is user networking
  * (restrict=on, DHCP from the image's default network file). First boot's armada/status.json must
  * list the addresses on the right interfaces, and the guest must answer ARP for them on the right
- * wire, from the right MAC. Every wait is bounded and prints the console on failure.
+ * wire, from the right MAC. Open vSwitch runs from the first boot and carries traffic between two
+ * containers over a bridge, wired from a privileged container (chroot into the host's root) the
+ * way an operator with only the Docker endpoint would do it. Every wait is bounded and prints the
+ * console on failure.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtImage, e2eSkip } from './built-image.js';
-import { armada, bootCopy, bootCopyBudgetMs, docker, waitForDocker, type Booted } from './vm.js';
-import { importBusybox, readIdentity, type Tls } from './containers.js';
+import { e2eSkip } from './built-image.js';
+import {
+  armada,
+  armadaAsync,
+  bootCopy,
+  bootCopyBudgetMs,
+  docker,
+  waitForDocker,
+  type Booted,
+} from './vm.js';
+import { busyboxImage, importBusybox, readIdentity, type Tls } from './containers.js';
 import { freePort } from '../helpers/qemu.js';
 import { arpReplyMac, arpRequest, connectL2, type L2Peer } from '../helpers/l2-peer.js';
 import { suiteTempDir } from '../helpers/tmp.js';
@@ -31,6 +44,10 @@ const env = {
   // what the test seeds, whatever keys the machine running the test has.
   HOME: dir,
 };
+// The build keeps the machine's HOME: its stage and package caches live there.
+const buildEnv = { ARMADA_CONFIG_DIR: env.ARMADA_CONFIG_DIR, DOCKER_CONFIG: env.DOCKER_CONFIG };
+/** Extending the cached default stage with Open vSwitch under qemu-user: ~5 min here when cold. */
+const ovsBuildBudgetMs = 20 * 60_000;
 const lan = { mac: '52:54:00:99:00:02', ip: '10.99.0.12' };
 const renamed = { mac: '52:54:00:99:00:03', ip: '10.99.1.12', name: 'lan1' };
 const userData = `#cloud-config
@@ -61,9 +78,13 @@ function fatBytes(image: string, v: { offsetBytes: number; sizeBytes: number }):
   }
 }
 
-describeNeeds({ root: true }, 'a device-CA guest with two NICs configured by user-data', () => {
+describeNeeds({ root: true }, 'a device-CA guest with two NICs and Open vSwitch', () => {
   let booted: Booted;
   let tls: Tls;
+  let manifest: {
+    options: { with: string[]; requireKernel: string[] };
+    packages: { name: string }[];
+  };
   let p1: { offsetBytes: number; sizeBytes: number };
   const peers: L2Peer[] = [];
   const ports: number[] = [];
@@ -80,59 +101,107 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs configured by use
     expect(bytes.includes('PRIVATE KEY'), `"PRIVATE KEY" in the FAT partition ${when}`).toBe(false);
   }
 
-  beforeAll(async () => {
-    const { image } = builtImage();
-    writeFileSync(join(dir, 'user-data.yaml'), userData);
-    ports.push(await freePort(), await freePort());
-    booted = await bootCopy({
-      source: image,
-      dir,
-      name: 'device',
-      configure: [
-        '--hostname',
-        'e2e-dev',
-        '--tls',
-        'device',
-        '--timezone',
-        'UTC',
-        '--user-data',
-        join(dir, 'user-data.yaml'),
+  /** A shell command on the device itself: host namespaces, host root filesystem. */
+  const onHost = (script: string) =>
+    docker(
+      booted.ports.docker,
+      tls,
+      [
+        'run',
+        '--rm',
+        '--privileged',
+        '--net=host',
+        '--pid=host',
+        '-v',
+        '/:/host',
+        busyboxImage,
+        '/bin/busybox',
+        'chroot',
+        '/host',
+        '/bin/sh',
+        '-ec',
+        script,
       ],
       env,
-      // Under load udev has taken over 90 s (systemd's default) to show the boot partition of a
-      // three-NIC guest, which then went to emergency mode (a harness setting, not the image's).
-      kernelArgs: ['systemd.default_device_timeout_sec=900'],
-      nics: [
-        { netdev: `socket,listen=127.0.0.1:${ports[0]}`, mac: lan.mac },
-        { netdev: `socket,listen=127.0.0.1:${ports[1]}`, mac: renamed.mac },
-      ],
-    });
-    timings.firstBootAndLoginMs = booted.bootMs;
-    const started = Date.now();
-    consoleLine = await booted.vm.waitFor(
-      /armada: interfaces: /,
-      120_000,
-      'armada-interfaces.service to report the addresses',
     );
-    timings.interfacesReportMs = Date.now() - started;
-    for (const port of ports) peers.push(await connectL2(port));
-    p1 = findBootPartition(await readPartitionTable(booted.image));
-    // What `armada connect --from-card` pairs: the card's ca.pem + cert.pem, the laptop's key.
-    const v = { path: booted.image, offsetBytes: p1.offsetBytes };
-    const bundle = join(dir, 'device-bundle');
-    mkdirSync(bundle, { recursive: true });
-    for (const f of ['ca.pem', 'cert.pem']) {
-      const content = await readFat(v, `/armada/client/${f}`);
-      expect(content, `armada/client/${f} on the boot partition`).toBeDefined();
-      writeFileSync(join(bundle, f), content!);
-    }
-    tls = {
-      ca: join(bundle, 'ca.pem'),
-      cert: join(bundle, 'cert.pem'),
-      key: join(env.ARMADA_CONFIG_DIR, 'device-client', 'key.pem'),
-    };
-    await waitForDocker(booted.vm, booted.ports.docker, tls, env);
-  }, bootCopyBudgetMs() + 240_000);
+
+  beforeAll(
+    async () => {
+      const buildStarted = Date.now();
+      const out = join(dir, 'out');
+      const built = await armadaAsync(
+        [
+          'build',
+          '--with',
+          'ovs',
+          '--out',
+          out,
+          '--name',
+          'armada-ovs',
+          '--compress',
+          'none',
+          '--json',
+        ],
+        buildEnv,
+        ovsBuildBudgetMs,
+      );
+      expect(built.status, built.stderr.slice(-4000)).toBe(0);
+      manifest = JSON.parse(built.stdout).manifest;
+      timings.ovsBuildMs = Date.now() - buildStarted;
+      writeFileSync(join(dir, 'user-data.yaml'), userData);
+      ports.push(await freePort(), await freePort());
+      booted = await bootCopy({
+        source: join(out, 'armada-ovs.img'),
+        dir,
+        name: 'device',
+        configure: [
+          '--hostname',
+          'e2e-dev',
+          '--tls',
+          'device',
+          '--timezone',
+          'UTC',
+          '--user-data',
+          join(dir, 'user-data.yaml'),
+        ],
+        env,
+        // Under load udev has taken over 90 s (systemd's default) to show the boot partition of a
+        // three-NIC guest, which then went to emergency mode (a harness setting, not the image's).
+        kernelArgs: ['systemd.default_device_timeout_sec=900'],
+        nics: [
+          { netdev: `socket,listen=127.0.0.1:${ports[0]}`, mac: lan.mac },
+          { netdev: `socket,listen=127.0.0.1:${ports[1]}`, mac: renamed.mac },
+        ],
+      });
+      timings.firstBootAndLoginMs = booted.bootMs;
+      const started = Date.now();
+      consoleLine = await booted.vm.waitFor(
+        /armada: interfaces: /,
+        120_000,
+        'armada-interfaces.service to report the addresses',
+      );
+      timings.interfacesReportMs = Date.now() - started;
+      for (const port of ports) peers.push(await connectL2(port));
+      p1 = findBootPartition(await readPartitionTable(booted.image));
+      // What `armada connect --from-card` pairs: the card's ca.pem + cert.pem, the laptop's key.
+      const v = { path: booted.image, offsetBytes: p1.offsetBytes };
+      const bundle = join(dir, 'device-bundle');
+      mkdirSync(bundle, { recursive: true });
+      for (const f of ['ca.pem', 'cert.pem']) {
+        const content = await readFat(v, `/armada/client/${f}`);
+        expect(content, `armada/client/${f} on the boot partition`).toBeDefined();
+        writeFileSync(join(bundle, f), content!);
+      }
+      tls = {
+        ca: join(bundle, 'ca.pem'),
+        cert: join(bundle, 'cert.pem'),
+        key: join(env.ARMADA_CONFIG_DIR, 'device-client', 'key.pem'),
+      };
+      await waitForDocker(booted.vm, booted.ports.docker, tls, env);
+      importBusybox(booted.ports.docker, tls, dir, env);
+    },
+    ovsBuildBudgetMs + bootCopyBudgetMs() + 240_000,
+  );
 
   describe('first boot, device-CA mode (armada configure --tls device)', () => {
     it('left only public material on the card: armada/client/ holds ca.pem and cert.pem, no key', async () => {
@@ -200,10 +269,95 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs configured by use
     });
 
     it('made its own machine-id and SSH host keys, none from the image', () => {
-      importBusybox(booted.ports.docker, tls, dir, env);
       const { machineId, hostKey } = readIdentity(booted.ports.docker, tls, env);
       expect(machineId).toMatch(/^[0-9a-f]{32}$/);
       expect(hostKey).toMatch(/^ssh-ed25519 /);
+    });
+  });
+
+  describe('Open vSwitch (built --with ovs)', () => {
+    it('records the feature and the required kernel group in the manifest', () => {
+      expect(manifest.options.with).toEqual(['ovs']);
+      expect(manifest.options.requireKernel).toContain('ovs');
+      expect(manifest.packages.map((p) => p.name)).toContain('openvswitch-switch');
+    });
+
+    it('has ovs-vswitchd running after the first boot', () => {
+      const r = onHost(
+        'pidof ovs-vswitchd >/dev/null && ovs-vsctl --timeout=30 show >/dev/null && echo running',
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe('running');
+    });
+
+    it('passes traffic between two containers through an OVS bridge', () => {
+      const start = (name: string) => {
+        const r = docker(
+          booted.ports.docker,
+          tls,
+          [
+            'run',
+            '-d',
+            '--name',
+            name,
+            '--network',
+            'none',
+            busyboxImage,
+            '/bin/busybox',
+            'sleep',
+            '600',
+          ],
+          env,
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const pid = docker(
+          booted.ports.docker,
+          tls,
+          ['inspect', '-f', '{{.State.Pid}}', name],
+          env,
+        );
+        expect(pid.status, pid.stderr).toBe(0);
+        return Number(pid.stdout.trim());
+      };
+      const pids = [start('ovs-a'), start('ovs-b')];
+      try {
+        const wiring = pids
+          .map(
+            (pid, i) => `
+  ip link add ovs-h${i} type veth peer name ovs-c${i}
+  ip link set ovs-c${i} netns ${pid}
+  ovs-vsctl --timeout=30 add-port br-e2e ovs-h${i}
+  ip link set ovs-h${i} up
+  nsenter -t ${pid} -n ip addr add 10.77.0.${i + 1}/24 dev ovs-c${i}
+  nsenter -t ${pid} -n ip link set ovs-c${i} up`,
+          )
+          .join('\n');
+        const made = onHost(
+          `ovs-vsctl --timeout=30 --may-exist add-br br-e2e\nip link set br-e2e up\n${wiring}`,
+        );
+        expect(made.status, made.stderr).toBe(0);
+        const ping = docker(
+          booted.ports.docker,
+          tls,
+          ['exec', 'ovs-a', '/bin/busybox', 'ping', '-c', '3', '-W', '5', '10.77.0.2'],
+          env,
+        );
+        expect(ping.status, `${ping.stdout}\n${ping.stderr}`).toBe(0);
+        expect(ping.stdout).toMatch(/3 packets transmitted, 3 packets received/);
+        // The packets crossed the bridge: both of its container ports counted them.
+        const ports = onHost('ovs-vsctl list-ports br-e2e; ovs-ofctl --names dump-ports br-e2e');
+        expect(ports.status, ports.stderr).toBe(0);
+        expect(ports.stdout).toMatch(/^ovs-h0$/m);
+        expect(ports.stdout).toMatch(/^ovs-h1$/m);
+        // `port  "ovs-h0": rx pkts=5, bytes=…` (with --names; the quotes depend on the version).
+        const rx = [...ports.stdout.matchAll(/port\s+"?(ovs-h\d)"?:\s*rx pkts=(\d+)/g)].map((m) =>
+          Number(m[2]),
+        );
+        expect(rx, ports.stdout).toHaveLength(2);
+        for (const n of rx) expect(n).toBeGreaterThanOrEqual(3);
+      } finally {
+        docker(booted.ports.docker, tls, ['rm', '-f', 'ovs-a', 'ovs-b'], env);
+      }
     });
   });
 
