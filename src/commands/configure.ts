@@ -91,7 +91,7 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
   const armadaImage = await hasFirstBootUnit(opts.target);
   await writeSeed(opts.target, seed);
   // Only once the new seed is written and read back: a failed write leaves the card as it was.
-  await removeCardFiles(volume, card.plan.remove);
+  await removeCardFiles(volume, card.plan);
   if (card.plan.info) log.info(card.plan.info);
   if (card.plan.warn) log.warn(card.plan.warn);
   if (!armadaImage)

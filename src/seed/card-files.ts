@@ -4,9 +4,15 @@
  * deleted FAT file keeps its bytes, and user-data holds a password hash, network-config a PSK).
  */
 import { UserError } from '../errors.js';
-import { deleteFat, listFat, readFat, type FatVolume } from '../image/fat.js';
+import { deleteFat, listFat, readFat, writeFat, type FatVolume } from '../image/fat.js';
 import { wipeFatFiles } from '../image/fat-wipe.js';
-import { planImport, rootNames, type ImportedFiles, type ImportPlan } from './card-import.js';
+import {
+  cmdlineWithoutFirstrun,
+  planImport,
+  rootNames,
+  type ImportedFiles,
+  type ImportPlan,
+} from './card-import.js';
 
 export interface CardImport {
   plan: ImportPlan;
@@ -39,8 +45,14 @@ export async function readCardImport(
   return { plan, files };
 }
 
-export async function removeCardFiles(v: FatVolume, names: readonly string[]): Promise<void> {
-  const paths = names.map((n) => `/${n}`);
+/** After the new seed is written: the imported files go, and firstrun.sh's boot parameters. */
+export async function removeCardFiles(v: FatVolume, plan: ImportPlan): Promise<void> {
+  if (plan.cmdline) {
+    const cmdline = (await readFat(v, '/cmdline.txt'))?.toString('utf8');
+    const fixed = cmdline === undefined ? undefined : cmdlineWithoutFirstrun(cmdline);
+    if (fixed !== undefined) await writeFat(v, '/cmdline.txt', fixed);
+  }
+  const paths = plan.remove.map((n) => `/${n}`);
   await wipeFatFiles(v, paths);
   for (const p of paths) await deleteFat(v, p);
 }

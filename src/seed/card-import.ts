@@ -35,6 +35,8 @@ export interface ImportPlan {
   networkConfig?: string;
   /** Removed from the FAT once the new seed is written and checked. */
   remove: string[];
+  /** cmdline.txt loses firstrun.sh's systemd.run= parameters (cmdlineWithoutFirstrun). */
+  cmdline?: boolean;
   /** One line each: what configure did with the files (info) and what it left (warn). */
   info?: string;
   warn?: string;
@@ -78,12 +80,32 @@ export function planImport(names: readonly string[], ownUserData: boolean): Impo
       `${list(plain)} on the boot partition ${plain.length > 1 ? 'are' : 'is'} not applied: armada's first boot reads Raspberry Pi OS's files only on a card without an armada seed`,
     );
   const firstrun = find(names, 'firstrun.sh');
-  if (firstrun)
+  if (firstrun) {
+    // Its systemd.run= boots the card into kernel-command-line.target only: armada's first boot
+    // would never run. It also holds the password hash and Wi-Fi key in the clear.
+    plan.remove.push(firstrun);
+    plan.cmdline = true;
     left.push(
-      `${firstrun} (an older Raspberry Pi Imager's script) is not read by armada; give its settings as flags`,
+      `removed ${firstrun} (an older Raspberry Pi Imager's script, which armada does not run) and its systemd.run= from cmdline.txt; give its settings as flags`,
     );
+  }
   if (left.length) plan.warn = left.join('; ');
   return plan;
+}
+
+/** Kernel parameters of Imager 1.x's firstrun.sh: run one script at boot instead of the system. */
+const firstrunParams =
+  /^(systemd\.run|systemd\.run_success_action|systemd\.run_failure_action)=|^systemd\.unit=kernel-command-line\.target$/;
+
+/**
+ * Pure: cmdline.txt without firstrun.sh's parameters, still one line; undefined when it has none.
+ * Tokens are kept as written (quotes included).
+ */
+export function cmdlineWithoutFirstrun(cmdline: string): string | undefined {
+  const tokens = cmdline.match(/(?:[^\s"]+|"[^"]*")+/g) ?? [];
+  const kept = tokens.filter((t) => !firstrunParams.test(t.replace(/"/g, '')));
+  if (kept.length === tokens.length) return undefined;
+  return `${kept.join(' ')}\n`;
 }
 
 /** The card's NoCloud files, read; `label` names each in messages (e.g. `/dev/sdb:user-data`). */

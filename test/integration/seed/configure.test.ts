@@ -433,16 +433,32 @@ describeNeeds({ root: true, unless: linuxOnly }, 'armada configure on images and
     expect(again.username).toBe('armada');
   });
 
-  test('--user-data given: the card’s Imager files are not imported and stay', async () => {
+  test('--user-data given: the card’s Imager files are not imported and stay; firstrun.sh goes all the same', async () => {
     const img = join(dir, 'imager-own.img');
     await makeImage(img, { armada: true });
     await writeFat(fat(img), '/user-data', '#cloud-config\nhostname: from-card\n');
+    // Imager 1.x: a script with the secrets in the clear, run instead of the system at boot.
+    await writeFat(
+      fat(img),
+      '/firstrun.sh',
+      '#!/bin/bash\necho "pi:$5$FirstrunSalt" | chpasswd -e\n',
+    );
+    await writeFat(
+      fat(img),
+      '/cmdline.txt',
+      'console=tty1 root=/dev/mmcblk0p2 rootwait systemd.run=/boot/firstrun.sh systemd.run_success_action=reboot systemd.unit=kernel-command-line.target\n',
+    );
     const own = join(dir, 'own-user-data.yaml');
     await writeFile(own, '#cloud-config\nhostname: mine\n');
     const r = await configureTarget({ target: img, seed: { userData: own, sshKey: [keyFile] } });
     expect(r.hostname).toBe('mine');
     expect(r.imported).toBeUndefined();
     expect(await listFat(fat(img), '/')).toContain('/user-data');
+    expect(await listFat(fat(img), '/')).not.toContain('/firstrun.sh');
+    expect((await readFile(img)).includes('FirstrunSalt')).toBe(false);
+    expect((await readFat(fat(img), '/cmdline.txt'))!.toString()).toBe(
+      'console=tty1 root=/dev/mmcblk0p2 rootwait\n',
+    );
   });
 
   test('a directory or a compressed image is named for what it is, with what to do', async () => {

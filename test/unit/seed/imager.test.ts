@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { parseUserData } from '../../../src/seed/user-data.js';
 import { parseNetworkConfig } from '../../../src/seed/network-config.js';
-import { parseImported, planImport, rootNames } from '../../../src/seed/card-import.js';
+import {
+  cmdlineWithoutFirstrun,
+  parseImported,
+  planImport,
+  rootNames,
+} from '../../../src/seed/card-import.js';
 import { mergeSettings } from '../../../src/seed/settings.js';
 
 const fixture = (name: string) =>
@@ -207,17 +212,40 @@ describe('planImport', () => {
     expect(plan.warn).toMatch(/not imported: --user-data replaces them/);
   });
 
-  test('Raspberry Pi OS files are named as not applied under an armada seed; firstrun.sh too', () => {
-    const plan = planImport(['ssh', 'userconf.txt', 'wpa_supplicant.conf', 'firstrun.sh'], false);
+  test('Raspberry Pi OS files are named as not applied under an armada seed', () => {
+    const plan = planImport(['ssh', 'userconf.txt', 'wpa_supplicant.conf'], false);
     expect(plan.remove).toEqual([]);
     expect(plan.info).toBeUndefined();
     expect(plan.warn).toMatch(
       /^ssh, userconf.txt and wpa_supplicant.conf on the boot partition are not applied/,
     );
-    expect(plan.warn).toMatch(/firstrun.sh \(an older Raspberry Pi Imager's script\)/);
+  });
+
+  test('firstrun.sh and its systemd.run= go, whatever else is given: armada would never boot', () => {
+    for (const own of [false, true]) {
+      const plan = planImport(['firstrun.sh', 'cmdline.txt'], own);
+      expect(plan).toMatchObject({ remove: ['firstrun.sh'], cmdline: true });
+      expect(plan.warn).toMatch(/^removed firstrun.sh .* and its systemd.run= from cmdline.txt/);
+    }
   });
 
   test('a card without any of them: nothing to say', () => {
     expect(planImport(['cmdline.txt', 'config.txt'], false)).toEqual({ remove: [] });
+  });
+});
+
+describe('cmdlineWithoutFirstrun', () => {
+  test('drops Imager 1.x’s parameters, keeps every other token as written, one line', () => {
+    expect(
+      cmdlineWithoutFirstrun(
+        'console=serial0,115200 root=PARTUUID=ab-02 quiet init="/x y" systemd.run=/boot/firstrun.sh systemd.run_success_action=reboot systemd.unit=kernel-command-line.target\n',
+      ),
+    ).toBe('console=serial0,115200 root=PARTUUID=ab-02 quiet init="/x y"\n');
+  });
+
+  test('nothing to drop: undefined (the file is not rewritten)', () => {
+    expect(cmdlineWithoutFirstrun('root=/dev/mmcblk0p2 systemd.unit=multi-user.target\n')).toBe(
+      undefined,
+    );
   });
 });
