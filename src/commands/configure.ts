@@ -9,6 +9,7 @@ import { hasFirstBootUnit } from '../flash/armada-image.js';
 import { checkBlockTarget, type BlockTargetRules } from '../flash/block-target.js';
 import { prepareSeeds, writeSeed } from '../seed/apply.js';
 import { assertWritable, seedVolume } from '../seed/write.js';
+import { readCardImport, removeCardFiles } from '../seed/card-files.js';
 import type { SeedFlags } from '../seed/types.js';
 import { seedReport, type SeedReport } from '../seed/report.js';
 
@@ -23,6 +24,8 @@ export interface ConfigureResult extends SeedReport {
   target: string;
   /** False when the target's root file system has no armada first-boot unit. */
   armadaImage: boolean;
+  /** Raspberry Pi Imager's files the seed was made from, and those removed from the card. */
+  imported?: { from: string[]; removed: string[] };
 }
 
 export { firstBootUnitPaths, hasFirstBootUnit } from '../flash/armada-image.js';
@@ -79,16 +82,28 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
   await refuseMounted(opts.target);
   await checkBlockTarget(opts.target, opts.rules ?? {});
   // Readable, partitioned, FAT partition 1, writable: all before a CA or a temp file is made.
-  await seedVolume(opts.target);
+  const volume = await seedVolume(opts.target);
   await assertWritable(opts.target);
-  const [seed] = await prepareSeeds(opts.seed, 1);
+  // Files Raspberry Pi Imager left on the card stand in for --user-data (docs/seed.md).
+  const card = await readCardImport(volume, opts.target, opts.seed.userData !== undefined);
+  const [seed] = await prepareSeeds(opts.seed, 1, card.files);
   if (!seed) throw new UserError('nothing to configure');
   const armadaImage = await hasFirstBootUnit(opts.target);
   await writeSeed(opts.target, seed);
+  // Only once the new seed is written and read back: a failed write leaves the card as it was.
+  await removeCardFiles(volume, card.plan);
+  if (card.plan.info) log.info(card.plan.info);
+  if (card.plan.warn) log.warn(card.plan.warn);
   if (!armadaImage)
     log.warn(
       `${opts.target} does not look like an armada image (no armada-firstboot.service on its root partition); the seed is written, but only armada's first boot reads it`,
     );
 
-  return { target: opts.target, ...seedReport(seed), armadaImage };
+  const from = [card.plan.userData, card.plan.networkConfig].filter((n) => n !== undefined);
+  return {
+    target: opts.target,
+    ...seedReport(seed),
+    armadaImage,
+    ...(from.length ? { imported: { from, removed: card.plan.remove } } : {}),
+  };
 }

@@ -21,6 +21,7 @@ import type {
   SeedSettings,
 } from './types.js';
 import { parseUserData } from './user-data.js';
+import { parseImported, type ImportedFiles } from './card-import.js';
 import { hostnameFor, mergeSettings, type MergeInput } from './settings.js';
 import { formatProblem } from './yaml-problems.js';
 import { hashSeedPassword } from './sha512-crypt.js';
@@ -116,14 +117,23 @@ export async function readKeys(
   return keys;
 }
 
-/** Validate and merge; throws a UserError listing every problem (warnings included). */
+/**
+ * Validate and merge; throws a UserError listing every problem (warnings included). `imported`
+ * (a card's Raspberry Pi Imager files, src/seed/card-import.ts) takes --user-data's place when
+ * none is given.
+ */
 export async function resolveSettings(
   flags: SeedFlags,
   count: number,
+  imported?: ImportedFiles,
 ): Promise<{ settings: SeedSettings; warnings: string[] }> {
   const found: { problem: Problem; file?: string }[] = [];
   let userData: MergeInput['userData'];
-  if (flags.userData !== undefined) {
+  if (flags.userData === undefined && (imported?.userData ?? imported?.networkConfig)) {
+    const parsed = parseImported(imported, { zoneExists });
+    found.push(...parsed.found);
+    userData = parsed.userData;
+  } else if (flags.userData !== undefined) {
     let text: string;
     try {
       text = await readFile(flags.userData, 'utf8');
@@ -185,8 +195,12 @@ export async function resolveSettings(
  * Everything for `count` cards, numbered from flags.start (default 1): secrets derived,
  * certificates made. Nothing is written to any card.
  */
-export async function prepareSeeds(flags: SeedFlags, count: number): Promise<PreparedSeed[]> {
-  const { settings: base, warnings } = await resolveSettings(flags, count);
+export async function prepareSeeds(
+  flags: SeedFlags,
+  count: number,
+  imported?: ImportedFiles,
+): Promise<PreparedSeed[]> {
+  const { settings: base, warnings } = await resolveSettings(flags, count, imported);
   for (const w of warnings) log.warn(w);
   const settings: SeedSettings = { ...base };
   if (settings.hostname === undefined && settings.tlsMode === 'laptop') {

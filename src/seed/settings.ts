@@ -36,7 +36,8 @@ export interface MergeInput {
   flags: SeedFlags;
   /** Lines of the --ssh-key files (or the picked default key), with where they came from. */
   sshKeys: { source: string; line: string }[];
-  userData?: { text: string; settings: UserDataSettings };
+  /** text: kept on the card for reference; absent when only a network-config was imported. */
+  userData?: { text?: string; settings: UserDataSettings };
   /** How many cards this run seeds. */
   count: number;
   zoneExists?: (tz: string) => boolean | undefined;
@@ -210,7 +211,7 @@ export function mergeSettings(input: MergeInput): MergeResult {
     runcmd: ud?.runcmd ?? [],
     tlsMode,
     insecureTcp,
-    ...(input.userData ? { userDataText: input.userData.text } : {}),
+    ...(input.userData?.text !== undefined ? { userDataText: input.userData.text } : {}),
   };
   return { ok: true, settings, warnings: problems };
 }

@@ -54,7 +54,7 @@ const harmless: Record<string, string> = {
   growpart: 'first boot always grows the root file system',
   final_message: 'first boot logs its own summary',
   locale_configfile: 'the locale is written to /etc/default/locale',
-  rpi: 'armada images enable SSH and keep the firmware defaults',
+  rpi: 'armada images keep the firmware defaults (no I2C, SPI, 1-Wire, serial or USB gadget changes); add dtparam=/dtoverlay= lines to config.txt on the boot partition for them',
   enable_ssh: 'SSH is always enabled on armada images',
   output: 'first boot logs to the console and /var/log/armada-firstboot.log',
 };
@@ -86,6 +86,7 @@ const handled = new Set([
   'wifis',
   'ethernets',
   'packages',
+  'manage_resolv_conf',
 ]);
 
 function stringSetting(
@@ -114,7 +115,7 @@ function parsePackages(value: unknown, p: ProblemList): void {
   if (missing.length === 0)
     p.warn(
       ['packages'],
-      `${list.join(', ')} ${list.length > 1 ? 'are' : 'is'} already on armada images`,
+      `packages is ignored: ${list.join(', ')} ${list.length > 1 ? 'are' : 'is'} already on armada images`,
       'remove packages',
     );
   else
@@ -222,6 +223,14 @@ export function parseUserData(text: string, opts: UserDataOptions = {}): UserDat
   const wifi = network.wifi ?? files.wifi;
   if (wifi) settings.wifi = wifi;
   if (root.packages !== undefined) parsePackages(root.packages, p);
+  // Raspberry Pi Imager writes false: leave /etc/resolv.conf to the network stack, which is what
+  // armada does anyway (armada-resolv.path follows systemd-networkd's DHCP and DNS=).
+  if (root.manage_resolv_conf !== undefined && root.manage_resolv_conf !== false)
+    p.warn(
+      ['manage_resolv_conf'],
+      'manage_resolv_conf is ignored: /etc/resolv.conf follows DHCP and the network config (resolv_conf is not applied)',
+      'remove manage_resolv_conf, and give DNS servers as nameservers in the network config',
+    );
 
   for (const key of Object.keys(root)) {
     if (handled.has(key)) continue;

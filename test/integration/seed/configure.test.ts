@@ -378,6 +378,89 @@ describeNeeds({ root: true, unless: linuxOnly }, 'armada configure on images and
     expect(await listFat(fat(img), '/armada')).toContain('/armada/seed.env');
   });
 
+  test('a card Raspberry Pi Imager 2 customised: its NoCloud files become the seed, then leave the card', async () => {
+    const img = join(dir, 'imager.img');
+    await makeImage(img, { armada: true });
+    const fixture = (name: string) =>
+      readFile(new URL(`../../fixtures/seed/imager2/${name}`, import.meta.url), 'utf8');
+    const imager = {
+      'user-data': await fixture('user-data'),
+      'network-config': await fixture('network-config'),
+      'meta-data': await fixture('meta-data'),
+    };
+    for (const [name, text] of Object.entries(imager)) await writeFat(fat(img), `/${name}`, text);
+    await writeFat(fat(img), '/cmdline.txt', 'console=tty1 root=/dev/mmcblk0p2 ds=nocloud;i=x\n');
+
+    // A flag laid over the imported settings wins; everything else comes from the card.
+    const r = await configureTarget({ target: img, seed: { hostname: 'lab-1' } });
+    expect(r).toMatchObject({
+      hostname: 'lab-1',
+      username: 'pi',
+      imported: {
+        from: ['user-data', 'network-config'],
+        removed: ['user-data', 'network-config', 'meta-data'],
+      },
+    });
+    const env = parseSeedEnv((await readFat(fat(img), '/armada/seed.env'))!.toString());
+    expect(env).toMatchObject({
+      HOSTNAME: 'lab-1',
+      USERNAME: 'pi',
+      PASSWORD_HASH: '$5$Imager5Salt$dl772XxhBJIgGod/G5ExIQquTlN5uFANTq9pfXBZSZ7',
+      WIFI_SSID: 'Pi Lab 5G',
+      WIFI_COUNTRY: 'GB',
+      TIMEZONE: 'Europe/London',
+      KEYMAP: 'gb',
+    });
+    expect(env.WIFI_PSK).toMatch(/^1b53013a/);
+    expect((await readFat(fat(img), '/armada/authorized_keys'))!.toString()).toContain(
+      'pirate@laptop',
+    );
+    expect(r.files.some((f) => /^armada\/network\/.*eth0\.network$/.test(f))).toBe(true);
+
+    // Imager's files are gone, and so are their bytes (hash and PSK); cmdline.txt is untouched.
+    const root = await listFat(fat(img), '/');
+    for (const name of Object.keys(imager)) expect(root).not.toContain(`/${name}`);
+    expect((await readFat(fat(img), '/cmdline.txt'))!.toString()).toContain('ds=nocloud;i=x');
+    const bytes = await readFile(img);
+    expect(bytes.includes('Imager5Salt')).toBe(true); // the hash is in armada/seed.env now
+    expect(bytes.includes('rpi-imager-1765130000000')).toBe(false);
+    expect(bytes.includes('password: "1b53013a')).toBe(false);
+    expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
+
+    // Configured again, nothing is left to import: the card's seed is armada's own.
+    const again = await configureTarget({ target: img, seed: { sshKey: [keyFile] } });
+    expect(again.imported).toBeUndefined();
+    expect(again.username).toBe('armada');
+  });
+
+  test('--user-data given: the card’s Imager files are not imported and stay; firstrun.sh goes all the same', async () => {
+    const img = join(dir, 'imager-own.img');
+    await makeImage(img, { armada: true });
+    await writeFat(fat(img), '/user-data', '#cloud-config\nhostname: from-card\n');
+    // Imager 1.x: a script with the secrets in the clear, run instead of the system at boot.
+    await writeFat(
+      fat(img),
+      '/firstrun.sh',
+      '#!/bin/bash\necho "pi:$5$FirstrunSalt" | chpasswd -e\n',
+    );
+    await writeFat(
+      fat(img),
+      '/cmdline.txt',
+      'console=tty1 root=/dev/mmcblk0p2 rootwait systemd.run=/boot/firstrun.sh systemd.run_success_action=reboot systemd.unit=kernel-command-line.target\n',
+    );
+    const own = join(dir, 'own-user-data.yaml');
+    await writeFile(own, '#cloud-config\nhostname: mine\n');
+    const r = await configureTarget({ target: img, seed: { userData: own, sshKey: [keyFile] } });
+    expect(r.hostname).toBe('mine');
+    expect(r.imported).toBeUndefined();
+    expect(await listFat(fat(img), '/')).toContain('/user-data');
+    expect(await listFat(fat(img), '/')).not.toContain('/firstrun.sh');
+    expect((await readFile(img)).includes('FirstrunSalt')).toBe(false);
+    expect((await readFat(fat(img), '/cmdline.txt'))!.toString()).toBe(
+      'console=tty1 root=/dev/mmcblk0p2 rootwait\n',
+    );
+  });
+
   test('a directory or a compressed image is named for what it is, with what to do', async () => {
     await expect(configureTarget({ target: dir, seed: {} })).rejects.toThrow(
       /is a directory; give an image file/,

@@ -301,6 +301,7 @@ describe('status.json', () => {
       version: '1.2.3',
       ok: true,
       failedSteps: [],
+      bootFiles: { applied: [], ignored: [] },
       interfaces: {},
     });
     const failed = runLib(script, `status_json 'a"b\\c' e none '' '' 3 1 v 'tls docker'`).stdout;
