@@ -22,7 +22,8 @@ import { firstBootFailed, firstBootFinished } from '../../src/firstboot/plan.js'
 export interface Booted {
   vm: Vm;
   image: string;
-  ports: { docker: number; insecure: number };
+  /** Host ports forwarded to the guest's 2376, 2375 and, when asked for, 22. */
+  ports: { docker: number; insecure: number; ssh?: number };
   bootMs: number;
 }
 
@@ -99,6 +100,10 @@ export interface BootCopyOptions {
   kernelArgs?: string[];
   /** The kernel and initramfs on the FAT (default vmlinuz, initrd.img). */
   bootFiles?: readonly [kernel: string, initrd: string];
+  /** Forward a host port to the guest's SSH (Booted.ports.ssh). */
+  ssh?: boolean;
+  /** Runs on the copy after configure (if any) and before the boot: other tools' card files. */
+  beforeBoot?: (image: string) => Promise<void>;
 }
 
 /**
@@ -121,6 +126,7 @@ async function bootCopyOnce(opts: BootCopyOptions): Promise<Booted> {
     const r = armada(['configure', image, ...opts.configure], opts.env);
     if (r.status !== 0) throw new Error(`armada configure failed (${r.status}): ${r.stderr}`);
   }
+  await opts.beforeBoot?.(image);
   const bootDir = join(opts.dir, `${opts.name}-boot`);
   execFileSync('mkdir', ['-p', bootDir]);
   const { kernel, initrd } = await extractBootFiles(image, bootDir, opts.bootFiles);
@@ -136,7 +142,11 @@ async function bootCopyOnce(opts: BootCopyOptions): Promise<Booted> {
     .filter((a) => !a.startsWith('console='))
     .concat('console=ttyAMA0', ...(opts.kernelArgs ?? []))
     .join(' ');
-  const ports = { docker: await freePort(), insecure: await freePort() };
+  const ports: Booted['ports'] = {
+    docker: await freePort(),
+    insecure: await freePort(),
+    ...(opts.ssh ? { ssh: await freePort() } : {}),
+  };
   const started = Date.now();
   const vm = await bootImage({
     image,
@@ -149,6 +159,7 @@ async function bootCopyOnce(opts: BootCopyOptions): Promise<Booted> {
     forwards: [
       { host: ports.docker, guest: 2376 },
       { host: ports.insecure, guest: 2375 },
+      ...(ports.ssh ? [{ host: ports.ssh, guest: 22 }] : []),
     ],
     ...(opts.nics ? { nics: opts.nics } : {}),
   });
