@@ -3,7 +3,7 @@
  * steps get the options through their factory (closures).
  */
 import type { ModelVerdict } from '../image/pi-models.js';
-import type { Layout } from './plan-image.js';
+import type { Layout } from '../image/plan-image.js';
 import type { PackageChange, StageDecision } from './plan-refresh.js';
 import type { OpenedBase } from '../base/opened.js';
 import type { InstallInputs, InstallRecord } from '../base/plan-install-cache.js';

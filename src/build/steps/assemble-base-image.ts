@@ -24,7 +24,7 @@ import {
   sectorSize,
   sfdiskCommand,
   sfdiskScript,
-} from '../plan-image.js';
+} from '../../image/plan-image.js';
 import { hostsFile } from '../plan-identity.js';
 import { contentSize } from './assemble-image.js';
 

@@ -27,7 +27,7 @@ import {
   sfdiskCommand,
   sfdiskScript,
   type Layout,
-} from '../plan-image.js';
+} from '../../image/plan-image.js';
 import { hostsFile } from '../plan-identity.js';
 import { unlessMissing } from '../../fs-errors.js';
 

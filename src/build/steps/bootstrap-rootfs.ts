@@ -14,7 +14,7 @@ import { mmdebstrapCommand } from '../plan-bootstrap.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stagePaths } from '../stage-cache.js';
-import { safeRemoveTree } from '../safe-remove.js';
+import { safeRemoveTree } from '../../safe-remove.js';
 import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
 
 /** mmdebstrap's own words, turned into the fix (options named by the caller's labels). */

@@ -8,7 +8,7 @@ import { run } from '../../exec.js';
 import { onCleanup } from '../../cleanup.js';
 import type { BuildContext } from '../context.js';
 import { buildDefaults, type BuildOptions } from '../options.js';
-import { safeRemoveTree } from '../safe-remove.js';
+import { safeRemoveTree } from '../../safe-remove.js';
 
 export function copyRootfs(o: BuildOptions): Step<BuildContext> {
   return {

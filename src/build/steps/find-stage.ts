@@ -9,10 +9,11 @@ import type { Step } from '../../progress.js';
 import { OptionError, UserError } from '../../errors.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { fetchArchiveState } from '../archive-state.js';
+import { fetchArchiveState } from '../../apt/archive-state.js';
 import { decideStage } from '../plan-refresh.js';
 import { stagePaths } from '../stage-cache.js';
-import { readStageRecords, rootfsSourceLines, updateStageRecord } from '../stage-records.js';
+import { readStageRecords, rootfsSourceLines } from '../stage-records.js';
+import { updateStageRecord } from '../../cache/root-trees.js';
 import { touchStage } from '../../cache/read.js';
 import { buildPackages } from '../packages.js';
 

@@ -84,7 +84,7 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
       const packages = codename ? dockerPackages(codename) : undefined;
       if (!codename || !packages)
         throw new UserError(
-          `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/build/suites.json)`,
+          `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/apt/suites.json)`,
         );
       const aptCache = join(o.cacheDir, 'apt', arch);
       const archives = join(root, 'var/cache/apt/archives');

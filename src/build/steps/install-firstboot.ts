@@ -5,7 +5,7 @@
  */
 import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
-import { applyFiles } from '../apply-files.js';
+import { applyFiles } from '../../firstboot/apply-files.js';
 import type { FirstBootPart, FirstBootPlan } from '../../firstboot/plan.js';
 
 export type FirstBootParts = Record<FirstBootPart, FirstBootPlan>;

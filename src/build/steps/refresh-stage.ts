@@ -14,7 +14,7 @@ import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { packageChanges, refreshCommand } from '../plan-refresh.js';
 import { stagePaths } from '../stage-cache.js';
-import { safeRemoveTree } from '../safe-remove.js';
+import { safeRemoveTree } from '../../safe-remove.js';
 import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
 import { dpkgQueryCommand, parseDpkgQuery } from './inventory-packages.js';
 import { explainBootstrapFailure } from './bootstrap-rootfs.js';

@@ -9,7 +9,7 @@ import type { Step } from '../../progress.js';
 import { reusedInstall } from './find-installed-base.js';
 import { log } from '../../log.js';
 import type { BuildContext } from '../context.js';
-import { applyFiles } from '../apply-files.js';
+import { applyFiles } from '../../firstboot/apply-files.js';
 import type { BasePlan } from '../../base/plan-base.js';
 
 /** Also said when the take-over comes from the installed-base cache: it is about the image. */

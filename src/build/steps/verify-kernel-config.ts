@@ -12,8 +12,8 @@ import {
 } from '../../kernel/index.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { cmdlineTxt } from '../plan-image.js';
-import { deriveIds } from '../plan-image.js';
+import { cmdlineTxt } from '../../image/plan-image.js';
+import { deriveIds } from '../../image/plan-image.js';
 
 export function verifyKernelConfig(o: BuildOptions): Step<BuildContext> {
   return {

@@ -3,7 +3,7 @@ import { mmdebstrapCommand } from '../../../src/build/plan-bootstrap.js';
 import { stageKey } from '../../../src/build/stage-cache.js';
 import { packageSet } from '../../../src/build/packages.js';
 import { explainBootstrapFailure } from '../../../src/build/steps/bootstrap-rootfs.js';
-import { mountsBelow } from '../../../src/build/safe-remove.js';
+import { mountsBelow } from '../../../src/safe-remove.js';
 import { parseDpkgQuery } from '../../../src/build/steps/inventory-packages.js';
 import { buildOptionProblems, validateBuildOptions } from '../../../src/build/options.js';
 import { OptionError, relabelOptions } from '../../../src/errors.js';
