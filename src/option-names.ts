@@ -3,11 +3,34 @@
  * and never a flag; the CLI entry installs its flag names (src/cli/flag-names.ts), so the same
  * message reads `--allow-virtual` there, while a library caller sees the API's option names.
  */
-import type { SeedFlags } from './seed/types.js';
+
+/**
+ * The seed settings, named as the fields of SeedFlags (src/seed/types.ts) are: listed here rather
+ * than imported so this module stays below seed/; src/cli/seed-options.ts stops the compile when
+ * the two differ.
+ */
+export type SeedOptionName =
+  | 'hostname'
+  | 'user'
+  | 'sshKey'
+  | 'password'
+  | 'wifiSsid'
+  | 'wifiPassword'
+  | 'wifiOpen'
+  | 'wifiCountry'
+  | 'timezone'
+  | 'locale'
+  | 'keymap'
+  | 'userData'
+  | 'tls'
+  | 'insecureTcp'
+  | 'start'
+  | 'sudo'
+  | 'san';
 
 /** Options that messages outside the CLI point at: the seed settings and flash's choices. */
 export type OptionName =
-  | keyof SeedFlags
+  | SeedOptionName
   | 'passwordFile'
   | 'wifiPasswordFile'
   | 'yes'

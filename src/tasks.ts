@@ -6,6 +6,9 @@
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTask } from 'listr2';
 import { timedRun, type Step } from './progress.js';
 
+/** A listr2 task, for the edge modules that build their own lists (flash's progress display). */
+export type { ListrTask } from 'listr2';
+
 export interface TaskRunOptions {
   silent?: boolean;
   /** Run the tasks side by side, each to its own end (one failing does not stop the others). */

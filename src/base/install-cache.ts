@@ -23,12 +23,12 @@ import { UserError } from '../errors.js';
 import { unlessMissing } from '../fs-errors.js';
 import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
 import { sha256OfFile } from '../flash/source/checksum.js';
-import { sourceLines, type AptSource } from '../build/apt-sources.js';
-import { fetchArchiveState } from '../build/archive-state.js';
-import { readAptSources, readHostAptSources } from '../build/read-apt-sources.js';
-import { safeRemoveTree } from '../build/safe-remove.js';
+import { sourceLines, type AptSource } from '../apt/apt-sources.js';
+import { fetchArchiveState } from '../apt/archive-state.js';
+import { readAptSources, readHostAptSources } from '../apt/read-apt-sources.js';
+import { safeRemoveTree } from '../safe-remove.js';
 import { measureBytes, touchStage } from '../cache/read.js';
-import { pruneRootTrees } from '../build/stage-records.js';
+import { pruneRootTrees } from '../cache/root-trees.js';
 import { debianSourcesList } from './plan-docker.js';
 import type { OverlayTrees } from './apply-upper.js';
 import {

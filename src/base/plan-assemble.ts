@@ -5,7 +5,7 @@
  * mke2fs -d under the base's UUID, grown only when the new content needs it. Pure.
  */
 import type { Command } from '../exec.js';
-import { alignment, planLayout, type Layout } from '../build/plan-image.js';
+import { alignment, planLayout, type Layout } from '../image/plan-image.js';
 
 export interface BaseGeometry {
   /** MBR disk identifier, 8 hex digits. */

@@ -5,7 +5,7 @@
  * offline from a directory of .debs. Pure: the install-docker step runs these commands.
  */
 import type { Command } from '../exec.js';
-import { suiteInfo } from '../build/packages.js';
+import { suiteInfo } from '../apt/suites.js';
 
 /** What armada-firstboot calls besides Docker (TLS, mDNS, growing the root, firewalling). */
 export const firstBootTools = [

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from '../exec.js';
-import { shortKey } from '../build/stage-cache.js';
+import { shortKey } from '../cache/key.js';
 
 /** Bump when install-docker changes the tree in a way the inputs below do not show. */
 export const installRecipeVersion = 2;

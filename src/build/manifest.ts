@@ -51,10 +51,11 @@ export function buildManifest(
           base: baseManifest(
             ctx.base,
             ctx.baseRootGrownBytes,
-            ctx.baseDockerFrom ?? ctx.baseInstall?.reused?.dockerFrom,
+            ctx.baseDockerFrom ??
+              (ctx.baseInstall?.reused ? ctx.baseInstall.entry.dockerFrom : undefined),
             ctx.baseInstall && {
               key: ctx.baseInstall.key,
-              ...(ctx.baseInstall.reused ? { reusedFrom: ctx.baseInstall.reused.key } : {}),
+              ...(ctx.baseInstall.reused ? { reusedFrom: ctx.baseInstall.entry.key } : {}),
             },
           ),
         }

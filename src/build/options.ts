@@ -4,7 +4,8 @@
 import { OptionError, type OptionLabel } from '../errors.js';
 import type { BaseOptions } from '../base/opened.js';
 import { isUrl } from '../flash/source/detect.js';
-import { defaultSuite, feature, featureNames } from './packages.js';
+import { defaultSuite } from '../apt/suites.js';
+import { feature, featureNames } from './packages.js';
 
 export type Arch = 'arm64' | 'armhf';
 export type Compression = 'xz' | 'zst' | 'zip';
@@ -45,8 +46,6 @@ export interface BuildOptions {
   slim: boolean;
   armadaVersion: string;
 }
-
-export { defaultSuite } from './packages.js';
 
 /** The defaults of `armada build`: applied by resolveBuildOptions, shown by --help. */
 export const buildDefaults = {

@@ -3,28 +3,8 @@
  * ship. Keep the reason next to each group.
  */
 import type { Arch } from './options.js';
-import suites from './suites.json' with { type: 'json' };
+import { defaultSuite, defaultSuiteInfo, suiteInfo } from '../apt/suites.js';
 import features from './features.json' with { type: 'json' };
-
-export interface SuiteInfo {
-  debian: string;
-  why: string;
-  /** Docker and its CLI plugins: the names differ between suites. */
-  docker: string[];
-  gives: Record<string, string>;
-}
-
-export const defaultSuite: string = suites.default;
-const known: Record<string, SuiteInfo> = suites.suites;
-
-/** The suite's entry, or undefined for a suite armada has no data for (it then uses the default's). */
-export function suiteInfo(suite: string): SuiteInfo | undefined {
-  return Object.hasOwn(known, suite) ? known[suite] : undefined;
-}
-
-export function knownSuites(): string[] {
-  return Object.keys(known);
-}
 
 const common = [
   // boot: firmware, kernel, early userspace
@@ -72,7 +52,7 @@ const kernels: Record<Arch, string> = {
 };
 
 export function defaultPackages(arch: Arch, suite: string = defaultSuite): string[] {
-  const docker = (suiteInfo(suite) ?? known[defaultSuite]).docker;
+  const docker = (suiteInfo(suite) ?? defaultSuiteInfo).docker;
   return [kernels[arch], ...common, ...docker];
 }
 

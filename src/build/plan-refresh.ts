@@ -7,7 +7,7 @@
  * exactly its options is used as it is, and anything else is missing.
  */
 import type { Command } from '../exec.js';
-import { inReleaseListName, inReleaseUrl } from './apt-sources.js';
+import { inReleaseListName, inReleaseUrl } from '../apt/apt-sources.js';
 import { keepInReleases } from './plan-bootstrap.js';
 
 /** What a finished stage recorded about itself (complete.json); older stages lack the extras. */

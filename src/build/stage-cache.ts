@@ -4,8 +4,8 @@
  * version and the archive state (each mirror's InRelease), so a new point release or security
  * update makes a new stage while an unchanged archive reuses the old one.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { shortKey } from '../cache/key.js';
 
 /** Bump when the bootstrap recipe (hooks, variant) changes in a way the inputs don't show. */
 export const recipeVersion = 1;
@@ -21,11 +21,6 @@ export interface StageInputs {
   /** sha256 of each mirror line's InRelease, in the same order; empty when not fetched. */
   archiveState: string[];
   sourceDateEpoch?: number;
-}
-
-/** A cache key: 16 hex digits of the sha256 of the inputs as JSON (their order made canonical). */
-export function shortKey(canonical: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }
 
 export function stageKey(inputs: StageInputs): string {

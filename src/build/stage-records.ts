@@ -4,14 +4,14 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sourceLines } from './apt-sources.js';
-import { readHostAptSources } from './read-apt-sources.js';
+import { sourceLines } from '../apt/apt-sources.js';
+import { readHostAptSources } from '../apt/read-apt-sources.js';
 import { stateFromInReleases, type StageRecord } from './plan-refresh.js';
-import { fetchArchiveState } from './archive-state.js';
+import { fetchArchiveState } from '../apt/archive-state.js';
 import { stagePaths } from './stage-cache.js';
-import { safeRemoveTree } from './safe-remove.js';
-import { listCache, measureBytes, touchStage } from '../cache/read.js';
-import { defaultPolicy, planPrune } from '../cache/policy.js';
+import { safeRemoveTree } from '../safe-remove.js';
+import { measureBytes, touchStage } from '../cache/read.js';
+import { pruneRootTrees } from '../cache/root-trees.js';
 import { unlessMissing } from '../fs-errors.js';
 
 /** Every complete stage in the cache (partial ones have no complete.json yet). */
@@ -29,17 +29,6 @@ export async function readStageRecords(cacheDir: string): Promise<StageRecord[]>
 /** The apt sources a root filesystem was set up with: what mmdebstrap chose, when it chose. */
 export async function rootfsSourceLines(rootfs: string): Promise<string[]> {
   return sourceLines(await readHostAptSources(join(rootfs, 'etc/apt')));
-}
-
-/** Merges fields into a stage's complete.json; atomic, so a reader never sees half a file. */
-export async function updateStageRecord(
-  stageDir: string,
-  fields: Record<string, unknown>,
-): Promise<void> {
-  const path = join(stageDir, 'complete.json');
-  const current = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  await writeFile(`${path}.tmp`, JSON.stringify({ ...current, ...fields }, null, 2));
-  await rename(`${path}.tmp`, path);
 }
 
 /**
@@ -61,19 +50,6 @@ export async function commitStage(
   await rename(p.partial, p.dir);
   await touchStage(p.dir);
   await pruneRootTrees(cacheDir, key);
-}
-
-/**
- * The cache policy over the root filesystem trees (stages and installed bases share one budget),
- * after `keep` was added: the least recently used beyond the budget go, and stale partial ones.
- */
-export async function pruneRootTrees(cacheDir: string, keep: string): Promise<void> {
-  const { entries } = await listCache(cacheDir);
-  const trees = entries.filter(
-    (e) => e.kind === 'stage' || e.kind === 'base-install' || e.kind === 'partial-stage',
-  );
-  for (const e of planPrune(trees, { now: Date.now(), ...defaultPolicy, keep: [keep] }))
-    await safeRemoveTree(e.path);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Which cache entries to remove: pure, so the rules are tested without a multi-GB cache.
+ * Which cache entries to remove. Pure, so the rules are tested without a multi-GB cache.
  * Stages and installed bases (root filesystems, ~1.3 GB each; `build --base`'s tree after the
  * Docker install) are evicted least recently used first until together they fit the size budget;
  * artifact sets likewise within theirs; any entry unused for longer than the age limit goes too.

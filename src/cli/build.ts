@@ -2,7 +2,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { relabelOptions, UsageError } from '../errors.js';
 import { buildDefaults, defaultBuildName, type BuildOptionName } from '../build/options.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
-import { defaultKernelGroups, featureNames, knownSuites } from '../build/packages.js';
+import { defaultKernelGroups, featureNames } from '../build/packages.js';
+import { knownSuites } from '../apt/suites.js';
 
 /** The one place that knows which flag sets which build option (domain errors name options). */
 const buildFlags: Record<BuildOptionName, string> = {

@@ -114,9 +114,11 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         '',
       ),
   handler: async (argv) => {
-    const { runFlash, formatFlashResult, flashJson, CardsFailedError } =
-      await import('../commands/flash.js');
+    const { runFlash, CardsFailedError } = await import('../commands/flash.js');
+    const { formatFlashResult, flashJson } = await import('./flash-result.js');
+    const { canAsk, terminalQuestions } = await import('./prompt.js');
     const result = await runFlash({
+      ...(canAsk() ? { questions: terminalQuestions } : {}),
       image: argv.image,
       devices: argv.devices.map(String),
       yes: argv.yes,

@@ -4,6 +4,7 @@
  */
 import type { Options } from 'yargs';
 import type { SeedFlags } from '../seed/types.js';
+import type { SeedOptionName } from '../option-names.js';
 import { log } from '../log.js';
 import { configDir } from '../config-dir.js';
 import { sudoModes, tlsModes } from '../seed/validate.js';
@@ -110,6 +111,9 @@ type FieldsWithoutFlag = Exclude<keyof SeedFlags, Camel<SeedFlagName>>;
 type FlagsWithoutField = Exclude<Camel<SeedFlagName>, keyof SeedFlags>;
 const everyFieldHasAFlag: Record<FieldsWithoutFlag, never> = {};
 const everyFlagHasAField: Record<FlagsWithoutField, never> = {};
+/** Messages name the same settings (src/option-names.ts), checked the same way. */
+const everyFieldHasAName: Record<Exclude<keyof SeedFlags, SeedOptionName>, never> = {};
+const everyNameHasAField: Record<Exclude<SeedOptionName, keyof SeedFlags>, never> = {};
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const seedFlagKeys = (Object.keys(seedOptions) as (keyof typeof seedOptions)[])
@@ -121,7 +125,7 @@ export type SeedArgs = SeedFlags & { passwordFile?: string; wifiPasswordFile?: s
 
 /** argv → SeedFlags; absent flags stay absent so user-data and defaults can fill them. */
 export function seedFlagsFrom(argv: SeedArgs): SeedFlags {
-  void [everyFieldHasAFlag, everyFlagHasAField];
+  void [everyFieldHasAFlag, everyFlagHasAField, everyFieldHasAName, everyNameHasAField];
   const flags: Record<string, unknown> = {};
   for (const key of seedFlagKeys) {
     const value: unknown = argv[key];

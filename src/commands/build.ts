@@ -121,7 +121,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
     stageCacheHit: ctx.stageCacheHit ?? false,
     offline: o.offline,
     ...(ctx.stageRefresh ? { stageRefresh: ctx.stageRefresh } : {}),
-    ...(ctx.baseInstall?.reused ? { baseInstallReusedFrom: ctx.baseInstall.reused.key } : {}),
+    ...(ctx.baseInstall?.reused ? { baseInstallReusedFrom: ctx.baseInstall.entry.key } : {}),
     ...(ctx.baseRootImage ? { baseRootImage: ctx.baseRootImage } : {}),
     reusedArtifacts: ctx.reusedArtifacts ?? [],
     timings: ctx.timings,

@@ -12,7 +12,7 @@ import {
   type CacheEntry,
   type PrunePolicy,
 } from '../cache/policy.js';
-import { safeRemoveTree } from '../build/safe-remove.js';
+import { safeRemoveTree } from '../safe-remove.js';
 
 export interface CacheReport {
   dir: string;

@@ -1,12 +1,11 @@
 /**
- * `armada flash`: the edge of src/flash/. Decides what only the terminal can decide (questions,
- * how progress looks), calls flashImage and formats its result.
+ * `armada flash`: the edge of src/flash/. Decides how progress looks and numbers a fleet, then
+ * calls flashImage; the CLI passes in the questions (src/cli/prompt.ts) and formats the result
+ * (src/cli/flash-result.ts).
  */
-import type { ListrTask } from 'listr2';
 import { interruptedSignal, onCleanup } from '../cleanup.js';
 import { InterruptedError } from '../errors.js';
-import { canAsk, terminalQuestions } from '../cli/prompt.js';
-import { formatBytes, type Drive } from '../flash/drive.js';
+import type { Drive } from '../flash/drive.js';
 import {
   CardsFailedError,
   flashImage,
@@ -17,21 +16,17 @@ import { hostnameTemplate, openFleetCounter, type FleetCounter } from '../flash/
 import { configDir } from '../config-dir.js';
 import { log } from '../log.js';
 import { option } from '../option-names.js';
-import { formatRate, rate } from '../flash/progress.js';
 import type { FlashProgress } from '../flash/report.js';
 import { silentReport, type StepReport } from '../progress.js';
 import { describeDrive } from '../flash/targets.js';
 import type { PreparedSeed, SeedFlags } from '../seed/types.js';
-import { runTasks } from '../tasks.js';
-import { formatSeedReport } from '../cli/seed-report.js';
+import { runTasks, type ListrTask } from '../tasks.js';
 
 export type { FlashResult } from '../flash/flash-image.js';
 export { CardsFailedError } from '../flash/flash-image.js';
 
-export type FlashCommandOptions = Omit<
-  FlashOptions,
-  'questions' | 'progress' | 'statusEveryMs' | 'seed'
-> & {
+/** `questions` come from the CLI (src/cli/prompt.ts): absent, nothing is asked. */
+export type FlashCommandOptions = Omit<FlashOptions, 'progress' | 'statusEveryMs' | 'seed'> & {
   /** Seed settings; undefined: --no-seed. */
   seed?: SeedFlags;
 };
@@ -172,7 +167,6 @@ export async function runFlash(opts: FlashCommandOptions): Promise<FlashCommandR
     return withNumbering(
       await flashImage({
         ...rest,
-        ...(canAsk() ? { questions: terminalQuestions } : {}),
         progress: listrProgress(),
         statusEveryMs: plainOutput() ? 5000 : 500,
         ...(hook ? { seed: hook } : {}),
@@ -223,66 +217,4 @@ async function seedHook(
     },
   };
   return hook;
-}
-
-/** How a card was named, when its number came from the counter (or --start). */
-function numberedAs(r: FlashCommandResult, hostname: string | undefined): string {
-  const n = r.numbering;
-  if (!n || !hostname) return '';
-  const how = n.continued
-    ? `continuing ${n.template} from ${n.start}; --start N to choose`
-    : `numbering ${n.template} from ${n.start}; the next flash continues after it`;
-  return ` as ${hostname} (${how})`;
-}
-
-/**
- * --json: the result with every card's outcome, ok or not (the run's own error goes in the
- * document's envelope, src/cli/json.ts).
- */
-export function flashJson(r: FlashCommandResult, error?: CardsFailedError): object {
-  return {
-    ...r,
-    cards: [
-      ...r.cards.map((c) => ({ ok: true, ...c })),
-      ...(error?.failed ?? []).map((f) => ({ ok: false, ...f })),
-    ],
-  };
-}
-
-export function formatFlashResult(r: FlashCommandResult, error?: CardsFailedError): string {
-  const lines = r.cards.map((c) => {
-    const speed = formatRate(rate(c.bytesWritten, c.seconds * 1000));
-    return `${c.device}: wrote ${formatBytes(c.bytesWritten)} in ${c.seconds} s (${speed})${c.verified ? ', verified' : ', NOT verified'}${c.seeded ? `, seeded${numberedAs(r, c.seed?.hostname)}` : ''}`;
-  });
-  const failed = (error?.failed ?? []).map((f) => `${f.device}: FAILED: ${f.error.message}`);
-  const map = r.bmap
-    ? ` using ${r.bmap} (${formatBytes(r.mappedBytes)} mapped of ${formatBytes(r.imageBytes)}${r.bmapProven ? '; bmap proven with the image' : ''})`
-    : ` (${formatBytes(r.imageBytes)}, no bmap)`;
-  const sum = r.checksum
-    ? r.checksum === '--sha256'
-      ? 'verified against --sha256'
-      : `verified against SHA256SUMS (${r.checksum})`
-    : /^https?:/i.test(r.image)
-      ? 'NOT verified (--no-checksum): written as it was downloaded'
-      : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
-  const remembered = r.checksumRemembered
-    ? ' (its sha256 as hashed by an earlier flash; the file is unchanged since)'
-    : '';
-  // Each seeded card gets configure's summary: hostname, login, fingerprint, what to do next.
-  const seeds = r.cards.flatMap((c) => (c.seed ? ['', formatSeedReport(c.device, c.seed)] : []));
-  const kept = r.download
-    ? [
-        r.download.cached
-          ? `  image read from the download cache: ${r.download.path}`
-          : `  downloaded to ${r.download.path}${r.download.resumedFrom ? ` (resumed at ${formatBytes(r.download.resumedFrom)})` : ''}; the next flash of it reads it from there`,
-      ]
-    : [];
-  return [
-    `Flashed ${r.image}${map}`,
-    `  image ${sum}${remembered}`,
-    ...kept,
-    ...lines,
-    ...failed,
-    ...seeds,
-  ].join('\n');
 }

@@ -9,7 +9,7 @@
  * armada-interfaces.service adds the interfaces' addresses to status.json once networkd has them;
  * armada-swarm-hint.timer keeps the avahi record's swarm= TXT hint in step with the engine.
  */
-import type { FileSpec, SymlinkSpec } from '../build/apply-files.js';
+import type { FileSpec, SymlinkSpec } from './apply-files.js';
 import { InternalError } from '../errors.js';
 import { systemNames } from '../seed/validate.js';
 import { render, type TemplateName } from './render.js';

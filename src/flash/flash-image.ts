@@ -11,7 +11,7 @@ import { silentProgress, type FlashProgress, type FlashQuestions } from './repor
 import { writeCards } from './write-cards.js';
 import { log } from '../log.js';
 import { cannotBootWarnings } from '../image/pi-models.js';
-import { readPiModelVerdicts } from '../image/read-pi-models.js';
+import { readPiModelVerdicts } from '../kernel/read-pi-models.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
 import { forgetLocalImage } from './source/local-digest.js';

@@ -1,6 +1,6 @@
 /**
  * `--user-data`: cloud-init #cloud-config as HypriotOS and Raspberry Pi Imager users write it,
- * read into armada's settings. One pure function; every problem is reported at once with its
+ * read into armada's settings. Pure: one function, and every problem is reported at once with its
  * line and fix. Nothing is dropped silently: keys armada does not apply are errors, or warnings
  * when ignoring them is harmless.
  *

@@ -33,10 +33,10 @@ import {
   stateFromInReleases,
   type PackageChange,
 } from '../../src/build/plan-refresh.js';
-import { fetchArchiveState } from '../../src/build/archive-state.js';
-import { inReleaseListName, withoutOptions } from '../../src/build/apt-sources.js';
+import { fetchArchiveState } from '../../src/apt/archive-state.js';
+import { inReleaseListName, withoutOptions } from '../../src/apt/apt-sources.js';
 import { rootfsSourceLines } from '../../src/build/stage-records.js';
-import { dpkgQueryCommand, parseDpkgQuery } from '../../src/build/steps/inventory-packages.js';
+import { dpkgQueryCommand, parseDpkgQuery } from '../../src/build/dpkg-query.js';
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-refresh-');
 // Extending a stage with a package it lacks (as `--with ovs` extends the default stage).

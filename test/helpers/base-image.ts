@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { sfdiskScript, deriveIds, type Layout } from '../../src/build/plan-image.js';
+import { sfdiskScript, deriveIds, type Layout } from '../../src/image/plan-image.js';
 import { sha512Crypt } from '../../src/seed/sha512-crypt.js';
 import { fakeArm64Image, fakeConfigsKo, withVersion } from './kernel-packages.js';
 import { writeDiskImage } from './pi-image.js';

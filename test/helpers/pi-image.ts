@@ -17,7 +17,7 @@ import {
   deriveIds,
   sfdiskScript,
   type Layout,
-} from '../../src/build/plan-image.js';
+} from '../../src/image/plan-image.js';
 import { fakeArm64Image, withVersion } from './kernel-packages.js';
 
 const exec = promisify(execFile);

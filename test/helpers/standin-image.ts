@@ -26,7 +26,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mmdebstrapCommand } from '../../src/build/plan-bootstrap.js';
-import { safeRemoveTree } from '../../src/build/safe-remove.js';
+import { safeRemoveTree } from '../../src/safe-remove.js';
 import { initramfsModules } from '../../src/build/initramfs.js';
 import {
   deriveIds,
@@ -36,7 +36,7 @@ import {
   mke2fsRootCommand,
   planLayout,
   sfdiskScript,
-} from '../../src/build/plan-image.js';
+} from '../../src/image/plan-image.js';
 import { sha512Crypt } from '../../src/seed/sha512-crypt.js';
 import type { StandInStyle } from './base-image.js';
 import { standInCmdline } from './base-image.js';

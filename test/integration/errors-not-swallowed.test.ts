@@ -12,7 +12,7 @@ import { CommandFailedError } from '../../src/exec.js';
 import { deleteFat, listFat, readFat } from '../../src/image/fat.js';
 import { hasFirstBootUnit, refuseMounted } from '../../src/commands/configure.js';
 import { dropCache } from '../../src/seed/write.js';
-import { safeRemoveTree } from '../../src/build/safe-remove.js';
+import { safeRemoveTree } from '../../src/safe-remove.js';
 import { stripIdentity } from '../../src/build/steps/strip-identity.js';
 import { runSteps } from '../../src/progress.js';
 import { setLogSinks } from '../../src/log.js';

@@ -81,6 +81,143 @@ describe('ESLint layer rules (eslint.config.js)', () => {
     ).toEqual([{ rule: 'no-restricted-syntax', message }]);
   });
 
+  it('a file directly in src/ may not import the CLI or tasks.ts either', async () => {
+    const cli = expect.stringMatching(/must not import the CLI/);
+    expect(await lint('src/x.ts', "export { main } from './cli.js';\n")).toEqual([
+      { rule: restricted, message: cli },
+    ]);
+    expect(await lint('src/x.ts', "export { printResult } from './cli/context.js';\n")).toEqual([
+      { rule: restricted, message: cli },
+    ]);
+    expect(await lint('src/x.ts', "export { runFlash } from './commands/flash.js';\n")).toEqual([
+      { rule: restricted, message: cli },
+    ]);
+    expect(await lint('src/x.ts', "export { runTasks } from './tasks.js';\n")).toEqual([
+      { rule: restricted, message: expect.stringMatching(/listr2 stays at the edge/) },
+    ]);
+  });
+
+  it('a module whose opening comment says it is pure is held to it', async () => {
+    const claim = '/**\n * What to do. Pure: the step applies it.\n */\n';
+    expect(
+      await lint('src/flash/x.ts', `${claim}export { readFile } from 'node:fs/promises';\n`),
+    ).toEqual([{ rule: 'armada/pure-claim', message: expect.stringMatching(/no file I\/O/) }]);
+    expect(
+      await lint('src/flash/x.ts', `${claim}export const m = () => import('node:fs');\n`),
+    ).toEqual([{ rule: 'armada/pure-claim', message: expect.stringMatching(/no file I\/O/) }]);
+    expect(await lint('src/flash/x.ts', `${claim}export { run } from '../exec.js';\n`)).toEqual([
+      { rule: 'armada/pure-claim', message: expect.stringMatching(/build commands as data/) },
+    ]);
+    expect(
+      await lint('src/x.ts', `${claim}import { run } from './exec.js';\nexport { run };\n`),
+    ).toEqual([
+      { rule: 'armada/pure-claim', message: expect.stringMatching(/build commands as data/) },
+    ]);
+    expect(
+      await lint('src/flash/x.ts', `${claim}export type { Command } from '../exec.js';\n`),
+    ).toEqual([]);
+    // A claim about one function, or about one part, is not a claim about the module.
+    const part = [
+      '/**\n * Reads the table. The parser is pure.\n */',
+      "import { readFile } from 'node:fs/promises';",
+      '/** Pure: the lines of a text. */',
+      "export const lines = (t: string) => t.split('\\n');",
+      'export { readFile };',
+      '',
+    ].join('\n');
+    expect(await lint('src/flash/x.ts', part)).toEqual([]);
+  });
+
+  it('listr2 is imported by src/tasks.ts alone, not by commands or CLI adapters', async () => {
+    const message = expect.stringMatching(/listr2 stays at the edge/);
+    expect(await lint('src/commands/x.ts', "export { Listr } from 'listr2';\n")).toEqual([
+      { rule: restricted, message },
+    ]);
+    expect(await lint('src/commands/x.ts', "export type { ListrTask } from 'listr2';\n")).toEqual([
+      { rule: restricted, message },
+    ]);
+    expect(await lint('src/cli/x.ts', "export { Listr } from 'listr2';\n")).toEqual([
+      { rule: restricted, message },
+    ]);
+    expect(await lint('src/tasks.ts', "export { Listr } from 'listr2';\n")).toEqual([]);
+  });
+
+  it('a command does not import the CLI (which imports the commands)', async () => {
+    const message = expect.stringMatching(/A command must not import the CLI/);
+    expect(await lint('src/commands/x.ts', "export { canAsk } from '../cli/prompt.js';\n")).toEqual(
+      [{ rule: restricted, message }],
+    );
+    expect(await lint('src/commands/x.ts', "export { main } from '../cli.js';\n")).toEqual([
+      { rule: restricted, message },
+    ]);
+  });
+
+  it('only the CLI ends the process, sets its exit code or listens on it', async () => {
+    const exit = expect.stringMatching(/Only src\/cli\.ts ends the process/);
+    const listens = expect.stringMatching(/Only src\/cli\.ts listens on the process/);
+    const code = expect.stringMatching(/Exit codes are the CLI's/);
+    const rule = 'no-restricted-properties';
+    expect(await lint('src/flash/x.ts', 'export const stop = () => process.exit(4);\n')).toEqual([
+      { rule, message: exit },
+    ]);
+    expect(
+      await lint('src/commands/x.ts', 'export const end = () => (process.exitCode = 4);\n'),
+    ).toEqual([{ rule, message: code }]);
+    for (const call of [
+      "process.on('SIGINT', f)",
+      "process.once('exit', f)",
+      "process.addListener('SIGTERM', f)",
+    ])
+      expect(await lint('src/cleanup.ts', `const f = () => undefined;\n${call};\n`)).toEqual([
+        { rule, message: listens },
+      ]);
+    expect(await lint('src/cli/x.ts', "process.on('SIGINT', () => undefined);\n")).toEqual([
+      { rule, message: listens },
+    ]);
+    expect(
+      await lint('src/cli/x.ts', 'export const fail = () => (process.exitCode = 1);\n'),
+    ).toEqual([]);
+    expect(
+      await lint('src/cli.ts', "process.on('SIGINT', () => process.exit(process.exitCode));\n"),
+    ).toEqual([]);
+  });
+
+  it('no import closes a cycle between the folders of src/', async () => {
+    const cycle = (from: string, to: string) => [
+      {
+        rule: 'armada/folder-cycles',
+        message: expect.stringMatching(
+          new RegExp(`^${from} → ${to} closes a cycle between folders: ${to} → `),
+        ),
+      },
+    ];
+    // kernel/ reads disk images through image/, so image/ may not need kernel/.
+    expect(
+      await lint('src/image/x.ts', "export { readKernelConfig } from '../kernel/index.js';\n"),
+    ).toEqual(cycle('image/', 'kernel/'));
+    expect(
+      await lint('src/image/x.ts', "export type { KernelConfig } from '../kernel/index.js';\n"),
+    ).toEqual(cycle('image/', 'kernel/'));
+    expect(
+      await lint('src/image/x.ts', "export const m = () => import('../kernel/index.js');\n"),
+    ).toEqual(cycle('image/', 'kernel/'));
+    // build/ runs base/'s plans, so base/ may not need build/ (subfolders count with their folder).
+    expect(
+      await lint('src/base/x.ts', "export { buildPipeline } from '../build/pipeline.js';\n"),
+    ).toEqual(cycle('base/', 'build/'));
+    // A file directly in src/ is a node of its own: errors.ts is below everything.
+    expect(await lint('src/errors.ts', "export { log } from './build/options.js';\n")).toEqual(
+      cycle('errors.ts', 'build/'),
+    );
+    // The direction that exists is fine; so is an import within one folder.
+    expect(await lint('src/kernel/x.ts', "export { readExt4 } from '../image/ext4.js';\n")).toEqual(
+      [],
+    );
+    expect(
+      await lint('src/build/steps/x.ts', "export { buildDefaults } from '../options.js';\n"),
+    ).toEqual([]);
+  });
+
   it('a file within the rules passes', async () => {
     const clean = [
       "import { run } from '../exec.js';",

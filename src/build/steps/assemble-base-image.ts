@@ -10,13 +10,13 @@ import { chmod, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step, StepReport } from '../../progress.js';
 import { log } from '../../log.js';
-import { applyUpper, readUpperChanges } from '../../base/apply-upper.js';
+import { applyUpper, readUpperChanges, type OverlayTrees } from '../../base/apply-upper.js';
 import { contentAfter } from '../../base/plan-upper.js';
 import { findRootImage, makeRootImage, rootImagePaths } from '../../base/root-image.js';
 import { run } from '../../exec.js';
 import { deleteFat, writeFat, type FatVolume } from '../../image/fat.js';
 import { copyBootCommand, planBaseLayout, type BaseLayout } from '../../base/plan-assemble.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
   alignment,
@@ -24,9 +24,9 @@ import {
   sectorSize,
   sfdiskCommand,
   sfdiskScript,
-} from '../plan-image.js';
+} from '../../image/plan-image.js';
 import { hostsFile } from '../plan-identity.js';
-import { contentSize } from './assemble-image.js';
+import { contentSize } from '../content-size.js';
 
 /** The partition table and the base's FAT partition, edited: the same for both ways of the root. */
 async function writeTableAndBoot(
@@ -35,7 +35,7 @@ async function writeTableAndBoot(
   layout: BaseLayout,
   buildTime: Date,
 ) {
-  const { read, unpacked } = ctx.base!;
+  const { read, unpacked } = produced(ctx, 'base');
   // sfdisk fsyncs the file it writes: on the image a copied root has just been written into, that
   // flushes a gigabyte (a second here). It writes into an empty file of the same size instead,
   // and that file's first sector (a DOS label is that one sector) is copied in.
@@ -65,14 +65,14 @@ async function writeTableAndBoot(
  */
 async function fromCachedRoot(
   ctx: BuildContext,
+  install: { key: string; overlay: OverlayTrees },
   o: BuildOptions,
   image: string,
   buildTime: Date,
   report: StepReport,
 ): Promise<{ layout: BaseLayout; changes: number } | { why: string }> {
-  const trees = ctx.baseOverlay!;
-  const key = ctx.baseInstall!.reused!.key;
-  const { read } = ctx.base!;
+  const { key, overlay: trees } = install;
+  const { read } = produced(ctx, 'base');
   const want = {
     offsetBytes: read.root.offsetBytes,
     uuid: read.root.fs.uuid,
@@ -86,7 +86,7 @@ async function fromCachedRoot(
     cached = await makeRootImage(o.cacheDir, key, own, content, o.headroomMiB, o.sourceDateEpoch);
   }
   report.status('root filesystem (the cached image, copied; this build’s changes read)');
-  const scratch = join(ctx.workDir!, 'upper-apply');
+  const scratch = join(produced(ctx, 'workDir'), 'upper-apply');
   await mkdir(scratch, { recursive: true });
   // The copy runs while the changes are read; a root made with mke2fs -d instead overwrites it.
   const [upper] = await Promise.all([
@@ -130,7 +130,7 @@ async function fromCachedRoot(
 const MiB = 1024 ** 2;
 
 const geometry = (ctx: BuildContext) => {
-  const { read } = ctx.base!;
+  const { read } = produced(ctx, 'base');
   return { diskId: read.table.id, rootUuid: read.root.fs.uuid, boot: read.boot, root: read.root };
 };
 
@@ -139,23 +139,31 @@ export function assembleBaseImage(o: BuildOptions, buildTime: Date): Step<BuildC
     name: 'assemble-base-image',
     title: 'Assemble the image (the base’s partitions, its boot files, the customised root)',
     run: async (ctx, report) => {
-      const rootfs = ctx.rootfsDir!;
+      const rootfs = produced(ctx, 'rootfsDir');
       // The same host name as a from-scratch image until first boot applies a seed.
       await writeFile(join(rootfs, 'etc/hostname'), 'armada\n');
       await writeFile(join(rootfs, 'etc/hosts'), hostsFile('armada'));
       await chmod(join(rootfs, 'etc/hostname'), 0o644);
       await chmod(join(rootfs, 'etc/hosts'), 0o644);
-      const image = join(ctx.workDir!, `${o.name}.img`);
+      const image = join(produced(ctx, 'workDir'), `${o.name}.img`);
+      const install = ctx.baseInstall;
       const reused =
-        ctx.baseOverlay && ctx.baseInstall?.reused
-          ? await fromCachedRoot(ctx, o, image, buildTime, report)
+        install?.reused && install.overlay
+          ? await fromCachedRoot(
+              ctx,
+              { ...install, overlay: install.overlay },
+              o,
+              image,
+              buildTime,
+              report,
+            )
           : { why: 'no reused install mounted as an overlay' };
       let layout: BaseLayout;
       if ('layout' in reused) {
         layout = reused.layout;
         ctx.baseRootImage = { reused: true, changes: reused.changes };
       } else {
-        if (ctx.baseInstall?.reused) log.debug(`root made with mke2fs -d: ${reused.why}`);
+        if (install?.reused) log.debug(`root made with mke2fs -d: ${reused.why}`);
         ctx.baseRootImage = { reused: false, why: reused.why };
         layout = planBaseLayout(geometry(ctx), await contentSize(rootfs), o.headroomMiB);
         const fh = await open(image, 'w');

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run } from '../../exec.js';
 import { UserError } from '../../errors.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
   clampTimesScript,
@@ -27,8 +27,9 @@ import {
   sfdiskCommand,
   sfdiskScript,
   type Layout,
-} from '../plan-image.js';
+} from '../../image/plan-image.js';
 import { hostsFile } from '../plan-identity.js';
+import { contentSize } from '../content-size.js';
 import { unlessMissing } from '../../fs-errors.js';
 
 /** The newest installed kernel version, from /boot/vmlinuz-<version>. */
@@ -48,12 +49,6 @@ export async function kernelVersion(rootfs: string): Promise<string> {
 /** A directory's names; none when it does not exist (a package layout without it). */
 function namesIn(dir: string): Promise<string[]> {
   return unlessMissing(readdir(dir), []);
-}
-
-export async function contentSize(rootfs: string): Promise<{ bytes: number; inodes: number }> {
-  const du = await run(['du', ['-sx', '--block-size=1', rootfs]]);
-  const inodes = await run(['du', ['-sx', '--inodes', rootfs]]);
-  return { bytes: Number(du.stdout.split(/\s/)[0]), inodes: Number(inodes.stdout.split(/\s/)[0]) };
 }
 
 /** Every path below `dir` (directories before their content), symlinks not followed. */
@@ -126,7 +121,7 @@ export function assembleImage(o: BuildOptions, buildTime: Date): Step<BuildConte
     name: 'assemble-image',
     title: 'Assemble the image (MBR, FAT32 bootfs, ext4 rootfs)',
     run: async (ctx, report) => {
-      const rootfs = ctx.rootfsDir!;
+      const rootfs = produced(ctx, 'rootfsDir');
       const version = await kernelVersion(rootfs);
       const seed = JSON.stringify({
         key: ctx.stageKey,
@@ -169,13 +164,13 @@ export function assembleImage(o: BuildOptions, buildTime: Date): Step<BuildConte
       }
       const bootFiles = await prepareBootDir(
         rootfs,
-        join(ctx.workDir!, 'boot'),
+        join(produced(ctx, 'workDir'), 'boot'),
         version,
         o,
         layout,
         buildTime,
       );
-      const image = join(ctx.workDir!, `${o.name}.img`);
+      const image = join(produced(ctx, 'workDir'), `${o.name}.img`);
       const fh = await open(image, 'w');
       await fh.truncate(layout.totalBytes);
       await fh.close();
@@ -200,7 +195,7 @@ export function assembleImage(o: BuildOptions, buildTime: Date): Step<BuildConte
           image,
           layout.root.offsetBytes,
           rootfs,
-          join(ctx.workDir!, 'times.debugfs'),
+          join(produced(ctx, 'workDir'), 'times.debugfs'),
           o.sourceDateEpoch,
         );
       ctx.layout = layout;

@@ -6,45 +6,17 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run, CommandFailedError } from '../../exec.js';
-import { OptionError, type OptionLabel } from '../../errors.js';
+import { OptionError } from '../../errors.js';
+import { explainBootstrapFailure } from '../bootstrap-failure.js';
 import { onCleanup } from '../../cleanup.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { mmdebstrapCommand } from '../plan-bootstrap.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
 import { stagePaths } from '../stage-cache.js';
-import { safeRemoveTree } from '../safe-remove.js';
+import { safeRemoveTree } from '../../safe-remove.js';
 import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
-
-/** mmdebstrap's own words, turned into the fix (options named by the caller's labels). */
-export function explainBootstrapFailure(
-  stderr: string,
-): ((option: OptionLabel) => string) | undefined {
-  const missing =
-    /Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate/.exec(
-      stderr,
-    );
-  if (missing)
-    return (o) =>
-      `package '${missing[1] ?? missing[2]}' was not found in the archive; check ${o('packages')}, ${o('suite')} and ${o('components')}`;
-  if (
-    /Failed to fetch|Could not resolve|Temporary failure resolving|Connection failed|Unable to connect/.test(
-      stderr,
-    )
-  )
-    return (o) =>
-      `the package mirror could not be reached; check the network or pass ${o('mirror')}`;
-  if (/NO_PUBKEY|not signed|is not signed|signatures couldn't be verified/i.test(stderr))
-    return (o) =>
-      `the archive signature could not be verified; pass ${o('keyring')} with the archive’s key`;
-  if (/No space left on device/.test(stderr))
-    return () => 'the disk is full; free space in the cache directory (ARMADA_CACHE_DIR)';
-  if (/exec format error/i.test(stderr))
-    return () =>
-      'foreign binaries cannot run: enable qemu-user binfmt (sudo scripts/setup-host.sh)';
-  return undefined;
-}
 
 export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
   return {
@@ -52,7 +24,7 @@ export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
     title: `Bootstrap the root filesystem (Debian ${o.suite} ${o.arch})`,
     skip: (ctx) => (ctx.stagePlan?.kind === 'bootstrap' ? false : 'a cached stage is used'),
     run: async (ctx, report) => {
-      const p = stagePaths(o.cacheDir, ctx.stageKey!);
+      const p = stagePaths(o.cacheDir, produced(ctx, 'stageKey'));
       await safeRemoveTree(p.partial);
       const removePartial = onCleanup('remove partial bootstrap', () => safeRemoveTree(p.partial));
       await mkdir(p.partial, { recursive: true });
@@ -80,7 +52,7 @@ export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
       }
       // What mmdebstrap chose, also when it chose the mirror.
       const sources = await rootfsSourceLines(join(p.partial, 'rootfs'));
-      await commitStage(o.cacheDir, ctx.stageKey!, {
+      await commitStage(o.cacheDir, produced(ctx, 'stageKey'), {
         arch: o.arch,
         suite: o.suite,
         packages: buildPackages(o).length,

@@ -6,7 +6,7 @@
 import type { Step } from '../../progress.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { writeFirstBootPart, type FirstBootParts } from './install-firstboot.js';
+import { writeFirstBootPart, type FirstBootParts } from '../first-boot-part.js';
 
 export function configureDocker(
   o: BuildOptions,

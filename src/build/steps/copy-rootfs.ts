@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run } from '../../exec.js';
 import { onCleanup } from '../../cleanup.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import { buildDefaults, type BuildOptions } from '../options.js';
-import { safeRemoveTree } from '../safe-remove.js';
+import { safeRemoveTree } from '../../safe-remove.js';
 
 export function copyRootfs(o: BuildOptions): Step<BuildContext> {
   return {
@@ -20,7 +20,7 @@ export function copyRootfs(o: BuildOptions): Step<BuildContext> {
       const workDir = await mkdtemp(join(base, 'armada-build-'));
       onCleanup('remove build work dir', () => safeRemoveTree(workDir));
       const rootfsDir = join(workDir, 'rootfs');
-      await run(['cp', ['-a', '--reflink=auto', ctx.stageRootfs!, rootfsDir]]);
+      await run(['cp', ['-a', '--reflink=auto', produced(ctx, 'stageRootfs'), rootfsDir]]);
       ctx.workDir = workDir;
       ctx.rootfsDir = rootfsDir;
     },

@@ -6,10 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
-import { reusedInstall } from './find-installed-base.js';
 import { run } from '../../exec.js';
 import { rdumpCommand } from '../../base/plan-assemble.js';
-import type { BuildContext } from '../context.js';
+import { produced, reusedInstall, type BuildContext } from '../context.js';
 
 export function extractBaseRootfs(): Step<BuildContext> {
   return {
@@ -17,10 +16,12 @@ export function extractBaseRootfs(): Step<BuildContext> {
     title: "Extract the base's root filesystem",
     skip: reusedInstall,
     run: async (ctx) => {
-      const rootfsDir = join(ctx.workDir!, 'rootfs');
+      const rootfsDir = join(produced(ctx, 'workDir'), 'rootfs');
       await mkdir(rootfsDir, { mode: 0o755 });
-      const { image } = ctx.base!.unpacked;
-      const r = await run(rdumpCommand(image, ctx.base!.read.root.offsetBytes, rootfsDir));
+      const { image } = produced(ctx, 'base').unpacked;
+      const r = await run(
+        rdumpCommand(image, produced(ctx, 'base').read.root.offsetBytes, rootfsDir),
+      );
       // debugfs exits 0 when a request fails; its errors are the stderr lines after the banner.
       const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
       if (errors.length)

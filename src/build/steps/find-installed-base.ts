@@ -6,7 +6,7 @@
  * a miss (or --refresh) leaves them to run, and install-docker stores its result under the key.
  */
 import type { Step } from '../../progress.js';
-import { warnUncheckedPasswords } from './take-over-first-boot.js';
+import { warnUncheckedPasswords } from '../../base/unchecked-passwords.js';
 import {
   findInstall,
   installSourceFor,
@@ -21,7 +21,7 @@ import {
   localDebsDir,
 } from '../../base/plan-docker.js';
 import type { BaseOptions } from '../../base/opened.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 
 export function findInstalledBase(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
@@ -29,9 +29,9 @@ export function findInstalledBase(b: BaseOptions, o: BuildOptions): Step<BuildCo
     name: 'find-installed-base',
     title: 'Find the base in the installed-base cache',
     run: async (ctx, report) => {
-      const { source, read } = ctx.base!;
+      const { source, read } = produced(ctx, 'base');
       const release = await readBaseRelease({
-        path: ctx.base!.unpacked.image,
+        path: produced(ctx, 'base').unpacked.image,
         offsetBytes: read.root.offsetBytes,
       });
       const packages = release.codename ? dockerPackages(release.codename) : undefined;
@@ -67,7 +67,7 @@ export function findInstalledBase(b: BaseOptions, o: BuildOptions): Step<BuildCo
       };
       const key = installKey(inputs);
       const hit = o.refresh ? undefined : await findInstall(o.cacheDir, key);
-      ctx.baseInstall = { key, inputs };
+      ctx.baseInstall = { reused: false, key, inputs };
       if (!hit) {
         report.title(
           `Find the base in the installed-base cache (${o.refresh ? '--refresh: installing afresh' : `not cached: installing, then keeping it as ${key}`})`,
@@ -75,21 +75,20 @@ export function findInstalledBase(b: BaseOptions, o: BuildOptions): Step<BuildCo
         return;
       }
       report.status(`using the installed root ${key}`);
-      const used = await useInstall(o.cacheDir, key, ctx.workDir!);
+      const used = await useInstall(o.cacheDir, key, produced(ctx, 'workDir'));
       const { rootfs, how } = used;
       ctx.rootfsDir = rootfs;
-      if (used.how === 'overlay') ctx.baseOverlay = used.trees;
       warnUncheckedPasswords(read.plan);
-      ctx.baseInstall = { key, inputs, reused: hit };
+      ctx.baseInstall = {
+        reused: true,
+        key,
+        inputs,
+        entry: hit,
+        ...(used.how === 'overlay' ? { overlay: used.trees } : {}),
+      };
       report.title(
         `Find the base in the installed-base cache (reused ${key} by ${how}: Docker from ${hit.dockerFrom === 'local' ? b.packagesFrom : hit.dockerFrom === 'base' ? "the base's own sources" : `Debian ${hit.codename}`}, installed ${hit.createdAt})`,
       );
     },
   };
-}
-
-/** The skip reason for the steps whose result the cached root already holds. */
-export function reusedInstall(ctx: BuildContext): string | false {
-  const key = ctx.baseInstall?.reused?.key;
-  return key ? `the installed-base cache holds the result (${key})` : false;
 }

@@ -7,12 +7,13 @@
  */
 import type { Step } from '../../progress.js';
 import { OptionError, UserError } from '../../errors.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { fetchArchiveState } from '../archive-state.js';
+import { fetchArchiveState } from '../../apt/archive-state.js';
 import { decideStage } from '../plan-refresh.js';
 import { stagePaths } from '../stage-cache.js';
-import { readStageRecords, rootfsSourceLines, updateStageRecord } from '../stage-records.js';
+import { readStageRecords, rootfsSourceLines } from '../stage-records.js';
+import { updateStageRecord } from '../../cache/root-trees.js';
 import { touchStage } from '../../cache/read.js';
 import { buildPackages } from '../packages.js';
 
@@ -21,7 +22,7 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
     name: 'find-stage',
     title: 'Find a cached root filesystem',
     run: async (ctx, report) => {
-      const key = ctx.stageKey!;
+      const key = produced(ctx, 'stageKey');
       const paths = stagePaths(o.cacheDir, key);
       const records = await readStageRecords(o.cacheDir);
       const exact = records.find((r) => r.key === key);
@@ -42,8 +43,8 @@ export function findStage(o: BuildOptions): Step<BuildContext> {
       }
       const plan = decideStage({
         key,
-        lineage: ctx.stageLineage!,
-        family: ctx.stageFamily!,
+        lineage: produced(ctx, 'stageLineage'),
+        family: produced(ctx, 'stageFamily'),
         packages: buildPackages(o),
         forceBootstrap: o.refresh,
         offline: o.offline,

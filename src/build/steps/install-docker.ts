@@ -17,7 +17,6 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
-import { reusedInstall } from './find-installed-base.js';
 import { run } from '../../exec.js';
 import { OptionError, UserError } from '../../errors.js';
 import type { BaseOptions } from '../../base/opened.js';
@@ -31,11 +30,11 @@ import {
   policyRcD,
   type AptSourceChoice,
 } from '../../base/plan-docker.js';
-import type { BuildContext } from '../context.js';
+import { produced, reusedInstall, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { codenameOf, debs, hostDebianUri, storeInstall } from '../../base/install-cache.js';
 import { unlessMissing } from '../../fs-errors.js';
-import { stripTree } from './strip-identity.js';
+import { stripTree } from '../strip-tree.js';
 
 async function copyDebs(from: string, to: string, only?: (name: string) => boolean) {
   await mkdir(to, { recursive: true });
@@ -74,8 +73,8 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
     title: 'Install Docker into the base (chroot)',
     skip: reusedInstall,
     run: async (ctx, report) => {
-      const root = ctx.rootfsDir!;
-      const arch = ctx.base!.read.arch;
+      const root = produced(ctx, 'rootfsDir');
+      const arch = produced(ctx, 'base').read.arch;
       // /etc/os-release is a symlink into /usr/lib; an absolute one would resolve on the host.
       const osRelease =
         (await unlessMissing(readFile(join(root, 'usr/lib/os-release'), 'utf8'), undefined)) ??
@@ -84,7 +83,7 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
       const packages = codename ? dockerPackages(codename) : undefined;
       if (!codename || !packages)
         throw new UserError(
-          `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/build/suites.json)`,
+          `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/apt/suites.json)`,
         );
       const aptCache = join(o.cacheDir, 'apt', arch);
       const archives = join(root, 'var/cache/apt/archives');

@@ -20,7 +20,7 @@ import { formatBytes } from '../../flash/drive.js';
 import { defaultDigestMemo } from '../../flash/source/local-digest.js';
 import type { BuildContext } from '../context.js';
 import { buildDefaults, type BuildOptions } from '../options.js';
-import { safeRemoveTree } from '../safe-remove.js';
+import { safeRemoveTree } from '../../safe-remove.js';
 
 /**
  * --offline: a base URL's copy in the download cache, found by its --sha256 as the download would

@@ -10,14 +10,14 @@ import type { Step } from '../../progress.js';
 import { run, CommandFailedError } from '../../exec.js';
 import { OptionError } from '../../errors.js';
 import { onCleanup } from '../../cleanup.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { packageChanges, refreshCommand } from '../plan-refresh.js';
 import { stagePaths } from '../stage-cache.js';
-import { safeRemoveTree } from '../safe-remove.js';
+import { safeRemoveTree } from '../../safe-remove.js';
 import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
-import { dpkgQueryCommand, parseDpkgQuery } from './inventory-packages.js';
-import { explainBootstrapFailure } from './bootstrap-rootfs.js';
+import { dpkgQueryCommand, parseDpkgQuery } from '../dpkg-query.js';
+import { explainBootstrapFailure } from '../bootstrap-failure.js';
 import { buildPackages } from '../packages.js';
 
 const installed = async (rootfs: string) =>
@@ -31,7 +31,7 @@ export function refreshStage(o: BuildOptions): Step<BuildContext> {
     run: async (ctx, report) => {
       const plan = ctx.stagePlan as Extract<BuildContext['stagePlan'], { kind: 'refresh' }>;
       const from = stagePaths(o.cacheDir, plan.from);
-      const to = stagePaths(o.cacheDir, ctx.stageKey!);
+      const to = stagePaths(o.cacheDir, produced(ctx, 'stageKey'));
       await safeRemoveTree(to.partial);
       const removePartial = onCleanup('remove partial stage', () => safeRemoveTree(to.partial));
       await mkdir(to.partial, { recursive: true });
@@ -54,7 +54,7 @@ export function refreshStage(o: BuildOptions): Step<BuildContext> {
       const changes = packageChanges(before, await installed(rootfs));
       const sources = await rootfsSourceLines(rootfs);
       const previous = JSON.parse(await readFile(from.complete, 'utf8')) as Record<string, unknown>;
-      await commitStage(o.cacheDir, ctx.stageKey!, {
+      await commitStage(o.cacheDir, produced(ctx, 'stageKey'), {
         ...previous,
         // This build's, not the source stage's (undefined drops out of the JSON).
         sourceDateEpoch: o.sourceDateEpoch,

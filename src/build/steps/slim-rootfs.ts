@@ -8,7 +8,7 @@ import { lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run } from '../../exec.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
   compileRules,
@@ -41,7 +41,7 @@ export function slimRootfs(o: BuildOptions): Step<BuildContext> {
     title: 'Leave out docs, translations and drivers no Pi can use',
     skip: () => (o.slim ? false : 'kept everything (--no-slim)'),
     run: async (ctx, report) => {
-      const root = ctx.rootfsDir!;
+      const root = produced(ctx, 'rootfsDir');
       const rules = slimRules();
       const excluded = compileRules(rules);
       const descend = worthDescending(rules);

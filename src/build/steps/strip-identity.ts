@@ -1,49 +1,15 @@
-import { readdir, rm, truncate, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * The per-device identity (SSH host keys, machine-id, logs, caches) out of the image's root: each
+ * card makes its own at first boot.
+ */
 import type { Step } from '../../progress.js';
-import type { BuildContext } from '../context.js';
-import { planStripIdentity } from '../plan-identity.js';
-import { isNotFound } from '../../fs-errors.js';
-
-/** A path that is not there is already stripped; any other error is a failed strip. */
-function absent(error: unknown): [] {
-  if (isNotFound(error)) return [];
-  throw error;
-}
-
-async function* matches(root: string, pattern: string): AsyncGenerator<string> {
-  // Patterns are one directory level deep; Node 20 has no fs.glob.
-  const slash = pattern.lastIndexOf('/');
-  const dir = join(root, pattern.slice(0, slash));
-  const re = new RegExp(
-    '^' +
-      pattern
-        .slice(slash + 1)
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*') +
-      '$',
-  );
-  for (const n of await readdir(dir).catch(absent)) if (re.test(n)) yield join(dir, n);
-}
-
-/** Applies planStripIdentity to the tree at `root`; stripping a stripped tree changes nothing. */
-export async function stripTree(root: string): Promise<void> {
-  const plan = planStripIdentity();
-  for (const pattern of plan.remove)
-    for await (const p of matches(root, pattern)) await rm(p, { force: true, recursive: false });
-  for (const f of plan.truncate) await truncate(join(root, f), 0).catch(absent);
-  for (const d of plan.empty) {
-    const dir = join(root, d);
-    for (const n of await readdir(dir).catch(absent))
-      await rm(join(dir, n), { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-  }
-}
+import { produced, type BuildContext } from '../context.js';
+import { stripTree } from '../strip-tree.js';
 
 export function stripIdentity(): Step<BuildContext> {
   return {
     name: 'strip-identity',
     title: 'Strip per-device identity (SSH host keys, machine-id, logs, caches)',
-    run: (ctx) => stripTree(ctx.rootfsDir!),
+    run: (ctx) => stripTree(produced(ctx, 'rootfsDir')),
   };
 }

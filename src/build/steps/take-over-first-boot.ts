@@ -6,19 +6,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
-import { reusedInstall } from './find-installed-base.js';
-import { log } from '../../log.js';
-import type { BuildContext } from '../context.js';
-import { applyFiles } from '../apply-files.js';
-import type { BasePlan } from '../../base/plan-base.js';
-
-/** Also said when the take-over comes from the installed-base cache: it is about the image. */
-export function warnUncheckedPasswords(plan: BasePlan): void {
-  for (const user of plan.shadow.unchecked)
-    log.warn(
-      `base user '${user}' has a password armada cannot check (not a $6$ hash); it is kept as the base had it`,
-    );
-}
+import { warnUncheckedPasswords } from '../../base/unchecked-passwords.js';
+import { produced, reusedInstall, type BuildContext } from '../context.js';
+import { applyFiles } from '../../firstboot/apply-files.js';
 
 export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
   return {
@@ -26,8 +16,8 @@ export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
     title: "Switch off the base's own first boot",
     skip: reusedInstall,
     run: async (ctx, report) => {
-      const root = ctx.rootfsDir!;
-      const { plan, facts } = ctx.base!.read;
+      const root = produced(ctx, 'rootfsDir');
+      const { plan, facts } = produced(ctx, 'base').read;
       await applyFiles(
         root,
         plan.takeover.rootFiles,

@@ -9,7 +9,7 @@ import { CheckFailedError } from '../../errors.js';
 import { readBootFacts } from '../../image/boot-facts.js';
 import { checkPiModels, claimedGaps } from '../../image/pi-models.js';
 import { readKernelConfig } from '../../kernel/index.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 
 export function verifyBootFiles(o: BuildOptions): Step<BuildContext> {
@@ -17,9 +17,9 @@ export function verifyBootFiles(o: BuildOptions): Step<BuildContext> {
     name: 'verify-boot-files',
     title: 'Verify the boot files for each Raspberry Pi model',
     run: async (ctx, report) => {
-      const facts = await readBootFacts(ctx.imagePath!);
+      const facts = await readBootFacts(produced(ctx, 'imagePath'));
       // The Pi 5 verdict depends on the kernel's drivers; the installed kernel's config says.
-      const kernel = await readKernelConfig(ctx.rootfsDir!).catch(() => undefined);
+      const kernel = await readKernelConfig(produced(ctx, 'rootfsDir')).catch(() => undefined);
       const verdicts = checkPiModels({
         ...facts,
         ...(kernel ? { kernelConfig: kernel.config.values } : {}),

@@ -10,10 +10,10 @@ import {
   readKernelConfig,
   summaryLine,
 } from '../../kernel/index.js';
-import type { BuildContext } from '../context.js';
+import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
-import { cmdlineTxt } from '../plan-image.js';
-import { deriveIds } from '../plan-image.js';
+import { cmdlineTxt } from '../../image/plan-image.js';
+import { deriveIds } from '../../image/plan-image.js';
 
 export function verifyKernelConfig(o: BuildOptions): Step<BuildContext> {
   return {
@@ -23,7 +23,7 @@ export function verifyKernelConfig(o: BuildOptions): Step<BuildContext> {
       (o.requireKernel.length ? `, ${o.requireKernel.join(', ')}` : '') +
       ')',
     run: async (ctx, report) => {
-      const source = await readKernelConfig(ctx.rootfsDir!);
+      const source = await readKernelConfig(produced(ctx, 'rootfsDir'));
       // The command line this image will boot with (cmdline.txt), for the memory-cgroup check.
       const cmdline = cmdlineTxt({
         layout: {

@@ -10,7 +10,7 @@ import type { Step } from '../../progress.js';
 import { run, spawnStreaming } from '../../exec.js';
 import { onCleanup } from '../../cleanup.js';
 import { CommandFailedError } from '../../exec.js';
-import type { Artifact, BuildContext } from '../context.js';
+import { produced, type Artifact, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { artifactName, compressCommand, sha256sums } from '../plan-artifacts.js';
 import { buildManifest } from '../manifest.js';
@@ -52,7 +52,7 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
       const staging = await mkdtemp(join(o.out, '.armada-partial-'));
       onCleanup('remove partial artifacts', () => rm(staging, { recursive: true, force: true }));
       const img = join(staging, artifactName(o, 'img'));
-      await rename(ctx.imagePath!, img);
+      await rename(produced(ctx, 'imagePath'), img);
       ctx.imagePath = img;
       const files: { kind: Artifact['kind']; path: string }[] = [{ kind: 'img', path: img }];
       report.status('bmap and image checksum');

@@ -1,5 +1,5 @@
 /**
- * A small, pure reader for Apple's XML property lists (what `diskutil … -plist` prints):
+ * Pure: a small reader for Apple's XML property lists (what `diskutil … -plist` prints):
  * dict, array, string, integer, real, true, false, date, data. Kept by hand on top of
  * fast-xml-parser (already a dependency) rather than another package for one macOS command; tested
  * on recorded diskutil output (test/fixtures/flash/macos/).

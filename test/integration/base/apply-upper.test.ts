@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyUpper, readUpperChanges } from '../../../src/base/apply-upper.js';
 import { contentAfter, type UpperChange } from '../../../src/base/plan-upper.js';
-import { contentSize } from '../../../src/build/steps/assemble-image.js';
+import { contentSize } from '../../../src/build/content-size.js';
 import { overlayMountCommand } from '../../../src/base/plan-install-cache.js';
 import { run } from '../../../src/exec.js';
 import { describeNeeds, toolsReason } from '../../helpers/needs.js';

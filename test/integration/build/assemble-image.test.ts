@@ -8,7 +8,7 @@ import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { assembleImage } from '../../../src/build/steps/assemble-image.js';
-import { partUuid } from '../../../src/build/plan-image.js';
+import { partUuid } from '../../../src/image/plan-image.js';
 import type { BuildContext } from '../../../src/build/context.js';
 import { resolveBuildOptions } from '../../../src/commands/build.js';
 import { readExt4 } from '../../../src/image/ext4.js';

@@ -7,7 +7,7 @@ import { formatCacheList, listCacheReport, pruneCache } from '../../../src/comma
 import { touchStage } from '../../../src/cache/read.js';
 import { installPaths } from '../../../src/base/plan-install-cache.js';
 import { useInstall } from '../../../src/base/install-cache.js';
-import { safeRemoveTree } from '../../../src/build/safe-remove.js';
+import { safeRemoveTree } from '../../../src/safe-remove.js';
 import { describeNeeds } from '../../helpers/needs.js';
 import { unlessMissing } from '../../../src/fs-errors.js';
 import { suiteTempDir } from '../../helpers/tmp.js';

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
-import { formatFlashResult } from '../../../src/commands/flash.js';
+import { formatFlashResult } from '../../../src/cli/flash-result.js';
 import { parseMemo } from '../../../src/flash/source/digest-memo.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';

@@ -7,7 +7,7 @@ import {
   stateFromInReleases,
   type StageRecord,
 } from '../../../src/build/plan-refresh.js';
-import { inReleaseListName, sourceLines } from '../../../src/build/apt-sources.js';
+import { inReleaseListName, sourceLines } from '../../../src/apt/apt-sources.js';
 
 const stage = (key: string, extra: Partial<StageRecord> = {}): StageRecord => ({
   key,

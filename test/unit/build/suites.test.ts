@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveBuildOptions } from '../../../src/commands/build.js';
-import {
-  buildPackages,
-  defaultPackages,
-  defaultSuite,
-  knownSuites,
-  packageSet,
-  suiteInfo,
-} from '../../../src/build/packages.js';
+import { buildPackages, defaultPackages, packageSet } from '../../../src/build/packages.js';
+import { defaultSuite, knownSuites, suiteInfo } from '../../../src/apt/suites.js';
 
 describe('suites as data', () => {
   it('defaults to Debian 13 (trixie) with Docker, Compose v2 and buildx', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cmdlineTxt, configTxt, planLayout } from '../../../src/build/plan-image.js';
+import { cmdlineTxt, configTxt, planLayout } from '../../../src/image/plan-image.js';
 import { parseConfigTxt, settingsFor } from '../../../src/image/config-txt.js';
 import {
   cannotBootWarnings,

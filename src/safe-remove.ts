@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { run } from '../exec.js';
+import { run } from './exec.js';
 
 /** Pure: mount points below dir from /proc/self/mounts text, deepest first. */
 export function mountsBelow(mountsText: string, dir: string): string[] {

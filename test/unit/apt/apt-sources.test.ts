@@ -6,7 +6,7 @@ import {
   parseDeb822Sources,
   parseSourcesList,
   withoutOptions,
-} from '../../../src/build/apt-sources.js';
+} from '../../../src/apt/apt-sources.js';
 
 // Recorded from a Debian bookworm host (host names replaced by example ones).
 const deb822 = `Types: deb

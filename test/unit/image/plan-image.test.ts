@@ -12,7 +12,7 @@ import {
   mkfsBootCommand,
   planLayout,
   sfdiskScript,
-} from '../../../src/build/plan-image.js';
+} from '../../../src/image/plan-image.js';
 
 const MiB = 1024 * 1024;
 const layout = planLayout({

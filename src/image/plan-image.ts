@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Command } from '../exec.js';
-import { piModels } from '../image/pi-models.js';
+import { piModels } from './pi-models.js';
 
 export const sectorSize = 512;
 const MiB = 1024 * 1024;

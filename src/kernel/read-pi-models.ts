@@ -1,14 +1,14 @@
 /**
  * The Pi model verdicts of an image file or card, read without mounting: the boot partition
- * (boot-facts.ts) and the newest /boot/config-* of the ext4 root for the drivers a model needs.
+ * (src/image/boot-facts.ts) and the newest /boot/config-* of the ext4 root for the drivers a model needs.
  * Only that file is read, not the kernels, so this stays quick enough to run after a flash.
  */
-import { parseKernelConfig, type KernelConfig } from '../kernel/index.js';
-import { readBootFacts } from './boot-facts.js';
-import { listExt4, readExt4, type Ext4Volume } from './ext4.js';
-import { isLinuxPartition } from './partition-table.js';
-import { checkPiModels, type ModelVerdict } from './pi-models.js';
-import { readPartitionTable } from './read-partition-table.js';
+import { parseKernelConfig, type KernelConfig } from './config.js';
+import { readBootFacts } from '../image/boot-facts.js';
+import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
+import { isLinuxPartition } from '../image/partition-table.js';
+import { checkPiModels, type ModelVerdict } from '../image/pi-models.js';
+import { readPartitionTable } from '../image/read-partition-table.js';
 
 async function newestConfig(root: Ext4Volume): Promise<KernelConfig | undefined> {
   const configs = ((await listExt4(root, '/boot')) ?? [])
