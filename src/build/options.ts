@@ -5,6 +5,7 @@ import { OptionError, type OptionLabel } from '../errors.js';
 import type { BaseOptions } from '../base/opened.js';
 import { isUrl } from '../flash/source/detect.js';
 import { defaultSuite, feature, featureNames } from './packages.js';
+import type { EpochSource } from './plan-epoch.js';
 
 export type Arch = 'arm64' | 'armhf';
 export type Compression = 'xz' | 'zst' | 'zip';
@@ -38,6 +39,8 @@ export interface BuildOptions {
    */
   offline: boolean;
   sourceDateEpoch?: number;
+  /** What the build's time (sourceDateEpoch, else the clock) was taken from (plan-epoch.ts). */
+  createdAtFrom?: EpochSource;
   /** Free space left in the root filesystem beyond its content (first boot grows it anyway). */
   headroomMiB: number;
   bootSizeMiB: number;
