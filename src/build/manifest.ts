@@ -17,6 +17,8 @@ export function buildManifest(
     armada: { version: o.armadaVersion },
     name: o.name,
     createdAt: buildTime.toISOString(),
+    // SOURCE_DATE_EPOCH, the archive's time (stage's InRelease), the stage's, or the clock.
+    createdAtFrom: o.createdAtFrom ?? (o.sourceDateEpoch ? 'SOURCE_DATE_EPOCH' : 'clock'),
     ...(o.sourceDateEpoch ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
     inputs: {
       arch: o.arch,

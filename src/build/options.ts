@@ -6,6 +6,7 @@ import type { BaseOptions } from '../base/opened.js';
 import { isUrl } from '../flash/source/detect.js';
 import { defaultSuite } from '../apt/suites.js';
 import { feature, featureNames } from './packages.js';
+import type { EpochSource } from './plan-epoch.js';
 
 export type Arch = 'arm64' | 'armhf';
 export type Compression = 'xz' | 'zst' | 'zip';
@@ -39,6 +40,8 @@ export interface BuildOptions {
    */
   offline: boolean;
   sourceDateEpoch?: number;
+  /** What the build's time (sourceDateEpoch, else the clock) was taken from (plan-epoch.ts). */
+  createdAtFrom?: EpochSource;
   /** Free space left in the root filesystem beyond its content (first boot grows it anyway). */
   headroomMiB: number;
   bootSizeMiB: number;

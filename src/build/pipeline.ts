@@ -28,19 +28,25 @@ import { takeOverFirstBoot } from './steps/take-over-first-boot.js';
 import { installDocker } from './steps/install-docker.js';
 import { assembleBaseImage } from './steps/assemble-base-image.js';
 
-export function buildPipeline(o: BuildOptions, buildTime: Date): Step<BuildContext>[] {
-  // Rendered here, at the start: a bad template fails the build before the bootstrap, and the
-  // templates are never read again while it runs.
+/**
+ * Where the root filesystem comes from. It runs before the build's time is known: without
+ * SOURCE_DATE_EPOCH that time is the stage's own (plan-epoch.ts), and imagePipeline gets it.
+ */
+export function stagePipeline(o: BuildOptions): Step<BuildContext>[] {
+  // Rendered once here, at the start, so that a bad template fails the build before the
+  // bootstrap; imagePipeline renders them again with the build's time.
+  planFirstBoot({ armadaVersion: o.armadaVersion, insecureTcp: o.insecureTcp });
+  return [checkHost(o), findStage(o), refreshStage(o), bootstrapRootfs(o)];
+}
+
+/** The image from the stage, stamped with `buildTime` (o.sourceDateEpoch when it is set). */
+export function imagePipeline(o: BuildOptions, buildTime: Date): Step<BuildContext>[] {
   const firstBoot = planFirstBoot({
     armadaVersion: o.armadaVersion,
     insecureTcp: o.insecureTcp,
     builtAt: buildTime.toISOString(),
   });
   return [
-    checkHost(o),
-    findStage(o),
-    refreshStage(o),
-    bootstrapRootfs(o),
     copyRootfs(o),
     slimRootfs(o),
     verifyKernelConfig(o),

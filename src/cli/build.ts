@@ -25,6 +25,7 @@ const buildFlags: Record<BuildOptionName, string> = {
   refresh: '--refresh',
   offline: '--offline',
   sourceDateEpoch: 'SOURCE_DATE_EPOCH',
+  createdAtFrom: 'SOURCE_DATE_EPOCH',
   headroomMiB: '--headroom',
   bootSizeMiB: '--boot-size',
   slim: '--no-slim',

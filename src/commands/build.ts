@@ -4,10 +4,12 @@
 import { resolve } from 'node:path';
 import { log } from '../log.js';
 import { runTasks, stepTasks } from '../tasks.js';
+import type { Step } from '../progress.js';
 import { withCleanup } from '../cleanup.js';
 import { cacheDir } from '../cache/dir.js';
 import type { BuildContext, Artifact } from '../build/context.js';
-import { basePipeline, buildPipeline } from '../build/pipeline.js';
+import { basePipeline, imagePipeline, stagePipeline } from '../build/pipeline.js';
+import { stageEpoch } from '../build/stage-epoch.js';
 import type { BaseOptions } from '../base/opened.js';
 import {
   buildDefaults,
@@ -37,7 +39,7 @@ export interface BuildResult {
   timings: Record<string, number>;
 }
 
-export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion'>> & {
+export type BuildRequest = Partial<Omit<BuildOptions, 'armadaVersion' | 'createdAtFrom'>> & {
   silent?: boolean;
   /** Customise this Raspberry Pi OS image instead of bootstrapping one (build --base). */
   base?: BaseOptions;
@@ -98,19 +100,25 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
       '--insecure-tcp: this image will ALSO expose Docker WITHOUT TLS on port 2375. Anyone on the network can take over the device. Use it only on an isolated lab network.',
     );
   }
-  const buildTime = o.sourceDateEpoch ? new Date(o.sourceDateEpoch * 1000) : new Date();
   const ctx: BuildContext = { timings: {} };
   const started = performance.now();
+  const run = (steps: Step<BuildContext>[]) =>
+    runTasks(stepTasks(steps), ctx, { silent: request.silent ?? false });
   // The work dir (a copy of the root filesystem, GBs) goes when the build ends, not at exit.
   await withCleanup(
-    () =>
-      runTasks(
-        stepTasks(
-          request.base ? basePipeline(o, request.base, buildTime) : buildPipeline(o, buildTime),
-        ),
-        ctx,
-        { silent: request.silent ?? false },
-      ),
+    async () => {
+      if (request.base) return run(basePipeline(o, request.base, timeOf(o)));
+      await run(stagePipeline(o));
+      // Known only now: without SOURCE_DATE_EPOCH the time is the stage's (plan-epoch.ts). The
+      // stage itself stays keyed and made without it, so its cache and upgrades are unchanged.
+      const d = await stageEpoch(o.cacheDir, ctx.stageKey!, o.sourceDateEpoch);
+      const image: BuildOptions = {
+        ...o,
+        ...(d.epoch !== undefined ? { sourceDateEpoch: d.epoch } : {}),
+        createdAtFrom: d.from,
+      };
+      return run(imagePipeline(image, timeOf(image)));
+    },
     (failure) => log.warn(`cleanup: ${failure}`),
   );
   ctx.timings.total = Math.round(performance.now() - started) / 1000;
@@ -127,6 +135,9 @@ export async function buildImage(request: BuildRequest): Promise<BuildResult> {
     timings: ctx.timings,
   };
 }
+
+const timeOf = (o: BuildOptions) =>
+  o.sourceDateEpoch ? new Date(o.sourceDateEpoch * 1000) : new Date();
 
 export function formatBuildResult(r: BuildResult): string {
   const lines = r.artifacts.map((a) => `  ${a.path}  ${(a.bytes / 1024 ** 2).toFixed(1)} MiB`);

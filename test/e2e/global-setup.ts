@@ -18,6 +18,7 @@ declare module 'vitest' {
 
 const run = promisify(execFile);
 
+/** A fixed SOURCE_DATE_EPOCH for suites that build their own image (base-image.test.ts). */
 export const reproducibleEpoch = '1767225600';
 
 export default async function setup(project: TestProject): Promise<void> {
@@ -47,11 +48,14 @@ export default async function setup(project: TestProject): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const started = Date.now();
-  // A fixed SOURCE_DATE_EPOCH, so the reproducibility test can rebuild and compare.
+  // No SOURCE_DATE_EPOCH, as `make image` runs it: the build's time comes from the stage, so the
+  // reproducibility test can rebuild plainly and compare.
+  const env = { ...process.env };
+  delete env.SOURCE_DATE_EPOCH;
   const child = run('node', ['bin/armada.js', 'build', '--out', out, '--json'], {
     maxBuffer: 64 << 20,
     timeout: 75 * 60_000,
-    env: { ...process.env, SOURCE_DATE_EPOCH: reproducibleEpoch },
+    env,
   });
   child.child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
   try {
