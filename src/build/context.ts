@@ -3,6 +3,7 @@
  * steps get the options through their factory (closures).
  */
 import type { ModelVerdict } from '../image/pi-models.js';
+import type { BootChainVerdict } from '../boot-chain/models.js';
 import type { Layout } from './plan-image.js';
 import type { PackageChange, StageDecision } from './plan-refresh.js';
 import type { OpenedBase } from '../base/opened.js';
@@ -63,6 +64,8 @@ export interface BuildContext {
   imagePath?: string;
   /** verify-boot-files */
   piModels?: ModelVerdict[];
+  /** prove-boot-chain */
+  bootChain?: BootChainVerdict[];
   /** write-artifacts */
   artifacts?: Artifact[];
   /** write-artifacts: files copied from the artifact cache (same image SHA-256 as before) */
