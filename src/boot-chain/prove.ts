@@ -205,6 +205,8 @@ export function proveBootChain(
       });
     else gaps.push({ ...base, ...r.gap });
   }
+  // The root path first: without it nothing else matters.
+  gaps.sort((a, b) => (a.purpose === b.purpose ? 0 : a.purpose === 'root' ? -1 : 1));
   return {
     proven: gaps.length === 0,
     targets: targets.map((t) => ({ purpose: t.purpose, path: t.node.path, what: t.what })),
