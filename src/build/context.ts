@@ -6,6 +6,7 @@
  */
 import { InternalError } from '../errors.js';
 import type { ModelVerdict } from '../image/pi-models.js';
+import type { BootChainVerdict } from '../boot-chain/models.js';
 import type { Layout } from '../image/plan-image.js';
 import type { PackageChange, StageDecision } from './plan-refresh.js';
 import type { OpenedBase } from '../base/opened.js';
@@ -82,6 +83,8 @@ export interface BuildContext {
   imagePath?: string;
   /** verify-boot-files */
   piModels?: ModelVerdict[];
+  /** prove-boot-chain */
+  bootChain?: BootChainVerdict[];
   /** write-artifacts */
   artifacts?: Artifact[];
   /** write-artifacts: files copied from the artifact cache (same image SHA-256 as before) */

@@ -6,6 +6,7 @@ import type { Artifact, BuildContext } from './context.js';
 import type { BuildOptions } from './options.js';
 import { buildPackages, defaultKernelGroups } from './packages.js';
 import { baseManifest } from '../base/opened.js';
+import { manifestBootChain } from '../boot-chain/models.js';
 
 export function buildManifest(
   o: BuildOptions,
@@ -94,6 +95,7 @@ export function buildManifest(
       boots: v.boots,
       missing: v.missing,
     })),
+    bootChain: ctx.bootChain ? manifestBootChain(ctx.bootChain) : null,
     docker: { tcp: 2376, tlsverify: true, insecureTcp2375: o.insecureTcp },
     packages: ctx.packages ?? [],
     artifacts: artifacts.map((a) => ({

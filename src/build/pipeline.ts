@@ -19,6 +19,7 @@ import { stripIdentity } from './steps/strip-identity.js';
 import { assembleImage } from './steps/assemble-image.js';
 import { planFirstBoot } from '../firstboot/plan.js';
 import { verifyBootFiles } from './steps/verify-boot-files.js';
+import { proveBootChain } from './steps/prove-boot-chain.js';
 import { writeArtifacts } from './steps/write-artifacts.js';
 import type { BaseOptions } from '../base/opened.js';
 import { openBase } from './steps/open-base.js';
@@ -56,6 +57,7 @@ export function imagePipeline(o: BuildOptions, buildTime: Date): Step<BuildConte
     stripIdentity(),
     assembleImage(o, buildTime),
     verifyBootFiles(o),
+    proveBootChain(),
     writeArtifacts(o, buildTime),
   ];
 }

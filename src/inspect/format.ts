@@ -22,6 +22,20 @@ export function shortModel(v: Pick<ModelVerdict, 'name'>): string {
     .replace('Compute Module ', 'CM');
 }
 
+/** The boot-chain verdicts in one line: who is proven, who is not and the first reason. */
+export function bootChainLine(b: InspectReport['bootChain']): string {
+  if ('error' in b) return `not proven: ${b.error}`;
+  const proven = b.filter((v) => v.proven).map(shortModel);
+  const not = b
+    .filter((v) => !v.proven)
+    .map((v) => {
+      const g = v.gaps[0];
+      const why = g ? `${g.compatible ? `${g.path} ${g.compatible}: ` : ''}${g.message}` : '';
+      return `${shortModel(v)}${v.claimed ? '' : ' (not claimed)'}${why ? `: ${why}` : ''}`;
+    });
+  return `proven ${proven.length ? proven.join(', ') : 'none'}${not.length ? `; not ${not.join('; ')}` : ''}`;
+}
+
 const row = (label: string, value: string) => `  ${label.padEnd(14)}${value}`;
 const pkg = (p: PackageVersion | undefined) =>
   p ? `${p.version} (${p.package})` : 'not installed';
@@ -74,6 +88,8 @@ export function formatInspect(r: InspectReport): string {
         : 'not checked (no FAT boot partition)',
     ),
   );
+
+  lines.push(row('boot chain', bootChainLine(r.bootChain)));
 
   const s = r.seed;
   if (!s) {

@@ -7,6 +7,9 @@
 import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UserError } from '../errors.js';
+import { imageChainSource } from '../boot-chain/image-source.js';
+import { proveFromSource } from '../boot-chain/read.js';
+import { claimedChainGaps } from '../boot-chain/models.js';
 import { detectFormat } from '../flash/source/detect.js';
 import { readBootFacts, type BootPartitionFacts } from '../image/boot-facts.js';
 import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
@@ -168,6 +171,14 @@ export async function inspectTarget(target: string): Promise<InspectReport> {
       })
     : [];
   warnings.push(...cannotBootWarnings(piModels));
+  const bootChain: InspectReport['bootChain'] = facts
+    ? await imageChainSource(target)
+        .then(proveFromSource)
+        .catch((error: unknown) => ({ error: (error as Error).message }))
+    : { error: 'no FAT boot partition' };
+  // Only armada's own images claim models; another image's kernel may not mean to boot them.
+  if (imageEnv !== undefined && !('error' in bootChain))
+    warnings.push(...claimedChainGaps(bootChain).map((g) => `boot chain not proven: ${g}`));
 
   let seed: InspectReport['seed'] = null;
   let firstBoot: InspectReport['firstBoot'] = null;
@@ -210,6 +221,7 @@ export async function inspectTarget(target: string): Promise<InspectReport> {
     kernelCheck: kernel.summary,
     packages: packageVersions(installed),
     piModels,
+    bootChain,
     seed,
     firstBoot,
     warnings,

@@ -2,6 +2,7 @@
  * What `armada inspect` reports about an image file or card; also its --json document.
  */
 import type { ModelVerdict } from '../image/pi-models.js';
+import type { BootChainVerdict } from '../boot-chain/models.js';
 
 export interface OsRelease {
   prettyName: string;
@@ -92,6 +93,8 @@ export interface InspectReport {
   kernelCheck: KernelCheckSummary | { error: string };
   packages: PackageVersions;
   piModels: ModelVerdict[];
+  /** Each model's boot chain proven from its device tree (docs/pi-models.md), or why it could not run. */
+  bootChain: BootChainVerdict[] | { error: string };
   seed: SeedSummary | null;
   firstBoot: FirstBootStatus | { error: string } | null;
   /** Things to act on (a model the image cannot boot, an unreadable part). */

@@ -213,6 +213,37 @@ describe('human output', () => {
       { id: 'pi4b', name: 'Raspberry Pi 4 Model B', claimed: true, boots: true, missing: [] },
       { id: 'pi5', name: 'Raspberry Pi 5', claimed: false, boots: false, missing: ['x'] },
     ],
+    bootChain: [
+      {
+        model: 'pi4b',
+        name: 'Raspberry Pi 4 Model B',
+        claimed: true,
+        dtb: 'bcm2711-rpi-4-b.dtb',
+        proven: true,
+        targets: [],
+        links: [],
+        gaps: [],
+      },
+      {
+        model: 'pi5',
+        name: 'Raspberry Pi 5',
+        claimed: false,
+        dtb: 'bcm2712-rpi-5-b.dtb',
+        proven: false,
+        targets: [],
+        links: [],
+        gaps: [
+          {
+            path: '/soc@107c000000/mmc@fff000',
+            purpose: 'root',
+            why: 'target: SD card slot',
+            compatible: 'brcm,bcm2712-sdhci',
+            missing: [],
+            message: 'no driver in this kernel matches brcm,bcm2712-sdhci',
+          },
+        ],
+      },
+    ],
     seed: null,
     firstBoot: { ok: false, insecureTcp: false, failedSteps: ['tls', 'docker'], seconds: 12 },
     warnings: [],
@@ -233,6 +264,7 @@ describe('human output', () => {
         Compose       not installed
         buildx        not installed
         Pi models     boots 4B; not 5 (see the warnings)
+        boot chain    proven 4B; not 5 (not claimed): /soc@107c000000/mmc@fff000 brcm,bcm2712-sdhci: no driver in this kernel matches brcm,bcm2712-sdhci
         seed          none: first boot brings the card up as 'armada' with DHCP
         first boot    failed steps: tls, docker in 12 s"
     `);
