@@ -14,10 +14,15 @@ export interface CachedStage {
   version: string;
 }
 
-export function cachedStage(want: { arch: string; suite: string }): CachedStage | undefined {
+/** With `only`, that stage only (e.g. the one a build's manifest names). */
+export function cachedStage(
+  want: { arch: string; suite: string },
+  only?: string,
+): CachedStage | undefined {
   const stages = join(cacheDir(), 'stages');
   const found: (CachedStage & { at: string })[] = [];
-  for (const key of existsSync(stages) ? readdirSync(stages) : []) {
+  const keys = existsSync(stages) ? readdirSync(stages) : [];
+  for (const key of keys.filter((k) => !only || k === only)) {
     const complete = join(stages, key, 'complete.json');
     if (key.endsWith('.partial') || !existsSync(complete)) continue;
     const record = JSON.parse(readFileSync(complete, 'utf8')) as {
@@ -35,8 +40,3 @@ export function cachedStage(want: { arch: string; suite: string }): CachedStage 
   const newest = found.sort((a, b) => a.at.localeCompare(b.at)).at(-1);
   return newest && { key: newest.key, rootfs: newest.rootfs, version: newest.version };
 }
-
-export const noStageReason = (want: { arch: string; suite: string }) =>
-  cachedStage(want)
-    ? undefined
-    : `needs a cached ${want.suite} ${want.arch} stage (run 'armada build' once)`;
