@@ -4,12 +4,12 @@
  * partition's side (cmdline.txt, userconf.txt, user-data…) is written by assemble-base-image.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { reusedInstall } from './find-installed-base.js';
 import { log } from '../../log.js';
 import type { BuildContext } from '../context.js';
 import { applyFiles } from '../apply-files.js';
+import { inRoot } from '../root-fs.js';
 import type { BasePlan } from '../../base/plan-base.js';
 
 /** Also said when the take-over comes from the installed-base cache: it is about the image. */
@@ -39,7 +39,7 @@ export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
       );
       if (plan.shadow.locked.length) {
         // Read again: the plan was made from the image; the file must still be what it saw.
-        const shadow = join(root, 'etc/shadow');
+        const shadow = await inRoot(root, '/etc/shadow', true);
         if ((await readFile(shadow, 'utf8')) !== facts.shadow)
           throw new Error('/etc/shadow changed between reading the base and locking its password');
         // writeFile keeps the file's owner and mode (root:shadow 0640).
