@@ -15,6 +15,7 @@ import {
 } from '../flash/flash-image.js';
 import { hostnameTemplate, openFleetCounter, type FleetCounter } from '../flash/fleet-counter.js';
 import { configDir } from '../config-dir.js';
+import { describeVerdict } from '../sign/sshsig.js';
 import { log } from '../log.js';
 import { option } from '../option-names.js';
 import { formatRate, rate } from '../flash/progress.js';
@@ -261,7 +262,7 @@ export function formatFlashResult(r: FlashCommandResult, error?: CardsFailedErro
   const sum = r.checksum
     ? r.checksum === '--sha256'
       ? 'verified against --sha256'
-      : `verified against SHA256SUMS (${r.checksum})`
+      : `verified against SHA256SUMS (${r.checksum})${r.signature ? `, ${describeVerdict(r.signature)}` : ''}`
     : /^https?:/i.test(r.image)
       ? 'NOT verified (--no-checksum): written as it was downloaded'
       : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';
