@@ -17,6 +17,7 @@ import { applyFiles } from '../../../src/build/apply-files.js';
 import { inSandbox } from '../../../src/build/steps/install-docker.js';
 import { stripTree } from '../../../src/build/steps/strip-identity.js';
 import { planFirstBoot } from '../../../src/firstboot/plan.js';
+import { directoryCandidates } from '../../../src/kernel/rootfs.js';
 import { describeNeeds, toolsReason } from '../../helpers/needs.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 
@@ -88,6 +89,13 @@ describeNeeds(
       expect(await readFile(join(root, host, 'docker/daemon.json'), 'utf8')).toBe(daemon!.content);
       expect(await readFile(join(root, host, 'log/armada.log'), 'utf8')).toBe('x');
       expect(await readlink(join(root, 'etc/docker'))).toBe(join(host, 'docker'));
+    });
+
+    it("a kernel config linked to the host's is not read", async () => {
+      await mkdir(join(root, 'boot'), { recursive: true });
+      await symlink(join(host, 'log/keep'), join(root, 'boot/config-6.6.62+rpt-rpi-v8'));
+      const found = await directoryCandidates(root);
+      expect(found.candidates.map((c) => c.label)).not.toContain('boot/config-6.6.62+rpt-rpi-v8');
     });
 
     it("the base's code runs with a private /dev, no host path and no way out", async () => {
