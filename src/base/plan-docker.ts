@@ -1,11 +1,13 @@
 /**
- * Docker and what armada's first boot uses, installed into a base's root filesystem through
- * chroot (qemu-user runs the base's own apt and dpkg): from the base's own package sources when
+ * Docker and what armada's first boot uses, installed into a base's root filesystem by the
+ * base's own apt and dpkg (qemu-user for a foreign architecture) in armada's sandbox
+ * (plan-sandbox.ts): from the base's own package sources when
  * they answer, else from Debian's archive for the base's release (the build host's mirror), or
  * offline from a directory of .debs. Pure: the install-docker step runs these commands.
  */
 import type { Command } from '../exec.js';
 import { suiteInfo } from '../apt/suites.js';
+import { sandboxCommand } from './plan-sandbox.js';
 
 /** What armada-firstboot calls besides Docker (TLS, mDNS, growing the root, firewalling). */
 export const firstBootTools = [
@@ -30,18 +32,18 @@ export const debianSourcesFile = '/etc/apt/armada-debian.list';
 export const localDebsDir = '/var/cache/armada-debs';
 
 const env = [
-  'env',
   'DEBIAN_FRONTEND=noninteractive',
   'LC_ALL=C.UTF-8',
   'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
 ];
 const aptQuiet = ['-q', '-o', 'Acquire::Retries=3', '-o', 'Dpkg::Use-Pty=0'];
 
-function chroot(root: string, args: string[]): Command {
-  return ['chroot', [root, ...env, ...args]];
-}
-
 export type AptSourceChoice = 'base' | 'debian' | 'local';
+
+/** Offline (.debs given), the sandbox has no network at all. */
+function inSandbox(root: string, choice: AptSourceChoice, args: string[]): Command {
+  return sandboxCommand(root, [...env, ...args], { network: choice !== 'local' });
+}
 
 function sourceOptions(choice: AptSourceChoice): string[] {
   if (choice === 'debian')
@@ -53,7 +55,7 @@ function sourceOptions(choice: AptSourceChoice): string[] {
 }
 
 export function aptUpdateCommand(root: string, choice: 'base' | 'debian'): Command {
-  return chroot(root, ['apt-get', ...aptQuiet, ...sourceOptions(choice), 'update']);
+  return inSandbox(root, choice, ['apt-get', ...aptQuiet, ...sourceOptions(choice), 'update']);
 }
 
 export function aptInstallCommand(
@@ -61,7 +63,7 @@ export function aptInstallCommand(
   choice: AptSourceChoice,
   packages: readonly string[],
 ): Command {
-  return chroot(root, [
+  return inSandbox(root, choice, [
     'apt-get',
     ...aptQuiet,
     ...sourceOptions(choice),

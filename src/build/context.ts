@@ -14,7 +14,8 @@ import type { InstallInputs, InstallRecord } from '../base/plan-install-cache.js
 import type { OverlayTrees } from '../base/apply-upper.js';
 
 export interface Artifact {
-  kind: 'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'manifest';
+  kind:
+    'img' | 'img.xz' | 'img.zst' | 'zip' | 'bmap' | 'SHA256SUMS' | 'SHA256SUMS.sig' | 'manifest';
   path: string;
   bytes: number;
   sha256?: string;

@@ -17,6 +17,8 @@ export interface BuildOptions {
   /** Mirror URL or full `deb …` lines; undefined = the build host's apt sources, else mmdebstrap's default. */
   mirror?: string;
   keyring?: string;
+  /** Signs SHA256SUMS (SHA256SUMS.sig, OpenSSH sshsig) with this key (src/sign/). */
+  signKey?: string;
   components: string[];
   /** Extra packages on top of the default set. */
   packages: string[];

@@ -16,7 +16,8 @@ export function artifactName(o: Pick<BuildOptions, 'name'>, kind: Artifact['kind
     case 'bmap':
       return `${o.name}.bmap`;
     case 'SHA256SUMS':
-      return 'SHA256SUMS';
+    case 'SHA256SUMS.sig':
+      return kind;
     case 'manifest':
       return 'manifest.json';
   }

@@ -11,6 +11,7 @@ const buildFlags: Record<BuildOptionName, string> = {
   suite: '--suite',
   mirror: '--mirror',
   keyring: '--keyring',
+  signKey: '--sign-key',
   components: '--components',
   packages: '--packages',
   out: '--out',
@@ -45,6 +46,7 @@ interface Args extends GlobalArgs {
   suite?: string;
   mirror?: string;
   keyring?: string;
+  'sign-key'?: string;
   components?: string[];
   packages?: string[];
   with?: string[];
@@ -97,6 +99,11 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
           describe: "Mirror URL or full 'deb …' line(s); default: this machine's apt sources",
         },
         keyring: { type: 'string', describe: 'Keyring for a non-Debian archive (e.g. Raspbian)' },
+        'sign-key': {
+          type: 'string',
+          describe:
+            'Sign SHA256SUMS with this OpenSSH key (SHA256SUMS.sig; ssh-keygen -Y sign -n armada-release)',
+        },
         components: {
           type: 'array',
           string: true,
@@ -212,6 +219,7 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
       ...(argv.suite ? { suite: argv.suite } : {}),
       ...(argv.mirror ? { mirror: argv.mirror } : {}),
       ...(argv.keyring ? { keyring: argv.keyring } : {}),
+      ...(argv['sign-key'] ? { signKey: argv['sign-key'] } : {}),
       ...(list(argv.components) ? { components: list(argv.components)! } : {}),
       packages: list(argv.packages) ?? [],
       ...(argv.out ? { out: argv.out } : {}),

@@ -6,6 +6,7 @@ import type { CardsFailedError, FlashCommandResult } from '../commands/flash.js'
 import { formatBytes } from '../flash/drive.js';
 import { formatRate, rate } from '../flash/progress.js';
 import { formatSeedReport } from './seed-report.js';
+import { describeVerdict } from '../sign/sshsig.js';
 
 /** How a card was named, when its number came from the counter (or --start). */
 function numberedAs(r: FlashCommandResult, hostname: string | undefined): string {
@@ -43,7 +44,7 @@ export function formatFlashResult(r: FlashCommandResult, error?: CardsFailedErro
   const sum = r.checksum
     ? r.checksum === '--sha256'
       ? 'verified against --sha256'
-      : `verified against SHA256SUMS (${r.checksum})`
+      : `verified against SHA256SUMS (${r.checksum})${r.signature ? `, ${describeVerdict(r.signature)}` : ''}`
     : /^https?:/i.test(r.image)
       ? 'NOT verified (--no-checksum): written as it was downloaded'
       : 'no checksum to verify against (no SHA256SUMS next to it, no --sha256)';

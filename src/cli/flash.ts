@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { configDir } from '../config-dir.js';
+import { trustedKeysPath } from '../sign/sshsig.js';
 import { UsageError } from '../errors.js';
 import type { BmapChoice } from '../flash/find-bmap.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
@@ -18,6 +21,8 @@ interface Args extends GlobalArgs, SeedArgs, TargetArgs {
   sha256?: string;
   sha256sums?: string;
   checksum: boolean;
+  trustedKeys?: string;
+  requireSignature?: boolean;
   json: boolean;
 }
 
@@ -96,6 +101,16 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           default: false,
           describe: 'Accept plain http:// URLs (anyone on the way can alter them)',
         },
+        'trusted-keys': {
+          type: 'string',
+          describe:
+            'OpenSSH public keys (one per line) whose signature of SHA256SUMS (SHA256SUMS.sig) is trusted (default: <config dir>/trusted-keys)',
+        },
+        'require-signature': {
+          type: 'boolean',
+          default: false,
+          describe: 'Refuse an image whose SHA256SUMS is not signed by a trusted key',
+        },
         ...targetOptions,
         ...seedOptions,
         // No default here: without --start a fleet's numbering goes on where the last flash stopped.
@@ -130,6 +145,10 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         ...(argv.sha256sums === undefined ? {} : { sums: argv.sha256sums }),
         skip: !argv.checksum,
         allowHttp: argv.allowHttp ?? false,
+        signature: {
+          trustedKeys: resolve(argv.trustedKeys ?? trustedKeysPath(await configDir())),
+          require: argv.requireSignature,
+        },
       },
       ...(argv.seed ? { seed: await seedFlagsWithSecrets(argv) } : {}),
     }).catch((error: unknown) => {

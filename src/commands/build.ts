@@ -54,6 +54,7 @@ export function resolveBuildOptions(r: BuildRequest): BuildOptions {
     suite,
     ...(r.mirror ? { mirror: r.mirror } : {}),
     ...(r.keyring ? { keyring: resolve(r.keyring) } : {}),
+    ...(r.signKey ? { signKey: resolve(r.signKey) } : {}),
     components: r.components?.length ? r.components : [...buildDefaults.components],
     packages: r.packages ?? [],
     out: resolve(r.out ?? buildDefaults.out),

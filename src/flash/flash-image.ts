@@ -4,6 +4,7 @@
  */
 import type { CardResult, SeedHook } from './card.js';
 import type { BmapChoice } from './find-bmap.js';
+import type { SignatureVerdict } from '../sign/sshsig.js';
 import type { ChecksumChoice } from './source/checksum.js';
 import { currentPlatform, type Platform } from './platform/index.js';
 import { prepareFlash } from './prepare.js';
@@ -74,6 +75,8 @@ export interface FlashResult {
   checksum?: string;
   /** The sha256 was remembered from an earlier run that hashed this very, unchanged file. */
   checksumRemembered?: boolean;
+  /** SHA256SUMS's signature: which trusted key made it, or why it was not checked. */
+  signature?: SignatureVerdict;
   /** A URL's image: where the download cache keeps it, and whether this run fetched it. */
   download?: { path: string; cached: boolean; downloadedBytes: number; resumedFrom?: number };
   seconds: number;
@@ -165,6 +168,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(bmapProven ? { bmapProven } : {}),
     verified: opts.verify,
     ...(checksum ? { checksum: checksum.origin } : {}),
+    ...(checksum?.signature ? { signature: checksum.signature } : {}),
     ...(checksumRemembered ? { checksumRemembered } : {}),
     ...(download
       ? {

@@ -3,8 +3,9 @@
  * kernel/kernel/configs.ko*, boot/firmware/kernel*.img) or a copy of a FAT boot partition
  * (kernel8.img and cmdline.txt at the top).
  */
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inRoot } from '../tree/root-fs.js';
 import { classifyKernelPath, uniqueBy, type Candidate } from './candidates.js';
 
 export interface Found {
@@ -37,12 +38,22 @@ export async function directoryCandidates(root: string): Promise<Found> {
     const c = classifyKernelPath(path);
     return c ? [{ ...c, path }] : [];
   });
-  // /lib is a symlink to /usr/lib on merged-/usr systems: count each real file once.
+  // /lib is a symlink to /usr/lib on merged-/usr systems: count each real file once. Links are
+  // resolved inside the tree (an image's absolute /boot/config-x link names its own file, never
+  // the build host's); a dangling one is no candidate.
   const resolved = await Promise.all(
-    classified.map(async (c) => ({
-      ...c,
-      real: await realpath(join(root, c.path)).catch(() => ''),
-    })),
+    classified.map(async (c) => {
+      const real = await inRoot(root, c.path, true).catch(() => '');
+      return {
+        ...c,
+        real:
+          real &&
+          (await access(real).then(
+            () => real,
+            () => '',
+          )),
+      };
+    }),
   );
   const candidates = uniqueBy(
     resolved.filter((c) => c.real),
@@ -55,7 +66,9 @@ export async function directoryCandidates(root: string): Promise<Found> {
   }));
   let cmdline: Found['cmdline'];
   for (const place of cmdlinePlaces) {
-    const text = await readFile(join(root, place), 'utf8').catch(() => undefined);
+    const text = await inRoot(root, place, true)
+      .then((p) => readFile(p, 'utf8'))
+      .catch(() => undefined);
     if (text !== undefined) {
       cmdline = { label: place, text };
       break;

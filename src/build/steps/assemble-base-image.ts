@@ -6,7 +6,7 @@
  * install's root is instead the cache entry's ext4 image with this build's changes applied
  * (root-image.ts, apply-upper.ts): the same tree without writing a gigabyte filesystem anew.
  */
-import { chmod, mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step, StepReport } from '../../progress.js';
 import { log } from '../../log.js';
@@ -26,6 +26,7 @@ import {
   sfdiskScript,
 } from '../../image/plan-image.js';
 import { hostsFile } from '../plan-identity.js';
+import { writeInRoot } from '../../tree/root-fs.js';
 import { contentSize } from '../content-size.js';
 
 /** The partition table and the base's FAT partition, edited: the same for both ways of the root. */
@@ -141,10 +142,11 @@ export function assembleBaseImage(o: BuildOptions, buildTime: Date): Step<BuildC
     run: async (ctx, report) => {
       const rootfs = produced(ctx, 'rootfsDir');
       // The same host name as a from-scratch image until first boot applies a seed.
-      await writeFile(join(rootfs, 'etc/hostname'), 'armada\n');
-      await writeFile(join(rootfs, 'etc/hosts'), hostsFile('armada'));
-      await chmod(join(rootfs, 'etc/hostname'), 0o644);
-      await chmod(join(rootfs, 'etc/hosts'), 0o644);
+      for (const [path, text] of [
+        ['/etc/hostname', 'armada\n'],
+        ['/etc/hosts', hostsFile('armada')],
+      ])
+        await chmod(await writeInRoot(rootfs, path, text), 0o644);
       const image = join(produced(ctx, 'workDir'), `${o.name}.img`);
       const install = ctx.baseInstall;
       const reused =

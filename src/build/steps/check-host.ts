@@ -10,6 +10,7 @@ import { NotRootError, OptionError, UserError } from '../../errors.js';
 import { requireTool } from '../../exec.js';
 import { toolsCheckedBefore } from '../../host/tools.js';
 import { canRun } from '../../host/binfmt.js';
+import { checkSignKey } from '../../sign/sign-sums.js';
 import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { mirrorLinesFor, mirrorLinesFromOption, withoutOptions } from '../../apt/apt-sources.js';
@@ -39,6 +40,7 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
       if (process.getuid?.() !== 0)
         throw new NotRootError('armada build (mmdebstrap, chroot, file ownership)');
       for (const t of toolsCheckedBefore('build')) await requireTool(t);
+      if (o.signKey) await checkSignKey(o.signKey);
       if (!(await canRun(o.arch))) {
         throw new UserError(
           `cannot run ${o.arch} programs on this ${hostArch()} machine: qemu-user binfmt is not enabled; run 'sudo scripts/setup-host.sh' (installs qemu-user-static and binfmt-support and enables them)`,

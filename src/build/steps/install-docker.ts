@@ -1,11 +1,15 @@
 /**
  * build --base: Docker and the tools armada's first boot uses, installed into the base's root
- * filesystem by its own apt through chroot (qemu-user via binfmt for a foreign architecture).
- * Package sources in order: --packages-from (offline), the base's own sources when they answer,
- * else Debian's archive for the base's release at the build host's mirror. The package cache
- * (cacheDir/apt/<arch>) is shared with from-scratch builds. No service starts in the chroot.
+ * filesystem by its own apt, in armada's sandbox (src/base/plan-sandbox.ts: own namespaces, a
+ * private /dev, no host path, few capabilities; qemu-user via binfmt for a foreign
+ * architecture). Package sources in order: --packages-from (offline), the base's own sources
+ * when they answer, else Debian's archive for the base's release at the build host's mirror. The
+ * package cache (cacheDir/apt/<arch>) is shared with from-scratch builds: .debs are copied in and
+ * out, never mounted. Host-side paths into the tree resolve inside it (root-fs.ts), again after
+ * every run of the base's code. No service starts in the sandbox.
  */
 import {
+  constants,
   copyFile,
   lstat,
   mkdir,
@@ -13,11 +17,10 @@ import {
   readlink,
   rm,
   symlink,
-  writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
-import { run } from '../../exec.js';
+import { run, type Command, type RunOptions } from '../../exec.js';
 import { OptionError, UserError } from '../../errors.js';
 import type { BaseOptions } from '../../base/opened.js';
 import {
@@ -35,11 +38,27 @@ import type { BuildOptions } from '../options.js';
 import { codenameOf, debs, hostDebianUri, storeInstall } from '../../base/install-cache.js';
 import { unlessMissing } from '../../fs-errors.js';
 import { stripTree } from '../strip-tree.js';
+import { sandboxMountPoints } from '../../base/plan-sandbox.js';
+import {
+  inRoot,
+  mkdirInRoot,
+  readTextInRoot,
+  realDirInRoot,
+  rmInRoot,
+  writeInRoot,
+} from '../../tree/root-fs.js';
 
+/**
+ * Regular files only, each a new file: a link in the tree named x.deb neither copies a host file
+ * out nor has one written through it.
+ */
 async function copyDebs(from: string, to: string, only?: (name: string) => boolean) {
   await mkdir(to, { recursive: true });
-  for (const n of await debs(from))
-    if (!only || only(n)) await copyFile(join(from, n), join(to, n));
+  for (const n of await debs(from)) {
+    if ((only && !only(n)) || !(await lstat(join(from, n))).isFile()) continue;
+    await rm(join(to, n), { force: true });
+    await copyFile(join(from, n), join(to, n), constants.COPYFILE_EXCL);
+  }
 }
 
 async function debianUri(): Promise<string> {
@@ -52,20 +71,33 @@ async function debianUri(): Promise<string> {
   return uri;
 }
 
-/** The chroot's resolv.conf is often a symlink into /run: the host's, for the install only. */
+const resolvConf = '/etc/resolv.conf';
+
+/** The tree's resolv.conf is often a symlink into /run: the host's, for the install only. */
 async function borrowResolvConf(root: string): Promise<() => Promise<void>> {
-  const path = join(root, 'etc/resolv.conf');
+  const path = await inRoot(root, resolvConf);
   const st = await unlessMissing(lstat(path), undefined);
   const link = st?.isSymbolicLink() ? await readlink(path) : undefined;
   const content = st?.isFile() ? await readFile(path) : undefined;
-  await rm(path, { force: true });
-  await writeFile(path, await unlessMissing(readFile('/etc/resolv.conf'), ''));
+  await writeInRoot(root, resolvConf, await unlessMissing(readFile('/etc/resolv.conf'), ''));
   return async () => {
-    await rm(path, { force: true });
-    if (link !== undefined) await symlink(link, path);
-    else if (content !== undefined) await writeFile(path, content);
+    await rmInRoot(root, resolvConf);
+    const back = await inRoot(root, resolvConf);
+    if (link !== undefined) await symlink(link, back);
+    else if (content !== undefined) await writeInRoot(root, resolvConf, content);
   };
 }
+
+/**
+ * The base's code, run in the sandbox; its mount points made real directories first (the base's
+ * code run before may have moved them).
+ */
+export async function inSandbox(root: string, cmd: Command, opts: RunOptions = {}) {
+  for (const p of sandboxMountPoints) await realDirInRoot(root, p);
+  return run(cmd, opts);
+}
+
+const archivesPath = '/var/cache/apt/archives';
 
 export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
   return {
@@ -75,10 +107,10 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
     run: async (ctx, report) => {
       const root = produced(ctx, 'rootfsDir');
       const arch = produced(ctx, 'base').read.arch;
-      // /etc/os-release is a symlink into /usr/lib; an absolute one would resolve on the host.
+      // /etc/os-release is a symlink into /usr/lib, absolute or not: resolved in the tree.
       const osRelease =
-        (await unlessMissing(readFile(join(root, 'usr/lib/os-release'), 'utf8'), undefined)) ??
-        (await unlessMissing(readFile(join(root, 'etc/os-release'), 'utf8'), ''));
+        (await unlessMissing(readTextInRoot(root, '/etc/os-release'), undefined)) ??
+        (await unlessMissing(readTextInRoot(root, '/usr/lib/os-release'), ''));
       const codename = codenameOf(osRelease);
       const packages = codename ? dockerPackages(codename) : undefined;
       if (!codename || !packages)
@@ -86,27 +118,22 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
           `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/apt/suites.json)`,
         );
       const aptCache = join(o.cacheDir, 'apt', arch);
-      const archives = join(root, 'var/cache/apt/archives');
-      const policy = join(root, 'usr/sbin/policy-rc.d');
-      await writeFile(policy, policyRcD, { mode: 0o755 });
+      const policy = '/usr/sbin/policy-rc.d';
+      await writeInRoot(root, policy, policyRcD, 0o755);
       const restoreResolv = await borrowResolvConf(root);
-      // A base image's /dev is empty (devtmpfs fills it at boot) and debugfs does not copy device
-      // nodes; apt and dpkg need /dev/null. /proc for the maintainer scripts that read it.
-      const mounts = [join(root, 'dev'), join(root, 'proc')];
-      await mkdir(mounts[0], { recursive: true });
-      await run(['mount', ['--bind', '/dev', mounts[0]]]);
-      await run(['mount', ['-t', 'proc', 'proc', mounts[1]]]);
       let from: AptSourceChoice;
       try {
+        const archives = await mkdirInRoot(root, archivesPath);
         const before = new Set(await debs(archives));
         await copyDebs(aptCache, archives);
         if (b.packagesFrom) {
           from = 'local';
           const names = await debs(b.packagesFrom);
           if (!names.length) throw new UserError(`${b.packagesFrom} holds no .deb files`);
-          await copyDebs(b.packagesFrom, join(root, localDebsDir));
+          await copyDebs(b.packagesFrom, await mkdirInRoot(root, localDebsDir));
           report.status(`installing ${names.length} .debs from ${b.packagesFrom}`);
-          await run(
+          await inSandbox(
+            root,
             aptInstallCommand(
               root,
               'local',
@@ -118,31 +145,38 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
           );
         } else {
           report.status("apt-get update (the base's own sources)");
-          const own = await run(aptUpdateCommand(root, 'base'), { allowFailure: true });
+          const own = await inSandbox(root, aptUpdateCommand(root, 'base'), {
+            allowFailure: true,
+          });
           from = own.exitCode === 0 ? 'base' : 'debian';
           if (from === 'debian') {
             report.status(`the base's sources do not answer; Debian ${codename} instead`);
-            await writeFile(
-              join(root, debianSourcesFile),
+            await writeInRoot(
+              root,
+              debianSourcesFile,
               debianSourcesList(await debianUri(), codename, ['main']),
             );
-            await run(aptUpdateCommand(root, 'debian'), { onLine: (l) => report.status(l) });
+            await inSandbox(root, aptUpdateCommand(root, 'debian'), {
+              onLine: (l) => report.status(l),
+            });
           }
-          await run(aptInstallCommand(root, from, packages), { onLine: (l) => report.status(l) });
+          await inSandbox(root, aptInstallCommand(root, from, packages), {
+            onLine: (l) => report.status(l),
+          });
         }
-        // New downloads go back to the shared cache for the next build.
+        // New downloads go back to the shared cache for the next build. The base's code has run
+        // since `archives` was resolved: resolved again.
+        const after = await mkdirInRoot(root, archivesPath);
         await mkdir(aptCache, { recursive: true });
-        await copyDebs(archives, aptCache, (n) => !before.has(n));
+        await copyDebs(after, aptCache, (n) => !before.has(n));
         // strip-identity empties the package cache anyway; gone now, it is neither kept in the
         // installed-base cache nor copied by every later step.
-        for (const n of await debs(archives)) await rm(join(archives, n));
+        for (const n of await debs(after)) await rm(join(after, n), { force: true });
       } finally {
-        for (const m of mounts.reverse())
-          await run(['umount', ['--lazy', m]], { allowFailure: true });
         await restoreResolv();
-        await rm(policy, { force: true });
-        await rm(join(root, debianSourcesFile), { force: true });
-        await rm(join(root, localDebsDir), { recursive: true, force: true });
+        await rmInRoot(root, policy);
+        await rmInRoot(root, debianSourcesFile);
+        await rmInRoot(root, localDebsDir, true);
       }
       ctx.baseDockerFrom = from;
       // Kept only when the source was the one the key was made for (a base whose sources

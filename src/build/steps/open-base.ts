@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { onCleanup } from '../../cleanup.js';
 import { NotRootError, OptionError } from '../../errors.js';
+import { requireTool } from '../../exec.js';
+import { checkSignKey } from '../../sign/sign-sums.js';
 import { obtainBase, unpackBase, type BaseSource } from '../../base/open-base.js';
 import { cacheName, entryDir } from '../../download/cache-dir.js';
 import { isUrl } from '../../flash/source/detect.js';
@@ -62,6 +64,9 @@ export function openBase(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
     run: async (ctx, report) => {
       // Owners in the root filesystem, chroot and mount need root.
       if (process.getuid?.() !== 0) throw new NotRootError('armada build --base');
+      // The sandbox the base's own programs run in (src/base/plan-sandbox.ts).
+      for (const tool of ['unshare', 'capsh']) await requireTool(tool);
+      if (o.signKey) await checkSignKey(o.signKey);
       // The cache dir's, as for every other cache a build uses (a library caller may pass its own).
       const downloadsDir = join(o.cacheDir, 'downloads');
       const digestMemo = defaultDigestMemo(o.cacheDir);

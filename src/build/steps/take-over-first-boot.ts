@@ -4,11 +4,11 @@
  * partition's side (cmdline.txt, userconf.txt, user-data…) is written by assemble-base-image.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { warnUncheckedPasswords } from '../../base/unchecked-passwords.js';
 import { produced, reusedInstall, type BuildContext } from '../context.js';
 import { applyFiles } from '../../firstboot/apply-files.js';
+import { inRoot } from '../../tree/root-fs.js';
 
 export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
   return {
@@ -29,7 +29,7 @@ export function takeOverFirstBoot(buildTime: Date): Step<BuildContext> {
       );
       if (plan.shadow.locked.length) {
         // Read again: the plan was made from the image; the file must still be what it saw.
-        const shadow = join(root, 'etc/shadow');
+        const shadow = await inRoot(root, '/etc/shadow', true);
         if ((await readFile(shadow, 'utf8')) !== facts.shadow)
           throw new Error('/etc/shadow changed between reading the base and locking its password');
         // writeFile keeps the file's owner and mode (root:shadow 0640).

@@ -17,6 +17,8 @@ import { buildManifest } from '../manifest.js';
 import { createBmap } from '../../bmap/create.js';
 import { artifactCache } from '../artifact-cache.js';
 import { sha256OfFile } from '../../flash/source/checksum.js';
+import { signFile } from '../../sign/sign-sums.js';
+import { signatureSuffix } from '../../sign/sshsig.js';
 
 async function compress(kind: 'xz' | 'zst' | 'zip', image: string, dest: string): Promise<void> {
   const { cmd, stdoutTo } = compressCommand(kind, image, dest);
@@ -100,8 +102,13 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
         join(staging, 'SHA256SUMS'),
         sha256sums(sums.sort((a, b) => a.file.localeCompare(b.file))),
       );
-      for (const name of [...files.map((f) => basename(f.path)), 'manifest.json', 'SHA256SUMS'])
-        await rename(join(staging, name), join(o.out, name));
+      // Signed in the staging dir: a release is never in --out without its signature.
+      const signed = o.signKey ? await signFile(o.signKey, join(staging, 'SHA256SUMS')) : undefined;
+      const names = [...files.map((f) => basename(f.path)), 'manifest.json', 'SHA256SUMS'];
+      if (signed) names.push(basename(signed));
+      // A signature left from an earlier signed build would not match this SHA256SUMS.
+      else await rm(join(o.out, `SHA256SUMS${signatureSuffix}`), { force: true });
+      for (const name of names) await rename(join(staging, name), join(o.out, name));
       await rm(staging, { recursive: true, force: true });
       ctx.imagePath = join(o.out, artifactName(o, 'img'));
       ctx.manifest = manifest;
@@ -118,6 +125,15 @@ export function writeArtifacts(o: BuildOptions, buildTime: Date): Step<BuildCont
           path: join(o.out, 'SHA256SUMS'),
           bytes: (await stat(join(o.out, 'SHA256SUMS'))).size,
         },
+        ...(signed
+          ? [
+              {
+                kind: 'SHA256SUMS.sig' as const,
+                path: join(o.out, basename(signed)),
+                bytes: (await stat(join(o.out, basename(signed)))).size,
+              },
+            ]
+          : []),
       ];
     },
   };

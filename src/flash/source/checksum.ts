@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import { ChecksumMismatchError, UsageError, UserError } from '../../errors.js';
+import { CheckFailedError, ChecksumMismatchError, UsageError, UserError } from '../../errors.js';
+import type { SignatureVerdict } from '../../sign/sshsig.js';
+import { checkSumsSignature, type SignatureChoice } from '../../sign/verify-sums.js';
 import { isUrl } from './detect.js';
 import { httpText } from './http.js';
 import type { ProbedSource } from './probe.js';
@@ -21,6 +23,8 @@ export interface ChecksumChoice {
   skip?: boolean;
   /** --allow-http: plain http downloads (and SHA256SUMS) are accepted. */
   allowHttp?: boolean;
+  /** Check SHA256SUMS.sig beside the SHA256SUMS (flash); absent: not looked at. */
+  signature?: SignatureChoice;
 }
 
 export interface ExpectedChecksum {
@@ -29,6 +33,8 @@ export interface ExpectedChecksum {
   origin: string;
   /** Every line of that SHA256SUMS (name → sha256): a bmap listed there is checked too. */
   listing?: ReadonlyMap<string, string>;
+  /** What SHA256SUMS.sig said, when the choice asked for it. */
+  signature?: SignatureVerdict;
 }
 
 async function readSums(location: string, allowHttp: boolean): Promise<string | undefined> {
@@ -49,7 +55,11 @@ export async function findChecksum(
       throw new UsageError(`--sha256 needs 64 hex digits, not '${choice.sha256}'`);
     return { sha256: choice.sha256.toLowerCase(), origin: '--sha256' };
   }
-  if (choice.skip && choice.sums === undefined) return undefined;
+  if (choice.skip && choice.sums === undefined) {
+    if (choice.signature?.require)
+      throw new UsageError('--require-signature checks the SHA256SUMS: drop --no-checksum');
+    return undefined;
+  }
   const beside = sumsBeside(probe.localPath ?? probe.url ?? probe.input);
   const location = choice.sums ?? beside.sums;
   const text = await readSums(location, choice.allowHttp ?? false);
@@ -61,7 +71,16 @@ export async function findChecksum(
     throw new UserError(
       `${location} has no line for ${beside.name}; pass the image's sha256 with --sha256`,
     );
-  if (sha256 && listing) return { sha256, origin: location, listing };
+  if (sha256 && listing && text !== undefined) {
+    const signature = choice.signature
+      ? await checkSumsSignature(location, text, choice.signature)
+      : undefined;
+    return { sha256, origin: location, listing, ...(signature ? { signature } : {}) };
+  }
+  if (choice.signature?.require)
+    throw new CheckFailedError(
+      `--require-signature: no SHA256SUMS next to ${probe.display} to check a signature of`,
+    );
   if (probe.url && !choice.skip)
     throw new UserError(
       `no SHA256SUMS next to ${probe.display} to check the download against; pass --sha256 HEX or --sha256sums FILE (or --no-checksum to write it unchecked)`,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { readBase } from '../../../src/base/read-base.js';
@@ -19,6 +19,7 @@ import { stripIdentity } from '../../../src/build/steps/strip-identity.js';
 import { assembleBaseImage } from '../../../src/build/steps/assemble-base-image.js';
 import { writeArtifacts } from '../../../src/build/steps/write-artifacts.js';
 import { makeStandIn } from '../../helpers/base-image.js';
+import { checkSumsSignature } from '../../../src/sign/verify-sums.js';
 import { armada, buildCli } from '../../helpers/cli.js';
 import { describeNeeds, toolsReason } from '../../helpers/needs.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
@@ -43,7 +44,20 @@ describeNeeds(
         })
       ).img;
       execFileSync('mkdir', ['-p', join(dir, 'out'), join(dir, 'work')]);
+      // build --sign-key: a key made here (never in ~/.ssh).
+      execFileSync('ssh-keygen', [
+        '-q',
+        '-t',
+        'ed25519',
+        '-N',
+        '',
+        '-C',
+        'rel',
+        '-f',
+        join(dir, 'sign'),
+      ]);
       const o = resolveBuildOptions({
+        signKey: join(dir, 'sign'),
         out: join(dir, 'out'),
         name: 'custom',
         workDir: join(dir, 'work'),
@@ -79,6 +93,7 @@ describeNeeds(
     it('writes the artifacts, the manifest recording the base and every change', async () => {
       expect((await readdir(join(dir, 'out'))).sort()).toEqual([
         'SHA256SUMS',
+        'SHA256SUMS.sig',
         'custom.bmap',
         'custom.img',
         'manifest.json',
@@ -95,6 +110,17 @@ describeNeeds(
       });
       expect(m.base.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(m.base.changes.map((c: { path: string }) => c.path)).toContain('/userconf.txt');
+      // The signature is of the SHA256SUMS written, checked as flash checks it.
+      const pub = await readFile(join(dir, 'sign.pub'), 'utf8');
+      await writeFile(join(dir, 'trusted'), pub);
+      expect(
+        await checkSumsSignature(
+          join(dir, 'out/SHA256SUMS'),
+          await readFile(join(dir, 'out/SHA256SUMS'), 'utf8'),
+          { trustedKeys: join(dir, 'trusted'), require: true },
+        ),
+      ).toMatchObject({ status: 'verified', name: 'rel' });
+      expect(ctx.artifacts?.map((a) => a.kind)).toContain('SHA256SUMS.sig');
       // The work dir went with the run.
       expect(await readdir(join(dir, 'work'))).toEqual([]);
     });
