@@ -3,27 +3,16 @@
  * user-data): netplan version 2, under `network:` or at the top level. Pure; read like
  * user-data (YAML 1.1, every problem with its line).
  */
-import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from './types.js';
 import { parseNetwork, type NetworkResult } from './user-data-network.js';
-import { isRecord, ProblemList } from './yaml-problems.js';
+import { isRecord, openYaml } from './yaml-problems.js';
 
 export type NetworkConfigResult =
   { ok: true; network: NetworkResult; warnings: Problem[] } | { ok: false; problems: Problem[] };
 
 export function parseNetworkConfig(text: string): NetworkConfigResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: true });
-  const p = new ProblemList(doc, lineCounter);
-  for (const e of doc.errors)
-    p.add(
-      'error',
-      [],
-      `YAML syntax: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
-      'fix the YAML (indentation, quotes, colons)',
-      e.linePos?.[0].line,
-    );
-  if (doc.errors.length) return { ok: false, problems: p.problems };
+  const { doc, p } = openYaml(text);
+  if (!doc) return { ok: false, problems: p.problems };
   const root: unknown = doc.toJS({ maxAliasCount: 100 });
   let network: NetworkResult = { ethernets: [] };
   if (root === null || root === undefined) return { ok: true, network, warnings: [] };

@@ -6,13 +6,12 @@
  *
  * Parsed as YAML 1.1 like cloud-init's PyYAML, so `permissions: 0644` is octal and `yes` is true.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import type { EthernetSettings, Problem, UserSettings, WifiSettings, WriteFile } from './types.js';
 import { parseUsers } from './user-data-users.js';
 import { parseRuncmd, parseWriteFiles } from './user-data-files.js';
 import { parseNetwork } from './user-data-network.js';
 import { checkHostname, checkKeymap, checkLocale, checkTimezone } from './validate.js';
-import { isRecord, ProblemList } from './yaml-problems.js';
+import { isRecord, openYaml, ProblemList } from './yaml-problems.js';
 
 /** What user-data contributes; flags are laid over it (src/seed/settings.ts). */
 export interface UserDataSettings {
@@ -127,18 +126,8 @@ function parsePackages(value: unknown, p: ProblemList): void {
 }
 
 export function parseUserData(text: string, opts: UserDataOptions = {}): UserDataResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: true });
-  const p = new ProblemList(doc, lineCounter);
-  for (const e of doc.errors)
-    p.add(
-      'error',
-      [],
-      `YAML syntax: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
-      'fix the YAML (indentation, quotes, colons)',
-      e.linePos?.[0].line,
-    );
-  if (doc.errors.length) return { ok: false, problems: p.problems };
+  const { doc, p } = openYaml(text);
+  if (!doc) return { ok: false, problems: p.problems };
 
   const first = text
     .replace(/^\uFEFF/, '')

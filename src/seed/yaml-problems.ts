@@ -2,7 +2,16 @@
  * Collects user-data problems with the line they are on. Values are checked as plain JS (from
  * `doc.toJS()`); the line is found afterwards by walking the YAML nodes along the same path.
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { Problem } from './types.js';
 import type { Finding } from './validate.js';
 
@@ -80,6 +89,27 @@ export class ProblemList {
 }
 
 /** "user-data.yaml:12: users[0].passwd: <message> — <fix>", the compiler-style form shown to users. */
+/**
+ * A cloud-init YAML file as cloud-init reads it (YAML 1.1, unique keys), with a problem list that
+ * names lines; a syntax error is listed as the problem and leaves `doc` out.
+ */
+export function openYaml(
+  text: string,
+): { doc: Document; p: ProblemList } | { doc?: undefined; p: ProblemList } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: true });
+  const p = new ProblemList(doc, lineCounter);
+  for (const e of doc.errors)
+    p.add(
+      'error',
+      [],
+      `YAML syntax: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+      'fix the YAML (indentation, quotes, colons)',
+      e.linePos?.[0].line,
+    );
+  return doc.errors.length ? { p } : { doc, p };
+}
+
 export function formatProblem(p: Problem, file?: string): string {
   const where = file ? `${file}${p.line ? `:${p.line}` : ''}: ` : p.line ? `line ${p.line}: ` : '';
   return `${where}${p.path}: ${p.message} — ${p.fix}`;
