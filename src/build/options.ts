@@ -3,7 +3,7 @@
  */
 import { OptionError, type OptionLabel } from '../errors.js';
 import type { BaseOptions } from '../base/opened.js';
-import { isUrl } from '../flash/source/detect.js';
+import { isUrl } from '../source/detect.js';
 import { defaultSuite, feature, featureNames } from './packages.js';
 
 export type Arch = 'arm64' | 'armhf';

@@ -6,7 +6,8 @@ import type { ListrTask } from 'listr2';
 import { interruptedSignal, onCleanup } from '../cleanup.js';
 import { InterruptedError } from '../errors.js';
 import { canAsk, terminalQuestions } from '../cli/prompt.js';
-import { formatBytes, type Drive } from '../flash/drive.js';
+import type { Drive } from '../flash/drive.js';
+import { formatBytes } from '../format-bytes.js';
 import {
   CardsFailedError,
   flashImage,

@@ -5,7 +5,8 @@
  */
 import { parseKernelConfig, type KernelConfig } from '../kernel/index.js';
 import { readBootFacts } from './boot-facts.js';
-import { listExt4, readExt4, type Ext4Volume } from './ext4.js';
+import type { Ext4Volume } from './debugfs.js';
+import { listExt4, readExt4 } from './ext4.js';
 import { isLinuxPartition } from './partition-table.js';
 import { checkPiModels, type ModelVerdict } from './pi-models.js';
 import { readPartitionTable } from './read-partition-table.js';

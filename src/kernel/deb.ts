@@ -10,7 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { spawnStreaming, type Streaming } from '../exec.js';
 import { classifyKernelPath, type Classified } from './candidates.js';
-import { decompressCommand } from './decompress.js';
+import { kernelDecompressCommand } from './decompress.js';
 import { TarError, TarReader } from './tar.js';
 
 export interface ArMember {
@@ -76,7 +76,7 @@ function openData(path: string, member: ArMember): { stream: Readable; child?: S
       `${path}: ${member.name} is compressed in a way armada cannot read; extract boot/config-* with dpkg-deb -x and check that`,
     );
   }
-  const child = spawnStreaming(decompressCommand(suffix === '.xz' ? 'xz' : 'zstd'));
+  const child = spawnStreaming(kernelDecompressCommand(suffix === '.xz' ? 'xz' : 'zstd'));
   // Stopping early closes the decompressor's stdin under our feet; that is expected.
   child.stdin.on('error', () => undefined);
   input.on('error', () => undefined);

@@ -19,7 +19,7 @@ import { refreshStage } from '../../../src/build/steps/refresh-stage.js';
 import { bootstrapRootfs } from '../../../src/build/steps/bootstrap-rootfs.js';
 import { copyRootfs } from '../../../src/build/steps/copy-rootfs.js';
 import { openBase } from '../../../src/build/steps/open-base.js';
-import { sha256OfFile } from '../../../src/flash/source/checksum.js';
+import { sha256OfFile } from '../../../src/source/checksum.js';
 import { makeStandIn } from '../../helpers/base-image.js';
 import { stagePaths } from '../../../src/build/stage-cache.js';
 import { runSteps } from '../../../src/progress.js';

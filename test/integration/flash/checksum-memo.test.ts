@@ -8,7 +8,7 @@ import { open, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
-import { parseMemo } from '../../../src/flash/source/digest-memo.js';
+import { parseMemo } from '../../../src/source/digest-memo.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, sha256OfDevice } from './card-check.js';
 import { flashFailure, flashOptions, flashSuite } from './suite.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { flashImage } from '../../../src/flash/flash-image.js';
 import { formatFlashResult } from '../../../src/commands/flash.js';
-import { parseMemo } from '../../../src/flash/source/digest-memo.js';
+import { parseMemo } from '../../../src/source/digest-memo.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { mappedBytes } from '../../../src/bmap/types.js';

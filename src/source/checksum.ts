@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import { ChecksumMismatchError, UsageError, UserError } from '../../errors.js';
+import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
 import { isUrl } from './detect.js';
 import { httpText } from './http.js';
 import type { ProbedSource } from './probe.js';
 import { isSha256, parseSha256Sums, sumsBeside } from './sha256sums.js';
-import { unlessMissing } from '../../fs-errors.js';
+import { unlessMissing } from '../fs-errors.js';
 
 export interface ChecksumChoice {
   /** --sha256 HEX. */
