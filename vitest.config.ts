@@ -6,9 +6,6 @@ import { defineConfig } from 'vitest/config';
  * Root-only suites skip with a reason when not root (test/helpers/needs.ts) and the run ends with
  * one line counting them (skip-reporter.ts); under CI=true such a suite fails instead of skipping.
  */
-// Domain messages name options as the CLI's flags, as they read on the command line.
-const setupFiles = ['./test/helpers/cli-flag-names.ts'];
-
 export default defineConfig({
   test: {
     reporters: ['default', './test/helpers/skip-reporter.ts', './test/helpers/timing-reporter.ts'],
@@ -16,7 +13,6 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          setupFiles,
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 20_000,
         },
@@ -24,7 +20,6 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          setupFiles,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
@@ -35,7 +30,6 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          setupFiles,
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
           // Outer bounds only: boots and builds set their own, about 3 × what they take here.
