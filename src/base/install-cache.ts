@@ -29,13 +29,12 @@ import { fetchArchiveState } from '../build/archive-state.js';
 import { readAptSources, readHostAptSources } from '../build/read-apt-sources.js';
 import { safeRemoveTree } from '../build/safe-remove.js';
 import { measureBytes, touchStage } from '../cache/read.js';
+import { cachePath, completeFile, installPaths } from '../cache/layout.js';
 import { pruneRootTrees } from '../build/stage-records.js';
 import { debianSourcesList } from './plan-docker.js';
 import type { OverlayTrees } from './apply-upper.js';
 import {
-  installPaths,
   overlayMountCommand,
-  installsDirName,
   type InstallRecord,
   type InstallSource,
 } from './plan-install-cache.js';
@@ -164,12 +163,12 @@ export async function storeInstall(
   rootfs: string,
 ): Promise<void> {
   const p = installPaths(cacheDir, record.key);
-  await mkdir(join(cacheDir, installsDirName), { recursive: true });
+  await mkdir(cachePath(cacheDir, 'installs'), { recursive: true });
   const partial = await mkdtemp(p.partialPrefix);
   try {
     await run(['cp', ['-a', '--reflink=auto', rootfs, join(partial, 'rootfs')]]);
     const bytes = await measureBytes(partial);
-    await writeFile(join(partial, 'complete.json'), JSON.stringify({ ...record, bytes }, null, 2));
+    await writeFile(join(partial, completeFile), JSON.stringify({ ...record, bytes }, null, 2));
     // An entry of the same key (--refresh) may be another build's overlay right now: moved aside
     // as a partial one, which the cache policy removes once it has been left alone for hours.
     if (await unlessMissing(stat(p.dir), undefined)) {

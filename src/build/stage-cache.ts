@@ -5,7 +5,6 @@
  * update makes a new stage while an unchanged archive reuses the old one.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 
 /** Bump when the bootstrap recipe (hooks, variant) changes in a way the inputs don't show. */
 export const recipeVersion = 1;
@@ -30,14 +29,4 @@ export function shortKey(canonical: unknown): string {
 
 export function stageKey(inputs: StageInputs): string {
   return shortKey({ recipeVersion, ...inputs, packages: [...inputs.packages].sort() });
-}
-
-export function stagePaths(cacheDir: string, key: string) {
-  const dir = join(cacheDir, 'stages', key);
-  return {
-    dir,
-    rootfs: join(dir, 'rootfs'),
-    partial: `${dir}.partial`,
-    complete: join(dir, 'complete.json'),
-  };
 }

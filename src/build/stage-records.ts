@@ -8,7 +8,7 @@ import { sourceLines } from './apt-sources.js';
 import { readHostAptSources } from './read-apt-sources.js';
 import { stateFromInReleases, type StageRecord } from './plan-refresh.js';
 import { fetchArchiveState } from './archive-state.js';
-import { stagePaths } from './stage-cache.js';
+import { cachePath, completeFile, isPartialStage, stagePaths } from '../cache/layout.js';
 import { safeRemoveTree } from './safe-remove.js';
 import { listCache, measureBytes, touchStage } from '../cache/read.js';
 import { defaultPolicy, planPrune } from '../cache/policy.js';
@@ -16,11 +16,11 @@ import { unlessMissing } from '../fs-errors.js';
 
 /** Every complete stage in the cache (partial ones have no complete.json yet). */
 export async function readStageRecords(cacheDir: string): Promise<StageRecord[]> {
-  const dir = join(cacheDir, 'stages');
+  const dir = cachePath(cacheDir, 'stages');
   const names = await unlessMissing(readdir(dir), [] as string[]);
   const records: StageRecord[] = [];
-  for (const name of names.filter((n) => !n.endsWith('.partial'))) {
-    const text = await unlessMissing(readFile(join(dir, name, 'complete.json'), 'utf8'), undefined);
+  for (const name of names.filter((n) => !isPartialStage(n))) {
+    const text = await unlessMissing(readFile(join(dir, name, completeFile), 'utf8'), undefined);
     if (text) records.push({ ...(JSON.parse(text) as StageRecord), key: name });
   }
   return records;
@@ -36,7 +36,7 @@ export async function updateStageRecord(
   stageDir: string,
   fields: Record<string, unknown>,
 ): Promise<void> {
-  const path = join(stageDir, 'complete.json');
+  const path = join(stageDir, completeFile);
   const current = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
   await writeFile(`${path}.tmp`, JSON.stringify({ ...current, ...fields }, null, 2));
   await rename(`${path}.tmp`, path);
@@ -54,7 +54,7 @@ export async function commitStage(
 ): Promise<void> {
   const p = stagePaths(cacheDir, key);
   await writeFile(
-    join(p.partial, 'complete.json'),
+    join(p.partial, completeFile),
     JSON.stringify({ ...record, key, bytes: await measureBytes(p.partial) }, null, 2),
   );
   await safeRemoveTree(p.dir);

@@ -5,8 +5,9 @@
  * the hashing, never the flash.
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { cacheDir } from '../cache/dir.js';
+import { verifiedImagesFile } from '../cache/layout.js';
 import { log } from '../log.js';
 import { sha256OfFile } from './checksum.js';
 import {
@@ -22,7 +23,7 @@ import {
 /** Where the memo lives unless told otherwise: beside the download cache (`build --base`
  * passes its --cache-dir, so flash and build share one memo). */
 export function defaultDigestMemo(dir = cacheDir()): string {
-  return join(dir, 'verified-images.json');
+  return verifiedImagesFile(dir);
 }
 
 async function identity(path: string): Promise<string> {

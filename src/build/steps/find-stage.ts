@@ -11,7 +11,7 @@ import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { fetchArchiveState } from '../archive-state.js';
 import { decideStage } from '../plan-refresh.js';
-import { stagePaths } from '../stage-cache.js';
+import { stagePaths } from '../../cache/layout.js';
 import { readStageRecords, rootfsSourceLines, updateStageRecord } from '../stage-records.js';
 import { touchStage } from '../../cache/read.js';
 import { buildPackages } from '../packages.js';

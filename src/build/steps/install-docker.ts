@@ -35,6 +35,7 @@ import type { BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { codenameOf, debs, hostDebianUri, storeInstall } from '../../base/install-cache.js';
 import { unlessMissing } from '../../fs-errors.js';
+import { cachePath } from '../../cache/layout.js';
 import { stripTree } from './strip-identity.js';
 
 async function copyDebs(from: string, to: string, only?: (name: string) => boolean) {
@@ -86,7 +87,7 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
         throw new UserError(
           `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/build/suites.json)`,
         );
-      const aptCache = join(o.cacheDir, 'apt', arch);
+      const aptCache = cachePath(o.cacheDir, 'apt', arch);
       const archives = join(root, 'var/cache/apt/archives');
       const policy = join(root, 'usr/sbin/policy-rc.d');
       await writeFile(policy, policyRcD, { mode: 0o755 });

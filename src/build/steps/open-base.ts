@@ -13,6 +13,7 @@ import { cacheName, entryDir } from '../../download/cache-dir.js';
 import { isUrl } from '../../source/detect.js';
 import { isSha256 } from '../../source/sha256sums.js';
 import { unlessMissing } from '../../fs-errors.js';
+import { cachePath } from '../../cache/layout.js';
 import type { BaseOptions } from '../../base/opened.js';
 import { readBase } from '../../base/read-base.js';
 import { workSpaceNeeded } from '../../base/plan-assemble.js';
@@ -63,7 +64,7 @@ export function openBase(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
       // Owners in the root filesystem, chroot and mount need root.
       if (process.getuid?.() !== 0) throw new NotRootError('armada build --base');
       // The cache dir's, as for every other cache a build uses (a library caller may pass its own).
-      const downloadsDir = join(o.cacheDir, 'downloads');
+      const downloadsDir = cachePath(o.cacheDir, 'downloads');
       const digestMemo = defaultDigestMemo(o.cacheDir);
       const source =
         o.offline && isUrl(b.base)

@@ -21,7 +21,7 @@ import { copyRootfs } from '../../../src/build/steps/copy-rootfs.js';
 import { openBase } from '../../../src/build/steps/open-base.js';
 import { sha256OfFile } from '../../../src/source/checksum.js';
 import { makeStandIn } from '../../helpers/base-image.js';
-import { stagePaths } from '../../../src/build/stage-cache.js';
+import { stagePaths } from '../../../src/cache/layout.js';
 import { runSteps } from '../../../src/progress.js';
 import { withCleanup } from '../../../src/cleanup.js';
 import { OptionError } from '../../../src/errors.js';
