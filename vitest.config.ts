@@ -6,6 +6,13 @@ import { defineConfig } from 'vitest/config';
  * Root-only suites skip with a reason when not root (test/helpers/needs.ts) and the run ends with
  * one line counting them (skip-reporter.ts); under CI=true such a suite fails instead of skipping.
  */
+// Worker threads the sources start from a file URL (src/bmap/hash-worker.ts) run outside vitest's
+// transform: Node reads their TypeScript through these hooks.
+const execArgv = [
+  '--import',
+  new URL('./test/helpers/typescript-loader.mjs', import.meta.url).href,
+];
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/helpers/skip-reporter.ts', './test/helpers/timing-reporter.ts'],
@@ -13,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          execArgv,
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 20_000,
         },
@@ -20,6 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          execArgv,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
@@ -30,6 +39,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          execArgv,
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
           // Outer bounds only: boots and builds set their own, about 3 × what they take here.
