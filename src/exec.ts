@@ -51,7 +51,7 @@ function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ').trim();
 }
 
-export function formatCommand([file, args]: Command): string {
+function formatCommand([file, args]: Command): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
   return [file, ...args].map(q).join(' ');
 }

@@ -8,7 +8,7 @@ import type { Command } from '../exec.js';
 import { suiteInfo } from '../build/packages.js';
 
 /** What armada-firstboot calls besides Docker (TLS, mDNS, growing the root, firewalling). */
-export const firstBootTools = [
+const firstBootTools = [
   'openssl',
   'avahi-daemon',
   'libnss-mdns',

@@ -10,7 +10,7 @@ import type { Command } from '../exec.js';
 import { shortKey } from '../build/stage-cache.js';
 
 /** Bump when install-docker changes the tree in a way the inputs below do not show. */
-export const installRecipeVersion = 2;
+const installRecipeVersion = 2;
 
 /** Where install-docker will take the packages from, and what pins their versions. */
 export type InstallSource =

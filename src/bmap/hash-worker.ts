@@ -19,7 +19,7 @@ export interface WholeFileJob {
 /** What the worker posts back; any other failure is the worker's 'error' event. */
 export type WholeFileResult = { kind: 'digest'; sha256: string } | { kind: 'shrank' };
 
-export function hashWholeFile(job: WholeFileJob): WholeFileResult {
+function hashWholeFile(job: WholeFileJob): WholeFileResult {
   const zeros = Buffer.alloc(8 << 20);
   const buffer = Buffer.allocUnsafe(8 << 20);
   const whole = createHash('sha256');

@@ -13,7 +13,7 @@ import { listArtifactSets } from '../cache/read.js';
 import { defaultPolicy, planPrune } from '../cache/policy.js';
 import { unlessMissing } from '../fs-errors.js';
 
-export function artifactCacheDir(cacheDir: string, imageSha256: string): string {
+function artifactCacheDir(cacheDir: string, imageSha256: string): string {
   return cachePath(cacheDir, 'artifacts', imageSha256);
 }
 

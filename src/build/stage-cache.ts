@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 /** Bump when the bootstrap recipe (hooks, variant) changes in a way the inputs don't show. */
-export const recipeVersion = 1;
+const recipeVersion = 1;
 
 export interface StageInputs {
   arch: string;

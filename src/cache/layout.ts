@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 
-export const cacheFolders = {
+const cacheFolders = {
   stages: 'stages',
   installs: 'installs',
   apt: 'apt',

@@ -108,7 +108,7 @@ export function formatCacheList(r: CacheReport): string {
 }
 
 /** Pure: the line that says what the hour's grace kept, or '' when it kept nothing. */
-export function formatHeldBack(held: readonly CacheEntry[]): string {
+function formatHeldBack(held: readonly CacheEntry[]): string {
   if (!held.length) return '';
   const why = (e: CacheEntry) =>
     e.kind === 'partial-stage' ? 'a bootstrap wrote to it within 6 h' : 'used within the last hour';

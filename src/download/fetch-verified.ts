@@ -60,7 +60,7 @@ export interface VerifiedFile {
   resumedFrom?: number;
 }
 
-export function defaultDownloadsDir(): string {
+function defaultDownloadsDir(): string {
   return cachePath(cacheDir(), 'downloads');
 }
 

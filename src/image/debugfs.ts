@@ -9,7 +9,7 @@ export interface Ext4Volume {
   offsetBytes: number;
 }
 
-export function debugfsSpec(v: Ext4Volume): string {
+function debugfsSpec(v: Ext4Volume): string {
   return v.offsetBytes ? `${v.path}?offset=${v.offsetBytes}` : v.path;
 }
 

@@ -7,7 +7,7 @@ import type { InspectReport, PackageVersion } from './types.js';
 
 const formatSize = (bytes: number) => formatBinary(bytes, 'short');
 
-export function shortModel(v: Pick<ModelVerdict, 'name'>): string {
+function shortModel(v: Pick<ModelVerdict, 'name'>): string {
   return v.name
     .replace(/^Raspberry Pi /, '')
     .replace(' Model ', '')

@@ -20,7 +20,7 @@ export interface ArMember {
   size: number;
 }
 
-export const arMagic = '!<arch>\n';
+const arMagic = '!<arch>\n';
 
 /** One 60-byte ar member header at `offset` (name 16, mtime 12, uid 6, gid 6, mode 8, size 10, "`\n"). */
 export function parseArHeader(header: Buffer, offset: number): ArMember | undefined {
@@ -31,7 +31,7 @@ export function parseArHeader(header: Buffer, offset: number): ArMember | undefi
   return { name, offset: offset + 60, size };
 }
 
-export async function listArMembers(path: string): Promise<ArMember[]> {
+async function listArMembers(path: string): Promise<ArMember[]> {
   const fh = await open(path, 'r');
   try {
     const { size: fileSize } = await fh.stat();

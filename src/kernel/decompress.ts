@@ -12,7 +12,7 @@ import { GzipError, gunzipAll, gunzipMember } from './gzip.js';
 export type Compression = 'gzip' | 'xz' | 'zstd';
 
 /** More than any kernel image or config decompresses to. */
-export const maxDecompressed = 256 * 1024 * 1024;
+const maxDecompressed = 256 * 1024 * 1024;
 
 export class DecompressError extends Error {
   constructor(

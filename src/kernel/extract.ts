@@ -30,7 +30,7 @@ const containers: Partial<Record<Format, string>> = {
   ext: 'an ext4 filesystem',
 };
 
-export const notAKernel = (name: string) =>
+const notAKernel = (name: string) =>
   `${name}: not a kernel config, kernel package (.deb), configs.ko, kernel image, root filesystem directory or disk image`;
 
 /** An ELF file with `.modinfo`/vermagic is a module (configs.ko); otherwise a vmlinux. */
