@@ -6,8 +6,12 @@ import { defineConfig } from 'vitest/config';
  * Root-only suites skip with a reason when not root (test/helpers/needs.ts) and the run ends with
  * one line counting them (skip-reporter.ts); under CI=true such a suite fails instead of skipping.
  */
-// Domain messages name options as the CLI's flags, as they read on the command line.
-const setupFiles = ['./test/helpers/cli-flag-names.ts'];
+// Worker threads the sources start from a file URL (src/bmap/hash-worker.ts) run outside vitest's
+// transform: Node reads their TypeScript through these hooks.
+const execArgv = [
+  '--import',
+  new URL('./test/helpers/typescript-loader.mjs', import.meta.url).href,
+];
 
 export default defineConfig({
   test: {
@@ -16,7 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          setupFiles,
+          execArgv,
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 20_000,
         },
@@ -24,7 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          setupFiles,
+          execArgv,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
@@ -35,7 +39,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          setupFiles,
+          execArgv,
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
           // Outer bounds only: boots and builds set their own, about 3 × what they take here.

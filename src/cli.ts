@@ -12,7 +12,7 @@ import { currentCommand, resultPrinted, setCommand, type GlobalArgs } from './cl
 import { commandPathOf, jsonError, subcommandOf, usageMessage } from './cli/usage.js';
 import { checkNoSeed } from './cli/no-seed.js';
 import { armadaVersion } from './version.js';
-import { nameOptions } from './option-names.js';
+import { withOptionNames } from './option-names.js';
 import { flagName } from './cli/flag-names.js';
 
 /** yargs reads a lone '-' as a positional: `--password-file -` (stdin) becomes `--password-file=-`. */
@@ -30,8 +30,6 @@ let debug = args.includes('--debug');
 // Decided from argv, not parsed flags: a run that fails parsing still owes its JSON document.
 const wantsJson = args.includes('--json');
 if (debug) setLogLevel('debug');
-// Domain messages name options; on the command line they are flags.
-nameOptions(flagName);
 
 let finishing: Promise<never> | undefined;
 
@@ -101,7 +99,10 @@ async function main(): Promise<void> {
   await parser.parseAsync();
 }
 
-main().then(
-  async () => finish(typeof process.exitCode === 'number' ? process.exitCode : 0),
-  async (error: unknown) => finish(exitCodeOf(error), error),
+// Domain messages name options; on the command line they are flags.
+void withOptionNames(flagName, () =>
+  main().then(
+    async () => finish(typeof process.exitCode === 'number' ? process.exitCode : 0),
+    async (error: unknown) => finish(exitCodeOf(error), error),
+  ),
 );

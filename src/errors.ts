@@ -2,6 +2,8 @@
  * One error model for every command. Exit codes are the contract in docs/exit-codes.md:
  * 0 ok · 1 user error · 2 usage · 3 a check failed · 4 interrupted · 70 internal error.
  */
+import { optionLabel, type OptionLabel } from './option-names.js';
+
 export const ExitCode = {
   ok: 0,
   user: 1,
@@ -34,36 +36,22 @@ export class CheckFailedError extends UserError {
   override readonly exitCode = ExitCode.checkFailed;
 }
 
-/** Names an option of a domain API; the CLI edge says which flag that is. */
-export type OptionLabel = (option: string) => string;
-
 /**
  * A user error whose fix names API options ("check packages and suite"). Domain code phrases it
- * with the option names; the CLI edge relabels it with its flags (--packages, --suite), so no
- * flag name lives in the domain.
+ * with a label for the options, and the label is the caller's choice (src/option-names.ts): the
+ * CLI's flags (--packages, --suite), or the API's option names. No flag name lives in the domain.
  */
 export class OptionError extends UserError {
   override readonly exitCode: ExitCode;
-  private readonly usage: boolean;
   constructor(
-    readonly phrase: (option: OptionLabel) => string,
-    readonly phraseDetails: (option: OptionLabel) => readonly string[] = () => [],
-    opts: { usage?: boolean; label?: OptionLabel } = {},
+    phrase: (option: OptionLabel) => string,
+    phraseDetails: (option: OptionLabel) => readonly string[] = () => [],
+    opts: { usage?: boolean } = {},
   ) {
-    const label = opts.label ?? ((o: string) => o);
+    const label = optionLabel();
     super(phrase(label), phraseDetails(label));
     this.exitCode = opts.usage ? ExitCode.usage : ExitCode.user;
-    this.usage = Boolean(opts.usage);
   }
-
-  relabel(label: OptionLabel): OptionError {
-    return new OptionError(this.phrase, this.phraseDetails, { usage: this.usage, label });
-  }
-}
-
-/** At the CLI edge: the same error, its options named as flags. */
-export function relabelOptions(error: unknown, label: OptionLabel): unknown {
-  return error instanceof OptionError ? error.relabel(label) : error;
 }
 
 export class InterruptedError extends UserError {

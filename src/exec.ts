@@ -51,7 +51,7 @@ function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ').trim();
 }
 
-export function formatCommand([file, args]: Command): string {
+function formatCommand([file, args]: Command): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
   return [file, ...args].map(q).join(' ');
 }
@@ -76,23 +76,30 @@ function translate(cmd: Command, error: unknown): never {
   throw error;
 }
 
+/**
+ * A process that ended without an exit code: an interrupt (the cleanup's signal), our own
+ * timeout, or one that could not start (a missing tool). Returns when it did exit.
+ */
+function checkEnded(
+  cmd: Command,
+  result: { failed: boolean; exitCode?: number; timedOut: boolean; cause?: unknown },
+  stderr: string,
+  timeoutMs: number | undefined,
+): void {
+  if (!result.failed || result.exitCode !== undefined) return;
+  const sig = interruptedSignal();
+  if (sig) throw new InterruptedError(sig);
+  if (result.timedOut)
+    throw new CommandFailedError(cmd, undefined, stderr, `timed out after ${timeoutMs} ms`);
+  translate(cmd, result.cause ?? result);
+}
+
 export async function run(cmd: Command, opts: RunOptions = {}): Promise<RunResult> {
   log.debug(`$ ${formatCommand(cmd)}`);
   const child = execa(cmd[0], [...cmd[1]], toOptions(opts));
   if (opts.onLine) forwardLines(child, opts.onLine);
   const result = await child;
-  if (result.failed && result.exitCode === undefined) {
-    const sig = interruptedSignal();
-    if (sig) throw new InterruptedError(sig);
-    if (result.timedOut)
-      throw new CommandFailedError(
-        cmd,
-        undefined,
-        String(result.stderr ?? ''),
-        `timed out after ${opts.timeoutMs} ms`,
-      );
-    translate(cmd, result.cause ?? result);
-  }
+  checkEnded(cmd, result, String(result.stderr ?? ''), opts.timeoutMs);
   const out: RunResult = {
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
@@ -114,13 +121,10 @@ export async function runBuffer(
     ...toOptions(opts),
     encoding: 'buffer',
   } as Options & { encoding: 'buffer' });
-  if (result.failed && result.exitCode === undefined) translate(cmd, result.cause ?? result);
+  const stderr = () => Buffer.from((result.stderr as Uint8Array | undefined) ?? []).toString();
+  checkEnded(cmd, result, stderr(), opts.timeoutMs);
   if (result.exitCode !== 0 && !opts.allowFailure) {
-    throw new CommandFailedError(
-      cmd,
-      result.exitCode,
-      Buffer.from(result.stderr as Uint8Array).toString(),
-    );
+    throw new CommandFailedError(cmd, result.exitCode, stderr());
   }
   return Buffer.from(result.stdout as Uint8Array);
 }

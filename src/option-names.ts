@@ -1,8 +1,11 @@
 /**
  * How messages name the options a user can change. Domain code says `option('allowVirtual')`
- * and never a flag; the CLI entry installs its flag names (src/cli/flag-names.ts), so the same
- * message reads `--allow-virtual` there, while a library caller sees the API's option names.
+ * (or phrases an OptionError with a label) and never a flag. Whoever calls the domain chooses the
+ * names for the calls it makes: the CLI runs each command inside `withOptionNames(flagName, …)`,
+ * so its messages read `--allow-virtual`; any other caller reads the API's option names. The
+ * choice travels with the call (AsyncLocalStorage), so nothing is installed for the process.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * The seed settings, named as the fields of SeedFlags (src/seed/types.ts) are: listed here rather
@@ -42,16 +45,22 @@ export type OptionName =
   | 'allowAnyBus'
   | 'allowForeignImage';
 
-export type OptionNamer = (name: OptionName) => string;
+/** Names any option of a domain API (build's options included) the way the caller wants. */
+export type OptionLabel = (option: string) => string;
 
-const apiNames: OptionNamer = (name) => name;
-let namer: OptionNamer = apiNames;
+const apiNames: OptionLabel = (name) => name;
+const names = new AsyncLocalStorage<OptionLabel>();
 
 export function option(name: OptionName): string {
-  return namer(name);
+  return optionLabel()(name);
 }
 
-/** Called once by the CLI entry; undefined restores the API's own names. */
-export function nameOptions(next: OptionNamer | undefined): void {
-  namer = next ?? apiNames;
+/** The naming chosen for the current call: the API's own names outside withOptionNames. */
+export function optionLabel(): OptionLabel {
+  return names.getStore() ?? apiNames;
+}
+
+/** Runs `fn` (and everything it starts, sync or async) with its messages naming options by `label`. */
+export function withOptionNames<T>(label: OptionLabel, fn: () => T): T {
+  return names.run(label, fn);
 }

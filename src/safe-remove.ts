@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { UserError } from './errors.js';
 import { run } from './exec.js';
 
 /** Pure: mount points below dir from /proc/self/mounts text, deepest first. */
@@ -33,7 +34,9 @@ export async function safeRemoveTree(dir: string, mountTable = '/proc/self/mount
   for (const m of mounts) await run(['umount', ['--lazy', m]], { allowFailure: true });
   const left = mountsBelow(await readFile(mountTable, 'utf8'), dir);
   if (left.length)
-    throw new Error(`refusing to delete ${dir}: still mounted below it: ${left.join(', ')}`);
+    throw new UserError(
+      `refusing to delete ${dir}: still mounted below it: ${left.join(', ')}; unmount them (sudo umount -R ${left[left.length - 1]}) and run again`,
+    );
   // After Ctrl-C, mmdebstrap exits before the dpkg it ran in the chroot has: a file written
   // meanwhile makes rm fail with "Directory not empty". Those writers are gone within seconds.
   for (let attempt = 1; ; attempt++) {

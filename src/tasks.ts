@@ -15,7 +15,7 @@ export interface TaskRunOptions {
   concurrent?: boolean;
 }
 
-export function listrOptions(opts: TaskRunOptions) {
+function listrOptions(opts: TaskRunOptions) {
   const output = new ProcessOutput(process.stderr, process.stderr);
   const logger = new ListrLogger({ processOutput: output });
   const plain = !process.stderr.isTTY || Boolean(process.env.CI);

@@ -10,7 +10,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { run, which } from '../exec.js';
 import { MissingToolError } from '../errors.js';
 import { unlessMissing } from '../fs-errors.js';
-import { debugfsErrors, debugfsScriptCommand } from '../image/plan-image.js';
+import { debugfsErrors, debugfsScriptCommand } from '../image/debugfs.js';
 import {
   parseGetfattr,
   planUpperScript,

@@ -21,20 +21,20 @@ import { run } from '../exec.js';
 import { log } from '../log.js';
 import { UserError } from '../errors.js';
 import { unlessMissing } from '../fs-errors.js';
-import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
-import { sha256OfFile } from '../flash/source/checksum.js';
+import type { Ext4Volume } from '../image/debugfs.js';
+import { listExt4, readExt4 } from '../image/ext4.js';
+import { sha256OfFile } from '../source/checksum.js';
 import { sourceLines, type AptSource } from '../apt/apt-sources.js';
 import { fetchArchiveState } from '../apt/archive-state.js';
 import { readAptSources, readHostAptSources } from '../apt/read-apt-sources.js';
 import { safeRemoveTree } from '../safe-remove.js';
 import { measureBytes, touchStage } from '../cache/read.js';
+import { cachePath, completeFile, installPaths } from '../cache/layout.js';
 import { pruneRootTrees } from '../cache/root-trees.js';
 import { debianSourcesList } from './plan-docker.js';
 import type { OverlayTrees } from './apply-upper.js';
 import {
-  installPaths,
   overlayMountCommand,
-  installsDirName,
   type InstallRecord,
   type InstallSource,
 } from './plan-install-cache.js';
@@ -163,12 +163,12 @@ export async function storeInstall(
   rootfs: string,
 ): Promise<void> {
   const p = installPaths(cacheDir, record.key);
-  await mkdir(join(cacheDir, installsDirName), { recursive: true });
+  await mkdir(cachePath(cacheDir, 'installs'), { recursive: true });
   const partial = await mkdtemp(p.partialPrefix);
   try {
     await run(['cp', ['-a', '--reflink=auto', rootfs, join(partial, 'rootfs')]]);
     const bytes = await measureBytes(partial);
-    await writeFile(join(partial, 'complete.json'), JSON.stringify({ ...record, bytes }, null, 2));
+    await writeFile(join(partial, completeFile), JSON.stringify({ ...record, bytes }, null, 2));
     // An entry of the same key (--refresh) may be another build's overlay right now: moved aside
     // as a partial one, which the cache policy removes once it has been left alone for hours.
     if (await unlessMissing(stat(p.dir), undefined)) {

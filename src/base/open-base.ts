@@ -9,18 +9,15 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OptionError } from '../errors.js';
-import { CommandFailedError, run, spawnStreaming, type Command } from '../exec.js';
+import { CommandFailedError, spawnStreaming, type Command } from '../exec.js';
 import { fetchVerified, type DownloadProgress } from '../download/fetch-verified.js';
-import {
-  decompressCommand,
-  detectFormat,
-  isUrl,
-  type ImageFormat,
-} from '../flash/source/detect.js';
-import { checkDigest, findChecksum } from '../flash/source/checksum.js';
-import { sha256OfLocalImage } from '../flash/source/local-digest.js';
-import { httpText } from '../flash/source/http.js';
-import { isSha256 } from '../flash/source/sha256sums.js';
+import { decompressCommand, detectFormat, isUrl, type ImageFormat } from '../source/detect.js';
+import { checkDigest, findChecksum } from '../source/checksum.js';
+import { sha256OfLocalImage } from '../source/local-digest.js';
+import { httpText } from '../source/http.js';
+import { isSha256 } from '../source/sha256sums.js';
+import { openZip } from '../source/zip.js';
+import type { File } from 'unzipper';
 import { unlessMissing } from '../fs-errors.js';
 import { BadBaseError } from './errors.js';
 import { sha256FromFile } from './plan-source.js';
@@ -148,20 +145,23 @@ async function streamTo(cmd: Command, dest: string): Promise<void> {
   if (result.exitCode !== 0) throw new CommandFailedError(cmd, result.exitCode, stderr);
 }
 
+const corruptZip = (base: string, why: unknown) =>
+  new BadBaseError(base, 'the zip archive is truncated or corrupt; download it again', [
+    why instanceof Error ? why.message : String(why),
+  ]);
+
 /** The one image inside a zip archive (Raspberry Pi OS's older releases ship .zip). */
-async function zipEntry(base: string, zip: string): Promise<string> {
-  const list = await run(['unzip', ['-Z1', zip]], { allowFailure: true });
-  if (list.exitCode !== 0)
-    throw new BadBaseError(base, 'the zip archive is truncated or corrupt; download it again', [
-      list.stderr.trim() || list.stdout.trim(),
-    ]);
-  const images = list.stdout.split('\n').filter((n) => /\.img$/i.test(n.trim()));
+async function zipImage(base: string, zip: string): Promise<File> {
+  const directory = await openZip(zip).catch((error: unknown) => {
+    throw corruptZip(base, error);
+  });
+  const images = directory.files.filter((f) => f.type === 'File' && /\.img$/i.test(f.path));
   if (images.length !== 1)
     throw new BadBaseError(
       base,
       `the zip archive holds ${images.length} .img files; give the image itself`,
     );
-  return images[0].trim();
+  return images[0];
 }
 
 export interface UnpackedBase {
@@ -174,10 +174,17 @@ export async function unpackBase(src: BaseSource, workDir: string): Promise<Unpa
   const format = detectFormat(await head(src.path));
   if (format === 'raw') return { image: src.path, format };
   const image = join(workDir, 'base.img');
-  const cmd: Command =
-    format === 'zip'
-      ? ['unzip', ['-p', src.path, await zipEntry(src.input, src.path)]]
-      : (decompressCommand(format, { pigz: false }, src.path) ?? ['gzip', ['-dc', '--', src.path]]);
+  if (format === 'zip') {
+    const entry = await zipImage(src.input, src.path);
+    await pipeline(entry.stream(), createWriteStream(image)).catch((error: unknown) => {
+      throw corruptZip(src.input, error);
+    });
+    return { image, format };
+  }
+  const cmd: Command = decompressCommand(format, { pigz: false }, src.path) ?? [
+    'gzip',
+    ['-dc', '--', src.path],
+  ];
   try {
     await streamTo(cmd, image);
   } catch (error) {

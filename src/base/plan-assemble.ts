@@ -47,11 +47,6 @@ export function planBaseLayout(
   };
 }
 
-/** Every file of the base's root filesystem, owners and modes kept, into an empty directory. */
-export function rdumpCommand(image: string, offsetBytes: number, dest: string): Command {
-  return ['debugfs', ['-R', `rdump / "${dest}"`, `${image}?offset=${offsetBytes}`]];
-}
-
 /** The base's FAT partition, byte for byte, at the same offset of the new image. */
 export function copyBootCommand(base: string, image: string, layout: Layout): Command {
   const { offsetBytes, sizeBytes } = layout.boot;

@@ -5,13 +5,13 @@
  */
 import { styleMarkers } from './plan-style.js';
 
-export const memoryCgroupParams = ['cgroup_enable=memory', 'cgroup_memory=1'] as const;
+const memoryCgroupParams = ['cgroup_enable=memory', 'cgroup_memory=1'] as const;
 
 /**
  * Parameters that only ran the base's first boot: the `init=` hooks, rpi-imager's firstrun.sh
  * (`systemd.run*`, `systemd.unit=kernel-command-line.target`) and cloud-init's NoCloud source.
  */
-export function isFirstBootHook(token: string): boolean {
+function isFirstBootHook(token: string): boolean {
   if (styleMarkers['sys-mods'].initHooks.some((h) => token === `init=${h}`)) return true;
   if (/^systemd\.run(_success_action|_failure_action)?=/.test(token)) return true;
   if (token === 'systemd.unit=kernel-command-line.target') return true;

@@ -6,7 +6,7 @@
  */
 import { sha512CryptWithSetting } from '../seed/sha512-crypt.js';
 
-export const knownPasswords = ['raspberry'] as const;
+const knownPasswords = ['raspberry'] as const;
 
 export interface LockedUser {
   user: string;

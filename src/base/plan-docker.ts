@@ -10,7 +10,7 @@ import { suiteInfo } from '../apt/suites.js';
 import { sandboxCommand } from './plan-sandbox.js';
 
 /** What armada-firstboot calls besides Docker (TLS, mDNS, growing the root, firewalling). */
-export const firstBootTools = [
+const firstBootTools = [
   'openssl',
   'avahi-daemon',
   'libnss-mdns',

@@ -6,12 +6,11 @@
  * the install commands themselves (so a change to armada's planning makes a new key), the package
  * list, where the packages come from and that source's state, and SOURCE_DATE_EPOCH. Pure.
  */
-import { join } from 'node:path';
 import type { Command } from '../exec.js';
 import { shortKey } from '../cache/key.js';
 
 /** Bump when install-docker changes the tree in a way the inputs below do not show. */
-export const installRecipeVersion = 2;
+const installRecipeVersion = 2;
 
 /** Where install-docker will take the packages from, and what pins their versions. */
 export type InstallSource =
@@ -66,19 +65,6 @@ export interface InstallRecord {
   packages: number;
   bytes?: number;
   createdAt: string;
-}
-
-export const installsDirName = 'installs';
-
-export function installPaths(cacheDir: string, key: string) {
-  const dir = join(cacheDir, installsDirName, key);
-  return {
-    dir,
-    rootfs: join(dir, 'rootfs'),
-    complete: join(dir, 'complete.json'),
-    /** A store in progress; renamed to `dir` once complete. */
-    partialPrefix: `${dir}.partial-`,
-  };
 }
 
 /** The cached tree read-only below, this build's changes in `upper` (overlayfs). */

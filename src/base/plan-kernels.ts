@@ -36,7 +36,7 @@ export function familyOfRelease(release: string): Family | undefined {
   return releasePatterns.find(([, re]) => re.test(release))?.[0];
 }
 
-export function familyOfKernelFile(name: string): FamilyInfo | undefined {
+function familyOfKernelFile(name: string): FamilyInfo | undefined {
   return byFile[name.toLowerCase()];
 }
 

@@ -1,7 +1,7 @@
 /**
  * Parsers for what the base reader gets back from files and tools. Pure, tested on recorded text.
  */
-import { isSha256, parseSha256Sums } from '../flash/source/sha256sums.js';
+import { isSha256, parseSha256Sums } from '../source/sha256sums.js';
 
 /**
  * A `.sha256` file beside an image: `sha256sum` output for that one file ("HEX  name"), or a bare

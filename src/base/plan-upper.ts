@@ -5,7 +5,7 @@
  * The changes are read by apply-upper.ts; this plans the script. Pure.
  */
 import type { Command } from '../exec.js';
-import { debugfsQuote } from '../image/plan-image.js';
+import { debugfsQuote } from '../image/debugfs.js';
 
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
 

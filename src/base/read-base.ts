@@ -4,14 +4,15 @@
  */
 import { UserError } from '../errors.js';
 import { run } from '../exec.js';
-import { debugfsCommand, listExt4, readExt4, statExt4, type Ext4Volume } from '../image/ext4.js';
+import { debugfsCommand, type Ext4Volume } from '../image/debugfs.js';
+import { listExt4, readExt4, statExt4 } from '../image/ext4.js';
 import { listFat, readFat, type FatVolume } from '../image/fat.js';
 import type { Partition, PartitionTable } from '../image/partition-table.js';
 import { readAt } from '../image/read-at.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import { checkKernelConfig, parseKernelConfig } from '../kernel/index.js';
 import { extractConfig } from '../kernel/extract.js';
-import { sniff } from '../kernel/magic.js';
+import { sniff } from '../source/magic.js';
 import { BadBaseError, BaseKernelError } from './errors.js';
 import { planBase, type BaseFacts, type BasePlan } from './plan-base.js';
 import type { KernelPairing } from './plan-kernels.js';

@@ -12,7 +12,7 @@ import { unlessMissing } from '../fs-errors.js';
 import { measureBytes } from '../cache/read.js';
 import { mke2fsRootCommand } from '../image/plan-image.js';
 import { updateStageRecord } from '../cache/root-trees.js';
-import { installPaths } from './plan-install-cache.js';
+import { installPaths } from '../cache/layout.js';
 import type { BaseLayout } from './plan-assemble.js';
 import type { ContentSize } from './plan-upper.js';
 

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { run } from '../exec.js';
 import { UserError } from '../errors.js';
@@ -12,6 +14,7 @@ import { log } from '../log.js';
 import { extentsToRanges, filefragCommand, parseFilefrag } from './filefrag.js';
 import { serializeBmap } from './serialize.js';
 import type { BmapRange } from './types.js';
+import type { WholeFileJob, WholeFileResult } from './hash-worker.js';
 
 export interface CreateBmapOptions {
   /** Block size of the map; 4096 like bmap-tools (and the ext4 block size). */
@@ -37,64 +40,34 @@ async function mappedRanges(
   return imageSize ? [{ first: 0, last: Math.ceil(imageSize / blockSize) - 1 }] : [];
 }
 
-/**
- * The whole file's sha256 in a worker thread, while the main thread hashes the ranges: the two
- * hashes of every mapped byte then run on two cores. The worker reads the mapped ranges itself
- * (from the page cache the main thread's reads fill) and hashes the holes as the zeros they read
- * as, without reading them. Plain JavaScript evaluated in the worker, so it runs the same from
- * dist/ and from the TypeScript sources under test.
- */
-const wholeFileWorker = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync } = require('node:fs');
-const { path, spans, size } = workerData;
-const zeros = Buffer.alloc(8 << 20);
-const buffer = Buffer.allocUnsafe(8 << 20);
-const whole = createHash('sha256');
-const hole = (from, to) => {
-  for (let pos = from; pos < to; pos += zeros.length)
-    whole.update(zeros.subarray(0, Math.min(zeros.length, to - pos)));
-};
-const fd = openSync(path, 'r');
-try {
-  let done = 0;
-  for (const [start, end] of spans) {
-    hole(done, start);
-    for (let pos = start; pos < end; ) {
-      const n = readSync(fd, buffer, 0, Math.min(buffer.length, end - pos), pos);
-      if (n === 0) throw new Error('shrank');
-      whole.update(buffer.subarray(0, n));
-      pos += n;
-    }
-    done = end;
-  }
-  hole(done, size);
-  parentPort.postMessage(whole.digest('hex'));
-} finally {
-  closeSync(fd);
-}
-`;
-
 const shrank = (imagePath: string) =>
   new UserError(`${imagePath} shrank while its bmap was being made; is something writing it?`);
 
-function hashWholeFile(
+/**
+ * The worker module beside this one: hash-worker.js in dist/, hash-worker.ts when the sources run
+ * under the tests (whose runner registers a TypeScript loader for worker threads).
+ */
+const workerUrl = new URL(
+  `./hash-worker${extname(fileURLToPath(import.meta.url))}`,
+  import.meta.url,
+);
+
+function hashWholeFileInWorker(
   imagePath: string,
   spans: [number, number][],
   size: number,
 ): Promise<string> {
+  const job: WholeFileJob = { kind: 'bmap-whole-file', path: imagePath, spans, size };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(wholeFileWorker, {
-      eval: true,
-      workerData: { path: imagePath, spans, size },
+    const worker = new Worker(workerUrl, { workerData: job });
+    let result: WholeFileResult | undefined;
+    worker.on('message', (m: WholeFileResult) => (result = m));
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (result?.kind === 'digest') resolve(result.sha256);
+      else if (result?.kind === 'shrank') reject(shrank(imagePath));
+      else reject(new Error(`sha256 worker exited with ${code}`));
     });
-    let digest: string | undefined;
-    worker.on('message', (m: string) => (digest = m));
-    worker.on('error', (e) => reject(e.message === 'shrank' ? shrank(imagePath) : e));
-    worker.on('exit', (code) =>
-      digest ? resolve(digest) : reject(new Error(`sha256 worker exited with ${code}`)),
-    );
   });
 }
 
@@ -149,7 +122,7 @@ export async function createBmap(
   ]);
   const [hashed, imageSha256] = await Promise.all([
     hashRanges(imagePath, spans, ranges),
-    hashWholeFile(imagePath, spans, imageSize),
+    hashWholeFileInWorker(imagePath, spans, imageSize),
   ]);
   return {
     xml: serializeBmap({ imageSize, blockSize, checksumType: 'sha256', ranges: hashed }),

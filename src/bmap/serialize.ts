@@ -4,18 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
+import { formatBinary } from '../format-bytes.js';
 import type { Bmap } from './types.js';
 
-function humanSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
+const humanSize = (bytes: number) => formatBinary(bytes, 'bmaptool');
 
 /**
  * XML for `map` with a fresh BmapFileChecksum (map.fileChecksum is ignored). MappedBlocksCount

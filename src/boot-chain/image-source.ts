@@ -5,7 +5,8 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
+import type { Ext4Volume } from '../image/debugfs.js';
+import { listExt4, readExt4 } from '../image/ext4.js';
 import { readFat, type FatVolume } from '../image/fat.js';
 import { findBootPartition, isLinuxPartition } from '../image/partition-table.js';
 import { readPartitionTable } from '../image/read-partition-table.js';

@@ -6,7 +6,7 @@
  */
 import { listCpio, CpioError } from '../image/cpio.js';
 import { decompress } from '../kernel/decompress.js';
-import { sniff } from '../kernel/magic.js';
+import { sniff } from '../source/magic.js';
 import { moduleName } from './drivers.js';
 
 export class InitramfsReadError extends Error {}

@@ -8,12 +8,13 @@
 import { copyFile, mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, join } from 'node:path';
+import { cachePath } from '../cache/layout.js';
 import { listArtifactSets } from '../cache/read.js';
 import { defaultPolicy, planPrune } from '../cache/policy.js';
 import { unlessMissing } from '../fs-errors.js';
 
-export function artifactCacheDir(cacheDir: string, imageSha256: string): string {
-  return join(cacheDir, 'artifacts', imageSha256);
+function artifactCacheDir(cacheDir: string, imageSha256: string): string {
+  return cachePath(cacheDir, 'artifacts', imageSha256);
 }
 
 const exists = async (p: string) => (await unlessMissing(stat(p), undefined))?.isFile() ?? false;

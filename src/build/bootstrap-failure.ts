@@ -2,7 +2,7 @@
  * Why mmdebstrap or apt failed, in their own words turned into the fix: the bootstrap and the
  * stage refresh run the same tools and fail the same ways.
  */
-import type { OptionLabel } from '../errors.js';
+import type { OptionLabel } from '../option-names.js';
 
 /** mmdebstrap's own words, turned into the fix (options named by the caller's labels). */
 export function explainBootstrapFailure(

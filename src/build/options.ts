@@ -1,9 +1,10 @@
 /**
  * What `armada build` takes, with defaults, validated purely (all problems at once).
  */
-import { OptionError, type OptionLabel } from '../errors.js';
+import { OptionError } from '../errors.js';
+import type { OptionLabel } from '../option-names.js';
 import type { BaseOptions } from '../base/opened.js';
-import { isUrl } from '../flash/source/detect.js';
+import { isUrl } from '../source/detect.js';
 import { defaultSuite } from '../apt/suites.js';
 import { feature, featureNames } from './packages.js';
 import type { EpochSource } from './plan-epoch.js';
@@ -70,7 +71,7 @@ export function defaultBuildName(o: { suite: string; arch: string }): string {
   return `armada-${o.suite}-${o.arch}`;
 }
 
-/** Options whose problems name them; the CLI maps each to its flag (src/cli/build.ts). */
+/** Options whose problems name them; the CLI names each by its flag (src/cli/flag-names.ts). */
 export type BuildOptionName = keyof BuildOptions;
 
 export interface OptionProblem {

@@ -39,7 +39,7 @@ function sh(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-export function bootstrapHooks(input: BootstrapInput): {
+function bootstrapHooks(input: BootstrapInput): {
   setup: string[];
   essential: string[];
   customize: string[];

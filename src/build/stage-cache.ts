@@ -4,11 +4,10 @@
  * version and the archive state (each mirror's InRelease), so a new point release or security
  * update makes a new stage while an unchanged archive reuses the old one.
  */
-import { join } from 'node:path';
 import { shortKey } from '../cache/key.js';
 
 /** Bump when the bootstrap recipe (hooks, variant) changes in a way the inputs don't show. */
-export const recipeVersion = 1;
+const recipeVersion = 1;
 
 export interface StageInputs {
   arch: string;
@@ -25,14 +24,4 @@ export interface StageInputs {
 
 export function stageKey(inputs: StageInputs): string {
   return shortKey({ recipeVersion, ...inputs, packages: [...inputs.packages].sort() });
-}
-
-export function stagePaths(cacheDir: string, key: string) {
-  const dir = join(cacheDir, 'stages', key);
-  return {
-    dir,
-    rootfs: join(dir, 'rootfs'),
-    partial: `${dir}.partial`,
-    complete: join(dir, 'complete.json'),
-  };
 }

@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decideEpoch, type EpochDecision } from './plan-epoch.js';
-import { stagePaths } from './stage-cache.js';
+import { stagePaths } from '../cache/layout.js';
 import { unlessMissing } from '../fs-errors.js';
 
 export async function stageEpoch(

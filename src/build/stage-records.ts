@@ -8,7 +8,7 @@ import { sourceLines } from '../apt/apt-sources.js';
 import { readHostAptSources } from '../apt/read-apt-sources.js';
 import { stateFromInReleases, type StageRecord } from './plan-refresh.js';
 import { fetchArchiveState } from '../apt/archive-state.js';
-import { stagePaths } from './stage-cache.js';
+import { cachePath, completeFile, isPartialStage, stagePaths } from '../cache/layout.js';
 import { safeRemoveTree } from '../safe-remove.js';
 import { measureBytes, touchStage } from '../cache/read.js';
 import { pruneRootTrees } from '../cache/root-trees.js';
@@ -16,11 +16,11 @@ import { unlessMissing } from '../fs-errors.js';
 
 /** Every complete stage in the cache (partial ones have no complete.json yet). */
 export async function readStageRecords(cacheDir: string): Promise<StageRecord[]> {
-  const dir = join(cacheDir, 'stages');
+  const dir = cachePath(cacheDir, 'stages');
   const names = await unlessMissing(readdir(dir), [] as string[]);
   const records: StageRecord[] = [];
-  for (const name of names.filter((n) => !n.endsWith('.partial'))) {
-    const text = await unlessMissing(readFile(join(dir, name, 'complete.json'), 'utf8'), undefined);
+  for (const name of names.filter((n) => !isPartialStage(n))) {
+    const text = await unlessMissing(readFile(join(dir, name, completeFile), 'utf8'), undefined);
     if (text) records.push({ ...(JSON.parse(text) as StageRecord), key: name });
   }
   return records;
@@ -43,7 +43,7 @@ export async function commitStage(
 ): Promise<void> {
   const p = stagePaths(cacheDir, key);
   await writeFile(
-    join(p.partial, 'complete.json'),
+    join(p.partial, completeFile),
     JSON.stringify({ ...record, key, bytes: await measureBytes(p.partial) }, null, 2),
   );
   await safeRemoveTree(p.dir);

@@ -41,9 +41,9 @@ export interface PrunePolicy {
   noGrace?: boolean;
 }
 
-export const recentlyUsedMs = 60 * 60_000;
+const recentlyUsedMs = 60 * 60_000;
 /** An interrupted bootstrap's leftovers; a running one touches its directory constantly. */
-export const stalePartialMs = 6 * 60 * 60_000;
+const stalePartialMs = 6 * 60 * 60_000;
 
 export const defaultPolicy = {
   maxStageBytes: 8 * 1024 ** 3,

@@ -8,6 +8,7 @@ import { run } from '../exec.js';
 import type { CacheEntry } from './policy.js';
 import { supersededDebs } from './policy.js';
 import { isNotFound, unlessMissing } from '../fs-errors.js';
+import { cachePath, completeFile, isPartialInstall, isPartialStage } from './layout.js';
 
 export interface StageInfo {
   key: string;
@@ -50,9 +51,9 @@ async function readStage(
   kind: 'stage' | 'base-install',
 ): Promise<CacheEntry & { stage: StageInfo }> {
   const path = join(dir, key);
-  const complete = JSON.parse(await readFile(join(path, 'complete.json'), 'utf8')) as StageInfo;
+  const complete = JSON.parse(await readFile(join(path, completeFile), 'utf8')) as StageInfo;
   const used = await stat(lastUsedFile(path)).catch((e: unknown) => {
-    if (isNotFound(e)) return stat(join(path, 'complete.json'));
+    if (isNotFound(e)) return stat(join(path, completeFile));
     throw e;
   });
   const bytes = complete.bytes ?? (await measureBytes(path));
@@ -68,7 +69,7 @@ async function readStage(
 
 /** The artifact sets alone: what a build prunes after writing one, without walking the stages. */
 export async function listArtifactSets(cache: string): Promise<CacheEntry[]> {
-  const artifacts = join(cache, 'artifacts');
+  const artifacts = cachePath(cache, 'artifacts');
   const sets: CacheEntry[] = [];
   for (const name of (await listDir(artifacts)).sort()) {
     const path = join(artifacts, name);
@@ -113,7 +114,7 @@ async function listRootTrees(
         bytes: await measureBytes(path),
         lastUsed: Math.max(...times),
       });
-    } else if (await unlessMissing(stat(join(path, 'complete.json')), undefined)) {
+    } else if (await unlessMissing(stat(join(path, completeFile)), undefined)) {
       entries.push(await readStage(dir, name, kind));
     }
   }
@@ -124,20 +125,20 @@ export async function listCache(cache: string): Promise<CacheListing> {
   const entries: CacheListing['entries'] = [];
   entries.push(
     // A running bootstrap keeps touching its rootfs.
-    ...(await listRootTrees(join(cache, 'stages'), 'stage', {
-      is: (n) => n.endsWith('.partial'),
+    ...(await listRootTrees(cachePath(cache, 'stages'), 'stage', {
+      is: isPartialStage,
       idPrefix: '',
       touched: ['.', 'rootfs'],
     })),
     // build --base's installed roots: `<key>.partial-…` while one is stored, or moved aside by
     // --refresh (its directory's time set then).
-    ...(await listRootTrees(join(cache, 'installs'), 'base-install', {
-      is: (n) => n.includes('.partial-'),
+    ...(await listRootTrees(cachePath(cache, 'installs'), 'base-install', {
+      is: isPartialInstall,
       idPrefix: 'installs/',
       touched: ['.'],
     })),
   );
-  const aptDir = join(cache, 'apt');
+  const aptDir = cachePath(cache, 'apt');
   for (const arch of (await listDir(aptDir)).sort()) {
     const files = await Promise.all(
       (await listDir(join(aptDir, arch)))
@@ -166,7 +167,7 @@ export async function listCache(cache: string): Promise<CacheListing> {
     });
   }
   entries.push(...(await listArtifactSets(cache)));
-  const downloads = join(cache, 'downloads');
+  const downloads = cachePath(cache, 'downloads');
   for (const name of (await listDir(downloads)).sort()) {
     const s = await stat(join(downloads, name));
     entries.push({

@@ -1,45 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
-import { relabelOptions, UsageError } from '../errors.js';
-import { buildDefaults, defaultBuildName, type BuildOptionName } from '../build/options.js';
+import { UsageError } from '../errors.js';
+import { buildDefaults, defaultBuildName } from '../build/options.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 import { defaultKernelGroups, featureNames } from '../build/packages.js';
 import { knownSuites } from '../apt/suites.js';
-
-/** The one place that knows which flag sets which build option (domain errors name options). */
-const buildFlags: Record<BuildOptionName, string> = {
-  arch: '--arch',
-  suite: '--suite',
-  mirror: '--mirror',
-  keyring: '--keyring',
-  signKey: '--sign-key',
-  components: '--components',
-  packages: '--packages',
-  out: '--out',
-  name: '--name',
-  compress: '--compress',
-  insecureTcp: '--insecure-tcp',
-  allowMissingKernelOptions: '--allow-missing-kernel-options',
-  requireKernel: '--require-kernel',
-  with: '--with',
-  cacheDir: 'ARMADA_CACHE_DIR',
-  workDir: '--work-dir',
-  refresh: '--refresh',
-  offline: '--offline',
-  sourceDateEpoch: 'SOURCE_DATE_EPOCH',
-  createdAtFrom: 'SOURCE_DATE_EPOCH',
-  headroomMiB: '--headroom',
-  bootSizeMiB: '--boot-size',
-  slim: '--no-slim',
-  armadaVersion: '--version',
-};
-/** build --base's own options (src/base/opened.ts), which are not build options. */
-const baseFlags: Record<string, string> = {
-  base: '--base',
-  sha256: '--sha256',
-  packagesFrom: '--packages-from',
-};
-const flagOf = (option: string) =>
-  buildFlags[option as BuildOptionName] ?? baseFlags[option] ?? option;
 
 interface Args extends GlobalArgs {
   arch: 'arm64' | 'armhf';
@@ -246,8 +210,6 @@ export const buildCommand: CommandModule<GlobalArgs, Args> = {
             },
           }
         : {}),
-    }).catch((error: unknown) => {
-      throw relabelOptions(error, flagOf);
     });
     printResult(argv, result, () => formatBuildResult(result));
   },

@@ -1,14 +1,21 @@
 /**
- * The flag of each option domain messages name (src/option-names.ts). The seed flags are their
- * option names in kebab case; the others are listed because they are not.
+ * The flag (or environment variable) of each option domain messages name (src/option-names.ts),
+ * for every command. Most flags are their option names in kebab case (allowVirtual,
+ * packagesFrom); the others are listed because they are not.
  */
-import type { OptionName } from '../option-names.js';
 
-const irregular: Partial<Record<OptionName, string>> = {
+const irregular: Record<string, string> = {
   allowAnyBus: '--dangerously-allow-any-bus',
   noBmap: '--no-bmap',
+  // build
+  cacheDir: 'ARMADA_CACHE_DIR',
+  sourceDateEpoch: 'SOURCE_DATE_EPOCH',
+  createdAtFrom: 'SOURCE_DATE_EPOCH',
+  headroomMiB: '--headroom',
+  bootSizeMiB: '--boot-size',
+  slim: '--no-slim',
 };
 
-export function flagName(name: OptionName): string {
+export function flagName(name: string): string {
   return irregular[name] ?? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -3,7 +3,7 @@
  * card's summary (the one configure prints), or with --json the result as one document.
  */
 import type { CardsFailedError, FlashCommandResult } from '../commands/flash.js';
-import { formatBytes } from '../flash/drive.js';
+import { formatBytes } from '../format-bytes.js';
 import { formatRate, rate } from '../flash/progress.js';
 import { formatSeedReport } from './seed-report.js';
 import { describeVerdict } from '../sign/sshsig.js';

@@ -11,7 +11,7 @@
  */
 import { ExitCode, classify, InternalError } from '../errors.js';
 
-export const errorCodes: Record<number, string> = {
+const errorCodes: Record<number, string> = {
   [ExitCode.user]: 'user-error',
   [ExitCode.usage]: 'usage',
   [ExitCode.checkFailed]: 'check-failed',
@@ -33,7 +33,7 @@ export type JsonEnvelope = {
   error?: JsonErrorBody;
 } & Record<string, unknown>;
 
-export function errorBody(error: unknown): JsonErrorBody {
+function errorBody(error: unknown): JsonErrorBody {
   const e = classify(error);
   return {
     code: errorCodes[e.exitCode] ?? 'error',

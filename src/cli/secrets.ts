@@ -83,7 +83,7 @@ export async function resolveSeedSecrets(
 }
 
 /** The terminal side: no echo, Ctrl-C/Ctrl-D cancel. */
-export async function promptHidden(question: string): Promise<string> {
+async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   process.stderr.write(question);
   return new Promise((resolve, reject) => {

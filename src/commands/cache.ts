@@ -13,6 +13,7 @@ import {
   type PrunePolicy,
 } from '../cache/policy.js';
 import { safeRemoveTree } from '../safe-remove.js';
+import { formatBinary } from '../format-bytes.js';
 
 export interface CacheReport {
   dir: string;
@@ -65,8 +66,7 @@ export async function pruneCache(r: PruneRequest, dir = cacheDir()): Promise<Pru
   };
 }
 
-const size = (n: number) =>
-  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(0)} MiB`;
+const size = (n: number) => formatBinary(n, 'coarse');
 const age = (ms: number) => {
   const h = (Date.now() - ms) / 3_600_000;
   return h < 1 ? 'just now' : h < 48 ? `${Math.round(h)} h ago` : `${Math.round(h / 24)} days ago`;
@@ -108,7 +108,7 @@ export function formatCacheList(r: CacheReport): string {
 }
 
 /** Pure: the line that says what the hour's grace kept, or '' when it kept nothing. */
-export function formatHeldBack(held: readonly CacheEntry[]): string {
+function formatHeldBack(held: readonly CacheEntry[]): string {
   if (!held.length) return '';
   const why = (e: CacheEntry) =>
     e.kind === 'partial-stage' ? 'a bootstrap wrote to it within 6 h' : 'used within the last hour';

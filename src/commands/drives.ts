@@ -3,7 +3,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { formatBytes } from '../flash/drive.js';
+import { formatBytes } from '../format-bytes.js';
 import { drivesHoldingPaths } from '../flash/holders.js';
 import { currentPlatform, type Platform } from '../flash/platform/index.js';
 import { assessDrives } from '../flash/targets.js';

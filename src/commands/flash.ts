@@ -66,7 +66,7 @@ function stopOnCleanup(settle: (error: Error) => void, run: Promise<unknown>) {
  * flash's progress as listr2 tasks: one line for the whole run (✖ unless every card succeeded)
  * and one per card. Plain output (logs, CI) names the card on every progress line.
  */
-export function listrProgress(): FlashProgress {
+function listrProgress(): FlashProgress {
   let run: Promise<unknown> | undefined;
   let stopped: () => Promise<void> = () => Promise.resolve();
   const overall = deferred();

@@ -40,7 +40,7 @@ export async function bundleFromCard(target: string, paths: ConfigPaths): Promis
 }
 
 /** The device signs this laptop's certificate request with its CA (root, via sudo). */
-export function sshSignCommand(userAtHost: string): Command {
+function sshSignCommand(userAtHost: string): Command {
   return [
     'ssh',
     [

@@ -22,7 +22,7 @@ export function contextNameFor(host: string): string {
   return contextNamePattern.test(base) ? base : `armada-${base}`;
 }
 
-export function contextCreateCommand(name: string, endpoint: string, certDir: string): Command {
+function contextCreateCommand(name: string, endpoint: string, certDir: string): Command {
   const b = bundlePaths(certDir);
   // Commas separate the --docker fields; a path with a comma is refused before this point.
   return [

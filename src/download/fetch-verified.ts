@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup, throwIfInterrupted } from '../cleanup.js';
 import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
 import { cacheDir } from '../cache/dir.js';
+import { cachePath } from '../cache/layout.js';
 import { cacheName, entryDir } from './cache-dir.js';
 import { DownloadNetworkError, DownloadTimeoutError, httpGet, type HttpGet } from './http.js';
 import { decideResume, resumeHeaders } from './resume.js';
@@ -59,8 +60,8 @@ export interface VerifiedFile {
   resumedFrom?: number;
 }
 
-export function defaultDownloadsDir(): string {
-  return join(cacheDir(), 'downloads');
+function defaultDownloadsDir(): string {
+  return cachePath(cacheDir(), 'downloads');
 }
 
 async function sha256OfFile(path: string, bytes?: number): Promise<Hash> {

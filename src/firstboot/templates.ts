@@ -17,7 +17,7 @@ const candidates = [
   new URL('../../src/templates/', import.meta.url),
 ];
 
-export const templatesDir: string = fileURLToPath(
+const templatesDir: string = fileURLToPath(
   candidates.find((dir) => existsSync(new URL('firstboot.sh.hbs', dir))) ?? candidates[0],
 );
 

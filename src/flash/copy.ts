@@ -17,7 +17,7 @@ import { alignedBuffer } from './aligned.js';
 import { headBytes, intersectSegments, planReadBack, planWindows, splitAt } from './plan.js';
 import { RangeChecker } from './range-check.js';
 import { digestSegments, type VerifyRecord } from './readback.js';
-import type { ImageInput } from './source/start.js';
+import type { ImageInput } from '../source/start.js';
 import type { DeviceWriter } from './writer.js';
 
 export interface CopyOptions {

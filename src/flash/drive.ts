@@ -47,10 +47,3 @@ export interface Drive {
 
 /** Drive kinds that are not real media: allowed only with --allow-virtual (tests use loop devices). */
 export const virtualKinds: ReadonlySet<DriveKind> = new Set(['loop', 'nbd', 'disk-image']);
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
-  return `${bytes} B`;
-}

@@ -10,9 +10,9 @@ import { basename } from 'node:path';
 import { ChecksumMismatchError, UsageError, UserError } from '../errors.js';
 import { parseBmap, verifyBmapFileChecksum } from '../bmap/parse.js';
 import type { Bmap } from '../bmap/types.js';
-import { bmapCandidates, isUrl } from './source/detect.js';
-import { httpText } from './source/http.js';
-import type { ProbedSource } from './source/probe.js';
+import { bmapCandidates, isUrl } from '../source/detect.js';
+import { httpText } from '../source/http.js';
+import type { ProbedSource } from '../source/probe.js';
 import { option } from '../option-names.js';
 import { unlessMissing } from '../fs-errors.js';
 

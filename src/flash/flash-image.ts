@@ -5,7 +5,7 @@
 import type { CardResult, SeedHook } from './card.js';
 import type { BmapChoice } from './find-bmap.js';
 import type { SignatureVerdict } from '../sign/sshsig.js';
-import type { ChecksumChoice } from './source/checksum.js';
+import type { ChecksumChoice } from '../source/checksum.js';
 import { currentPlatform, type Platform } from './platform/index.js';
 import { prepareFlash } from './prepare.js';
 import { silentProgress, type FlashProgress, type FlashQuestions } from './report.js';
@@ -15,7 +15,7 @@ import { cannotBootWarnings } from '../image/pi-models.js';
 import { readPiModelVerdicts } from '../kernel/read-pi-models.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
-import { forgetLocalImage } from './source/local-digest.js';
+import { forgetLocalImage } from '../source/local-digest.js';
 
 export type { SeedHook } from './card.js';
 export { CardsFailedError, type CardFailure } from './write-cards.js';

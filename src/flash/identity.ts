@@ -3,7 +3,8 @@
  * (at the prompt, say). Once the device is open, what it is cannot change any more: compare it
  * with what was checked. Pure.
  */
-import { formatBytes, type Drive } from './drive.js';
+import type { Drive } from './drive.js';
+import { formatBytes } from '../format-bytes.js';
 
 export interface OpenedIdentity {
   /** major:minor of the open file descriptor's device. */

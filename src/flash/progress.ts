@@ -1,7 +1,7 @@
 /**
  * Progress lines for people: bytes, speed and time left. Pure.
  */
-import { formatBytes } from './drive.js';
+import { formatBytes } from '../format-bytes.js';
 
 export interface ProgressSample {
   done: number;

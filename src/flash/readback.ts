@@ -11,7 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { alignedBuffers, directAlignment } from './aligned.js';
 import { CheckFailedError } from '../errors.js';
 import { throwIfInterrupted } from '../cleanup.js';
-import { formatBytes } from './drive.js';
+import { formatBytes } from '../format-bytes.js';
 import { deviceError } from './writer.js';
 import type { Segment } from './plan.js';
 

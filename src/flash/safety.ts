@@ -2,7 +2,8 @@
  * Which drives may be flashed. Pure and exhaustively tested: every reason a drive is refused is
  * collected, so `armada drives --all` can say all of them at once.
  */
-import { formatBytes, virtualKinds, type Drive } from './drive.js';
+import { virtualKinds, type Drive } from './drive.js';
+import { formatBytes } from '../format-bytes.js';
 import { option } from '../option-names.js';
 
 export interface SafetyPolicy {

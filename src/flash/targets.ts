@@ -2,7 +2,8 @@
  * From what the user named (or picks) to the drives flash will write, with every refusal and
  * every question decided before anything is written. Pure.
  */
-import { formatBytes, type Drive } from './drive.js';
+import type { Drive } from './drive.js';
+import { formatBytes } from '../format-bytes.js';
 import { isSafeTarget, type SafetyPolicy, type SafetyVerdict } from './safety.js';
 
 export interface Target {

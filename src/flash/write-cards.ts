@@ -17,8 +17,8 @@ import type { Platform } from './platform/index.js';
 import { formatProgress } from './progress.js';
 import type { FlashProgress } from './report.js';
 import type { FlashResult } from './flash-image.js';
-import type { ProbedSource } from './source/probe.js';
-import { startSource } from './source/start.js';
+import type { ProbedSource } from '../source/probe.js';
+import { startSource } from '../source/start.js';
 import { DeviceWriter } from './writer.js';
 
 export interface WriteCardsOptions {

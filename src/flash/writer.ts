@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { invokingSudoUser } from '../config-dir.js';
 import type { Chunk } from './chunks.js';
-import { formatBytes } from './drive.js';
+import { formatBytes } from '../format-bytes.js';
 import type { Segment } from './plan.js';
 import { directAlignment, isAligned, isAlignedMemory } from './aligned.js';
 

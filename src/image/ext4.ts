@@ -1,20 +1,8 @@
 /**
  * ext4 filesystems inside image files, read with debugfs (`image?offset=N`): no mount, no root.
  */
-import { run, runBuffer, type Command } from '../exec.js';
-
-export interface Ext4Volume {
-  path: string;
-  offsetBytes: number;
-}
-
-export function debugfsSpec(v: Ext4Volume): string {
-  return v.offsetBytes ? `${v.path}?offset=${v.offsetBytes}` : v.path;
-}
-
-export function debugfsCommand(v: Ext4Volume, request: string, writable = false): Command {
-  return ['debugfs', [...(writable ? ['-w'] : []), '-R', request, debugfsSpec(v)]];
-}
+import { run, runBuffer } from '../exec.js';
+import { debugfsCommand, type Ext4Volume } from './debugfs.js';
 
 export async function readExt4(v: Ext4Volume, path: string): Promise<Buffer | undefined> {
   const exists = await run(debugfsCommand(v, `stat "${path}"`), { allowFailure: true });

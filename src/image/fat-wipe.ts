@@ -47,7 +47,7 @@ export function parseShowFat(stdout: string): number[] {
   return clusters;
 }
 
-export function showFatCommand(v: FatVolume, path: string): Command {
+function showFatCommand(v: FatVolume, path: string): Command {
   return ['mshowfat', ['-i', drive(v), `::${path}`]];
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CommandFailedError, run, runBuffer, type Command } from '../exec.js';
+import { CommandFailedError, run, type Command } from '../exec.js';
 import { tempDir } from '../temp-dir.js';
 
 export interface FatVolume {
@@ -19,21 +19,17 @@ export function drive(v: FatVolume): string {
   return v.offsetBytes ? `${v.path}@@${v.offsetBytes}` : v.path;
 }
 
-export function mcopyOutCommand(v: FatVolume, path: string, dest: string): Command {
+function mcopyOutCommand(v: FatVolume, path: string, dest: string): Command {
   return ['mcopy', ['-n', '-i', drive(v), `::${path}`, dest]];
 }
 
-export function mcopyInCommand(v: FatVolume, src: string, path: string): Command {
+function mcopyInCommand(v: FatVolume, src: string, path: string): Command {
   // -o overwrite, -m keep the source mtime (reproducible images).
   return ['mcopy', ['-o', '-m', '-i', drive(v), src, `::${path}`]];
 }
 
-export function mdirCommand(v: FatVolume, dir: string): Command {
-  return ['mdir', ['-b', '-i', drive(v), `::${dir}`]];
-}
-
 /** mtools' words for a path that is not on the volume; anything else is a real failure. */
-export function isFatNotFound(stderr: string): boolean {
+function isFatNotFound(stderr: string): boolean {
   return /File "[^"]*" not found/.test(stderr);
 }
 
@@ -99,7 +95,7 @@ export async function readFat(v: FatVolume, path: string): Promise<Buffer | unde
   }
 }
 
-export async function mkdirFat(v: FatVolume, dir: string): Promise<void> {
+async function mkdirFat(v: FatVolume, dir: string): Promise<void> {
   const parts = dir.split('/').filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
     const sub = '/' + parts.slice(0, i).join('/');
@@ -138,10 +134,6 @@ export async function deleteFat(v: FatVolume, path: string): Promise<void> {
   const r = await run(cmd, { env, allowFailure: true });
   if (r.exitCode !== 0 && !isFatNotFound(r.stderr))
     throw new CommandFailedError(cmd, r.exitCode, r.stderr);
-}
-
-export async function readFatBinary(v: FatVolume, path: string): Promise<Buffer> {
-  return runBuffer(['mtype', ['-i', drive(v), `::${path}`]], { env });
 }
 
 export { env as mtoolsEnv };

@@ -95,7 +95,7 @@ export function rootProblem(cmdline: string, table: BootFacts['table']): string 
   return undefined;
 }
 
-export function checkModel(model: PiModel, facts: BootFacts): ModelVerdict {
+function checkModel(model: PiModel, facts: BootFacts): ModelVerdict {
   const names = new Set(facts.files.map((f) => stripSlash(f).toLowerCase()));
   const has = (name: string) => names.has(stripSlash(name).toLowerCase());
   const missing: string[] = [];

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Command } from '../exec.js';
+import { debugfsQuote } from './debugfs.js';
 import { piModels } from './pi-models.js';
 
 export const sectorSize = 512;
@@ -150,17 +151,6 @@ export function clampTimesScript(paths: readonly string[], epoch: number): strin
       return `set_inode_field ${quoted} ctime @${epoch}\nset_inode_field ${quoted} atime @${epoch}\n`;
     })
     .join('');
-}
-
-/** One argument of a debugfs script line: debugfs's parser reads "" inside quotes as one quote. */
-export const debugfsQuote = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
-/** debugfs exits 0 even when a request fails; its errors are the stderr lines after the banner. */
-export const debugfsErrors = (stderr: string): string[] =>
-  stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
-
-export function debugfsScriptCommand(image: string, offsetBytes: number, script: string): Command {
-  return ['debugfs', ['-w', '-f', script, `${image}?offset=${offsetBytes}`]];
 }
 
 export interface BootConfig {

@@ -1,21 +1,13 @@
 /**
  * `armada inspect` for humans. Pure: a report in, text out.
  */
+import { formatBinary } from '../format-bytes.js';
 import type { ModelVerdict } from '../image/pi-models.js';
 import type { InspectReport, PackageVersion } from './types.js';
 
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let n = bytes;
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return `${u === 0 || Number.isInteger(n) ? n : n.toFixed(1)} ${units[u]}`;
-}
+const formatSize = (bytes: number) => formatBinary(bytes, 'short');
 
-export function shortModel(v: Pick<ModelVerdict, 'name'>): string {
+function shortModel(v: Pick<ModelVerdict, 'name'>): string {
   return v.name
     .replace(/^Raspberry Pi /, '')
     .replace(' Model ', '')

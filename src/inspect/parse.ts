@@ -68,7 +68,7 @@ export function kernelVersions(
 }
 
 /** SHA-256 of a PEM certificate's DER, lower-case hex: what first boot prints. */
-export function certificateSha256(pem: string): string | undefined {
+function certificateSha256(pem: string): string | undefined {
   try {
     return new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase();
   } catch {

@@ -10,9 +10,9 @@ import { UserError } from '../errors.js';
 import { imageChainSource } from '../boot-chain/image-source.js';
 import { proveFromSource } from '../boot-chain/read.js';
 import { claimedChainGaps } from '../boot-chain/models.js';
-import { detectFormat } from '../flash/source/detect.js';
 import { readBootFacts, type BootPartitionFacts } from '../image/boot-facts.js';
-import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
+import type { Ext4Volume } from '../image/debugfs.js';
+import { listExt4, readExt4 } from '../image/ext4.js';
 import { readFat, type FatVolume } from '../image/fat.js';
 import { isFatPartition, type PartitionTable } from '../image/partition-table.js';
 import { checkPiModels, cannotBootWarnings } from '../image/pi-models.js';
@@ -20,7 +20,7 @@ import { readAt } from '../image/read-at.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import { checkKernelConfig, readKernelConfig, summaryLine } from '../kernel/index.js';
 import type { KernelConfig } from '../kernel/index.js';
-import { sniff, sniffBytes } from '../kernel/magic.js';
+import { sniff, sniffBytes } from '../source/magic.js';
 import {
   filesystemOf,
   kernelVersions,
@@ -59,12 +59,11 @@ async function assertDiskImage(
     throw new UserError(
       `${target} is empty${kind === 'device' ? ' (no card in the reader?)' : ''}`,
     );
-  const packed = detectFormat(head);
-  if (packed === 'xz') throw compressedHint(target, 'xz', 'xz -dk');
-  if (packed === 'gzip') throw compressedHint(target, 'gzip', 'gunzip -k');
-  if (packed === 'zstd') throw compressedHint(target, 'zstd', 'zstd -d');
-  if (packed === 'zip') throw compressedHint(target, 'zip', 'unzip');
   const format = sniff(head);
+  if (format === 'xz') throw compressedHint(target, 'xz', 'xz -dk');
+  if (format === 'gzip') throw compressedHint(target, 'gzip', 'gunzip -k');
+  if (format === 'zstd') throw compressedHint(target, 'zstd', 'zstd -d');
+  if (format === 'zip') throw compressedHint(target, 'zip', 'unzip');
   if (format === 'bzip2') throw compressedHint(target, 'bzip2', 'bunzip2 -k');
   if (format === 'fat' || format === 'ext')
     throw new UserError(

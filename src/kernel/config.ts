@@ -49,12 +49,6 @@ export function parseKernelConfig(text: string): KernelConfig {
   return { version, arch, values };
 }
 
-/** Does this text look like a kernel config (used to sniff sources, not to validate)? */
-export function looksLikeKernelConfig(text: string): boolean {
-  if (text.includes('\0')) return false;
-  return /^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)/m.test(text);
-}
-
 export function optionState(config: KernelConfig, name: string): OptionState {
   const v = config.values.get(name);
   return v === 'y' ? 'y' : v === 'm' ? 'm' : 'missing';

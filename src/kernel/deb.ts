@@ -10,7 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { spawnStreaming, type Streaming } from '../exec.js';
 import { classifyKernelPath, type Classified } from './candidates.js';
-import { decompressCommand } from './decompress.js';
+import { kernelDecompressCommand } from './decompress.js';
 import { TarError, TarReader } from './tar.js';
 
 export interface ArMember {
@@ -20,7 +20,7 @@ export interface ArMember {
   size: number;
 }
 
-export const arMagic = '!<arch>\n';
+const arMagic = '!<arch>\n';
 
 /** One 60-byte ar member header at `offset` (name 16, mtime 12, uid 6, gid 6, mode 8, size 10, "`\n"). */
 export function parseArHeader(header: Buffer, offset: number): ArMember | undefined {
@@ -31,7 +31,7 @@ export function parseArHeader(header: Buffer, offset: number): ArMember | undefi
   return { name, offset: offset + 60, size };
 }
 
-export async function listArMembers(path: string): Promise<ArMember[]> {
+async function listArMembers(path: string): Promise<ArMember[]> {
   const fh = await open(path, 'r');
   try {
     const { size: fileSize } = await fh.stat();
@@ -76,7 +76,7 @@ function openData(path: string, member: ArMember): { stream: Readable; child?: S
       `${path}: ${member.name} is compressed in a way armada cannot read; extract boot/config-* with dpkg-deb -x and check that`,
     );
   }
-  const child = spawnStreaming(decompressCommand(suffix === '.xz' ? 'xz' : 'zstd'));
+  const child = spawnStreaming(kernelDecompressCommand(suffix === '.xz' ? 'xz' : 'zstd'));
   // Stopping early closes the decompressor's stdin under our feet; that is expected.
   child.stdin.on('error', () => undefined);
   input.on('error', () => undefined);

@@ -6,12 +6,13 @@
  */
 import { createGunzip } from 'node:zlib';
 import { spawnStreaming, type Command } from '../exec.js';
+import { decompressCommand } from '../source/detect.js';
 import { GzipError, gunzipAll, gunzipMember } from './gzip.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 
 /** More than any kernel image or config decompresses to. */
-export const maxDecompressed = 256 * 1024 * 1024;
+const maxDecompressed = 256 * 1024 * 1024;
 
 export class DecompressError extends Error {
   constructor(
@@ -23,10 +24,9 @@ export class DecompressError extends Error {
   }
 }
 
-export function decompressCommand(compression: 'xz' | 'zstd'): Command {
-  // --single-stream: stop after the first stream and ignore what follows (kernel payloads).
-  return compression === 'xz' ? ['xz', ['-dc', '--single-stream']] : ['zstd', ['-dc', '-q']];
-}
+/** A kernel payload is followed by other data: xz stops after the first stream. */
+export const kernelDecompressCommand = (compression: 'xz' | 'zstd'): Command =>
+  decompressCommand(compression, { pigz: false, singleStream: true });
 
 /** Map a compression name (zboot header, file member suffix) to what we can decompress. */
 export function compressionNamed(name: string): Compression | undefined {
@@ -48,7 +48,7 @@ async function runTool(
   compression: 'xz' | 'zstd',
   maxBytes: number,
 ): Promise<ToolOutput> {
-  const child = spawnStreaming(decompressCommand(compression));
+  const child = spawnStreaming(kernelDecompressCommand(compression));
   // The tool may stop reading early (end of stream, bad data, or we kill it): not an error here.
   child.stdin.on('error', () => undefined);
   child.stdin.end(bytes);

@@ -4,12 +4,13 @@
  * partition is recognised by its content (boot sector, ext superblock), not its type code.
  */
 import { UserError } from '../errors.js';
-import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
+import type { Ext4Volume } from '../image/debugfs.js';
+import { listExt4, readExt4 } from '../image/ext4.js';
 import { listFat, readFat, type FatVolume } from '../image/fat.js';
 import { readAt } from '../image/read-at.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 import { classifyKernelPath, uniqueBy, type Candidate } from './candidates.js';
-import { sniff } from './magic.js';
+import { sniff } from '../source/magic.js';
 import type { Found } from './rootfs.js';
 
 type Volume = { fs: 'fat' | 'ext'; prefix: string; offsetBytes: number };

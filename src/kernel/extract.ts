@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { DecompressError, decompress, decompressHead, type Compression } from './decompress.js';
 import { IkconfigCorruptError } from './ikconfig.js';
 import { configFromKernelImage } from './kernel-image.js';
-import { sniff, sniffBytes, type Format } from './magic.js';
+import { sniff, sniffBytes, type Format } from '../source/magic.js';
 
 export type ConfigKind =
   'config' | 'config.gz' | 'config.xz' | 'config.zst' | 'module' | 'kernel-image';
@@ -30,7 +30,7 @@ const containers: Partial<Record<Format, string>> = {
   ext: 'an ext4 filesystem',
 };
 
-export const notAKernel = (name: string) =>
+const notAKernel = (name: string) =>
   `${name}: not a kernel config, kernel package (.deb), configs.ko, kernel image, root filesystem directory or disk image`;
 
 /** An ELF file with `.modinfo`/vermagic is a module (configs.ko); otherwise a vmlinux. */
@@ -97,7 +97,8 @@ export async function extractConfig(bytes: Buffer, name: string): Promise<Extrac
       throw new UserError(`${name}: the ${compression} data decompresses to nothing`);
     if (innerFormat === 'elf') return fromImage(inner, name, elfKind(inner));
     if (imageFormats.has(innerFormat)) return fromImage(inner, name, 'kernel-image');
-    if (innerFormat === 'unknown') return fromUnknown(inner, name);
+    // A zip inside is as unknown as any other bytes: it may still hold IKCONFIG.
+    if (innerFormat === 'unknown' || innerFormat === 'zip') return fromUnknown(inner, name);
     throw new UserError(notAKernel(name));
   }
   if (format === 'bzip2' || format === 'lz4') {

@@ -35,7 +35,7 @@ function counts(result: CheckResult) {
   };
 }
 
-export function kernelLabel(result: Pick<CheckResult, 'kernelVersion' | 'arch'>): string {
+function kernelLabel(result: Pick<CheckResult, 'kernelVersion' | 'arch'>): string {
   return `kernel ${result.kernelVersion ?? '(unknown version)'}${result.arch ? ` (${result.arch})` : ''}`;
 }
 

@@ -3,7 +3,7 @@
  * IKCFG_ST and IKCFG_ED (kernel/configs.c), in the kernel image or in configs.ko. Pure.
  */
 import { GzipError, gunzipMember } from './gzip.js';
-import { offsetsOf } from './magic.js';
+import { offsetsOf } from './zboot.js';
 
 const start = Buffer.from('IKCFG_ST');
 const end = Buffer.from('IKCFG_ED');

@@ -7,7 +7,8 @@
 import { UserError } from '../errors.js';
 import { compressionNamed, decompressLenient, type Compression } from './decompress.js';
 import { IkconfigCorruptError, extractIkconfig } from './ikconfig.js';
-import { magic, offsetsOf, parseZbootHeader } from './magic.js';
+import { magic } from '../source/magic.js';
+import { offsetsOf, parseZbootHeader } from './zboot.js';
 
 // Real images hold their payload near the start; the cap keeps a non-kernel from costing minutes.
 const probesPerFormat: Record<Compression, number> = { gzip: 64, xz: 8, zstd: 8 };

@@ -5,7 +5,8 @@
  */
 import { parseKernelConfig, type KernelConfig } from './config.js';
 import { readBootFacts } from '../image/boot-facts.js';
-import { listExt4, readExt4, type Ext4Volume } from '../image/ext4.js';
+import type { Ext4Volume } from '../image/debugfs.js';
+import { listExt4, readExt4 } from '../image/ext4.js';
 import { isLinuxPartition } from '../image/partition-table.js';
 import { checkPiModels, type ModelVerdict } from '../image/pi-models.js';
 import { readPartitionTable } from '../image/read-partition-table.js';

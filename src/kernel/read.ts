@@ -11,7 +11,7 @@ import { parseKernelConfig, type KernelConfig } from './config.js';
 import { readDebKernelFiles } from './deb.js';
 import { diskImageCandidates } from './disk-image.js';
 import { extractConfig, type ConfigKind } from './extract.js';
-import { sniff, sniffBytes } from './magic.js';
+import { sniff, sniffBytes } from '../source/magic.js';
 import { pickNewest } from './pick.js';
 import { directoryCandidates, type Found } from './rootfs.js';
 

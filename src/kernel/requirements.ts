@@ -181,7 +181,7 @@ export function requirableFeatures(req: Requirements): string[] {
 }
 
 /** kernel-config/ sits at the package root, two levels above both src/kernel and dist/kernel. */
-export const requirementsDir = fileURLToPath(new URL('../../kernel-config/', import.meta.url));
+const requirementsDir = fileURLToPath(new URL('../../kernel-config/', import.meta.url));
 
 let cached: Requirements | undefined;
 

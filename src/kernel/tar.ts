@@ -28,7 +28,7 @@ const block = 512;
 /** A GNU long name or pax header larger than this is hostile, not a kernel package. */
 const maxMetaBytes = 1 << 20;
 /** Default for the largest entry kept in memory (kernel images are ~30–60 MB). */
-export const defaultMaxEntryBytes = 256 << 20;
+const defaultMaxEntryBytes = 256 << 20;
 
 function cString(b: Buffer, start: number, length: number): string {
   const field = b.subarray(start, start + length);

@@ -20,7 +20,7 @@ export function loginUser(settings: SeedSettings): string | undefined {
 }
 
 /** Where a device-CA seed carries the laptop's certificate request. */
-export const clientCsrPath = `${seedDir}/tls/client.csr`;
+const clientCsrPath = `${seedDir}/tls/client.csr`;
 
 export function planSeed(
   settings: SeedSettings,

@@ -26,7 +26,7 @@ export const defaultUsername = 'armada';
 export const defaultSudo = 'ALL=(ALL) NOPASSWD:ALL';
 
 /** --sudo as the sudoers rule first boot writes ('' = no sudo at all). */
-export const sudoRules: Record<SudoMode, string> = {
+const sudoRules: Record<SudoMode, string> = {
   nopasswd: defaultSudo,
   password: 'ALL=(ALL) ALL',
   none: '',

@@ -104,7 +104,7 @@ export function sha512Crypt(
  * so a password login there takes around a second. yescrypt (Debian's PAM default) would be
  * stronger still, but there is no in-process implementation to make it on the laptop.
  */
-export const seedPasswordRounds = 100_000;
+const seedPasswordRounds = 100_000;
 
 /** The crypt(3) hash that goes into a seed (computed once per flash/configure run). */
 export function hashSeedPassword(password: string): string {

@@ -20,24 +20,24 @@ import { seedDir } from './plan.js';
 import { seedBytesOnFat } from './space.js';
 
 /** Where the new seed is written and checked before it replaces `armada/`. */
-export const newSeedDir = `${seedDir}.new`;
+const newSeedDir = `${seedDir}.new`;
 /** Where the old seed waits between the two renames. */
-export const oldSeedDir = `${seedDir}.old`;
+const oldSeedDir = `${seedDir}.old`;
 
-export function deltreeCommand(v: FatVolume, dir: string): Command {
+function deltreeCommand(v: FatVolume, dir: string): Command {
   return ['mdeltree', ['-i', drive(v), `::/${dir}`]];
 }
 
-export function copyTreeInCommand(v: FatVolume, localDir: string): Command {
+function copyTreeInCommand(v: FatVolume, localDir: string): Command {
   // -s recursive, -o overwrite, -m keep our mtimes, -Q stop at the first error.
   return ['mcopy', ['-s', '-o', '-m', '-Q', '-i', drive(v), localDir, '::/']];
 }
 
-export function renameCommand(v: FatVolume, from: string, to: string): Command {
+function renameCommand(v: FatVolume, from: string, to: string): Command {
   return ['mren', ['-i', drive(v), `::/${from}`, `::/${to}`]];
 }
 
-export function copyTreeOutCommand(v: FatVolume, dir: string, localDir: string): Command {
+function copyTreeOutCommand(v: FatVolume, dir: string, localDir: string): Command {
   return ['mcopy', ['-s', '-n', '-i', drive(v), `::/${dir}`, localDir]];
 }
 

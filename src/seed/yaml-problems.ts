@@ -17,7 +17,7 @@ import type { Finding } from './validate.js';
 
 export type Path = readonly (string | number)[];
 
-export function formatPath(path: Path): string {
+function formatPath(path: Path): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
   return out || '(document)';

@@ -7,7 +7,7 @@
  * the trusted-keys file, ssh-keygen's answers.
  */
 import type { Command } from '../exec.js';
-import { checkSshKey } from '../seed/validate.js';
+import { checkSshKey } from '../ssh-key.js';
 
 /** The default trusted-keys file in armada's config dir. */
 export function trustedKeysPath(configDir: string): string {

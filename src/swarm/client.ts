@@ -80,7 +80,7 @@ export async function openHost(name: string, opts: OpenOptions = {}): Promise<Sw
             checkServerIdentity(host, cert),
         }
       : {}),
-  } as Docker.DockerOptions);
+  });
   const call = async <T>(doing: string, fn: (d: Docker) => Promise<T>): Promise<T> => {
     try {
       return await fn(api);

@@ -6,7 +6,22 @@
  * loads it on this path: so DEBUG gets `-modem` before dockerode is imported. Other namespaces
  * stay as the user set them.
  */
+import type { PeerCertificate } from 'node:tls';
 import type Docker from 'dockerode';
+
+/**
+ * dockerode 5's options as armada passes them: @types/dockerode (4.x, the newest there is) lacks
+ * the ones docker-modem hands on to the request and the TLS agent.
+ */
+interface DockerodeOptions extends Docker.DockerOptions {
+  /** Prefix of every API path; explicit so that DOCKER_HOST cannot add one. */
+  pathPrefix?: string;
+  /** Milliseconds to wait for the TCP connection, apart from `timeout` for the whole call. */
+  connectionTimeout?: number;
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
+}
+
+type Dockerode = new (options: DockerodeOptions) => Docker;
 
 /** Pure: DEBUG with the `modem` namespace excluded (debug's `-name` skips win over matches). */
 export function withoutModemDebug(value: string | undefined): string | undefined {
@@ -16,9 +31,9 @@ export function withoutModemDebug(value: string | undefined): string | undefined
   return [...names, '-modem'].join(',');
 }
 
-let loaded: Promise<typeof Docker> | undefined;
+let loaded: Promise<Dockerode> | undefined;
 
-export function loadDockerode(): Promise<typeof Docker> {
+export function loadDockerode(): Promise<Dockerode> {
   const debug = withoutModemDebug(process.env.DEBUG);
   if (debug !== undefined) process.env.DEBUG = debug;
   loaded ??= import('dockerode').then((m) => m.default);

@@ -50,7 +50,7 @@ export interface UpPlan {
 const leaveFix = (host: string) => `run 'armada swarm leave ${host}' first`;
 
 /** A host whose swarm state armada will not touch: one line with the fix. */
-export function stateProblem(h: HostState): string | undefined {
+function stateProblem(h: HostState): string | undefined {
   switch (h.state) {
     case 'pending':
       return `${h.host} is still joining a swarm; wait a minute and run the command again (or ${leaveFix(h.host)})`;
@@ -64,7 +64,7 @@ export function stateProblem(h: HostState): string | undefined {
 }
 
 /** The manager that answers for the swarm: the first manager named, in the order given. */
-export function pickManager(states: readonly HostState[]): HostState | undefined {
+function pickManager(states: readonly HostState[]): HostState | undefined {
   return states.find((s) => s.state === 'active' && s.isManager);
 }
 

@@ -28,8 +28,8 @@ const day = 24 * 60 * 60 * 1000;
 
 /** CA/Browser Forum's old ceiling; Apple and Go clients refuse longer-lived server certs. */
 export const serverCertDays = 825;
-export const clientCertDays = 825;
-export const caDays = 3650;
+const clientCertDays = 825;
+const caDays = 3650;
 /**
  * Certificates start a little in the past: a Pi has no real-time clock, and a device whose
  * clock lags by minutes must still accept a certificate made just now.

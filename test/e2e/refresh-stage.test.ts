@@ -26,7 +26,7 @@ import {
 import { loopbackBridge, loopbackOnly } from '../helpers/loopback-only.js';
 import { run } from '../../src/exec.js';
 import { cacheDir } from '../../src/cache/dir.js';
-import { stagePaths } from '../../src/build/stage-cache.js';
+import { cachePath, stagePaths } from '../../src/cache/layout.js';
 import {
   packageChanges,
   refreshCommand,
@@ -77,7 +77,7 @@ describeNeeds(
         // What changes is chosen from the stage itself: a small leaf package gets a new version,
         // another one nothing needs once marked automatic is the orphan.
         const stage = await readStage(rootfs);
-        const debs = join(cacheDir(), 'apt', 'arm64');
+        const debs = cachePath(cacheDir(), 'apt', 'arm64');
         const bump = pickBump(stage, new Set(await readdir(debs)));
         expect(bump, 'a leaf package of the stage whose .deb is cached').toBeDefined();
         const orphan = pickOrphan(stage, new Set([bump!.name]));

@@ -9,17 +9,19 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ikconfigBlob } from '../../src/kernel/ikconfig.js';
 import { isRoot } from './needs.js';
+import { cacheDir } from '../../src/cache/dir.js';
+import { cachePath } from '../../src/cache/layout.js';
 
 export type DebArch = 'arm64' | 'armhf';
 
-export const testKernelCache = join(
-  process.env.ARMADA_TEST_KERNELS ?? join(homedir(), '.cache/armada/test-kernels'),
-);
+// The home cache even when a test points ARMADA_CACHE_DIR elsewhere: these downloads are slow.
+export const testKernelCache =
+  process.env.ARMADA_TEST_KERNELS ??
+  cachePath(cacheDir({ ARMADA_CACHE_DIR: undefined }), 'testKernels');
 
 const metaPackage: Record<string, string> = {
   arm64: 'linux-image-arm64',

@@ -23,8 +23,9 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../../src/cache/dir.js';
+import { cachePath } from '../../src/cache/layout.js';
 import { mmdebstrapCommand } from '../../src/build/plan-bootstrap.js';
 import { safeRemoveTree } from '../../src/safe-remove.js';
 import { initramfsModules } from '../../src/build/initramfs.js';
@@ -66,10 +67,8 @@ export const standInPackages = [
 ];
 
 const recipe = 1;
-const cacheRoot = join(
-  process.env.ARMADA_CACHE_DIR ?? join(homedir(), '.cache/armada'),
-  'standins',
-);
+const armadaCache = cacheDir({ ARMADA_CACHE_DIR: process.env.ARMADA_CACHE_DIR });
+const cacheRoot = cachePath(armadaCache, 'standins');
 
 function sh(
   file: string,
@@ -106,7 +105,7 @@ async function sharedRootfs(dir: string): Promise<string> {
     components: ['main', 'non-free-firmware'],
     packages: standInPackages,
     targetDir: rootfs,
-    aptCacheDir: join(cacheRoot, '..', 'apt', 'arm64'),
+    aptCacheDir: cachePath(armadaCache, 'apt', 'arm64'),
     initramfsModules: initramfsModules(),
   });
   sh(cmd[0], cmd[1]);

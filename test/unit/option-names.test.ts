@@ -1,29 +1,25 @@
 /**
  * Domain messages name options, not flags: a library caller reads the API's option names, the
- * command line its flags (src/cli.ts installs them; so does the test setup).
+ * command line its flags (src/cli.ts runs every command inside withOptionNames(flagName)).
  */
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { flagName } from '../../src/cli/flag-names.js';
-import { nameOptions, option } from '../../src/option-names.js';
+import { option, withOptionNames } from '../../src/option-names.js';
 import { isSafeTarget } from '../../src/flash/safety.js';
 import { seedOptions } from '../../src/cli/seed-options.js';
 import { targetOptions } from '../../src/cli/target-options.js';
 import { fakeDrive } from '../helpers/drives.js';
 
-afterEach(() => nameOptions(flagName));
-
 const loop = fakeDrive('/dev/loop9', { kind: 'loop' });
 const policy = { allowVirtual: false, allowLarge: false, sourceDevices: [] };
 
 test('a library caller reads option names; the CLI reads flags', () => {
-  nameOptions(undefined);
   expect(option('allowVirtual')).toBe('allowVirtual');
   expect(isSafeTarget(loop, policy)).toMatchObject({
     ok: false,
     reasons: [expect.stringMatching(/pass allowVirtual to write it anyway$/)],
   });
-  nameOptions(flagName);
-  expect(isSafeTarget(loop, policy)).toMatchObject({
+  expect(withOptionNames(flagName, () => isSafeTarget(loop, policy))).toMatchObject({
     ok: false,
     reasons: [expect.stringMatching(/pass --allow-virtual to write it anyway$/)],
   });

@@ -12,10 +12,8 @@ import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
   clampTimesScript,
-  debugfsErrors,
   cmdlineTxt,
   configTxt,
-  debugfsScriptCommand,
   deviceTreeDirs,
   fstab,
   isBootFirmware,
@@ -28,6 +26,7 @@ import {
   sfdiskScript,
   type Layout,
 } from '../../image/plan-image.js';
+import { debugfsErrors, debugfsScriptCommand } from '../../image/debugfs.js';
 import { hostsFile } from '../plan-identity.js';
 import { contentSize } from '../content-size.js';
 import { unlessMissing } from '../../fs-errors.js';

@@ -14,7 +14,7 @@ import type { BuildOptions } from '../options.js';
 import { mmdebstrapCommand } from '../plan-bootstrap.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
-import { stagePaths } from '../stage-cache.js';
+import { cachePath, stagePaths } from '../../cache/layout.js';
 import { safeRemoveTree } from '../../safe-remove.js';
 import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
 
@@ -36,7 +36,7 @@ export function bootstrapRootfs(o: BuildOptions): Step<BuildContext> {
         ...(o.keyring ? { keyring: o.keyring } : {}),
         packages: buildPackages(o),
         targetDir: join(p.partial, 'rootfs'),
-        aptCacheDir: join(o.cacheDir, 'apt', o.arch),
+        aptCacheDir: cachePath(o.cacheDir, 'apt', o.arch),
         initramfsModules: initramfsModules(),
       });
       try {

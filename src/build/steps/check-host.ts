@@ -19,7 +19,8 @@ import { debianArchiveKeyring } from '../plan-bootstrap.js';
 import { readHostAptSources } from '../../apt/read-apt-sources.js';
 import { buildPackages } from '../packages.js';
 import { initramfsModules } from '../initramfs.js';
-import { stageKey, stagePaths } from '../stage-cache.js';
+import { stageKey } from '../stage-cache.js';
+import { stagePaths } from '../../cache/layout.js';
 import { readStageRecords } from '../stage-records.js';
 import { newestOfLineage } from '../plan-refresh.js';
 

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run } from '../../exec.js';
-import { rdumpCommand } from '../../base/plan-assemble.js';
+import { debugfsErrors, rdumpCommand } from '../../image/debugfs.js';
 import { produced, reusedInstall, type BuildContext } from '../context.js';
 
 export function extractBaseRootfs(): Step<BuildContext> {
@@ -22,8 +22,7 @@ export function extractBaseRootfs(): Step<BuildContext> {
       const r = await run(
         rdumpCommand(image, produced(ctx, 'base').read.root.offsetBytes, rootfsDir),
       );
-      // debugfs exits 0 when a request fails; its errors are the stderr lines after the banner.
-      const errors = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('debugfs '));
+      const errors = debugfsErrors(r.stderr);
       if (errors.length)
         throw new Error(
           `debugfs could not extract the root filesystem: ${errors.slice(0, 3).join('; ')}`,

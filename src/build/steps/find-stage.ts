@@ -11,7 +11,7 @@ import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { fetchArchiveState } from '../../apt/archive-state.js';
 import { decideStage } from '../plan-refresh.js';
-import { stagePaths } from '../stage-cache.js';
+import { stagePaths } from '../../cache/layout.js';
 import { readStageRecords, rootfsSourceLines } from '../stage-records.js';
 import { updateStageRecord } from '../../cache/root-trees.js';
 import { touchStage } from '../../cache/read.js';

@@ -37,6 +37,7 @@ import { produced, reusedInstall, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { codenameOf, debs, hostDebianUri, storeInstall } from '../../base/install-cache.js';
 import { unlessMissing } from '../../fs-errors.js';
+import { cachePath } from '../../cache/layout.js';
 import { stripTree } from '../strip-tree.js';
 import { sandboxMountPoints } from '../../base/plan-sandbox.js';
 import {
@@ -117,7 +118,7 @@ export function installDocker(b: BaseOptions, o: BuildOptions): Step<BuildContex
         throw new UserError(
           `the base is Debian '${codename ?? 'unknown'}', which armada has no Docker package list for (it knows the releases in src/apt/suites.json)`,
         );
-      const aptCache = join(o.cacheDir, 'apt', arch);
+      const aptCache = cachePath(o.cacheDir, 'apt', arch);
       const policy = '/usr/sbin/policy-rc.d';
       await writeInRoot(root, policy, policyRcD, 0o755);
       const restoreResolv = await borrowResolvConf(root);

@@ -12,14 +12,15 @@ import { requireTool } from '../../exec.js';
 import { checkSignKey } from '../../sign/sign-sums.js';
 import { obtainBase, unpackBase, type BaseSource } from '../../base/open-base.js';
 import { cacheName, entryDir } from '../../download/cache-dir.js';
-import { isUrl } from '../../flash/source/detect.js';
-import { isSha256 } from '../../flash/source/sha256sums.js';
+import { isUrl } from '../../source/detect.js';
+import { isSha256 } from '../../source/sha256sums.js';
 import { unlessMissing } from '../../fs-errors.js';
+import { cachePath } from '../../cache/layout.js';
 import type { BaseOptions } from '../../base/opened.js';
 import { readBase } from '../../base/read-base.js';
 import { workSpaceNeeded } from '../../base/plan-assemble.js';
-import { formatBytes } from '../../flash/drive.js';
-import { defaultDigestMemo } from '../../flash/source/local-digest.js';
+import { formatBytes } from '../../format-bytes.js';
+import { defaultDigestMemo } from '../../source/local-digest.js';
 import type { BuildContext } from '../context.js';
 import { buildDefaults, type BuildOptions } from '../options.js';
 import { safeRemoveTree } from '../../safe-remove.js';
@@ -68,7 +69,7 @@ export function openBase(b: BaseOptions, o: BuildOptions): Step<BuildContext> {
       for (const tool of ['unshare', 'capsh']) await requireTool(tool);
       if (o.signKey) await checkSignKey(o.signKey);
       // The cache dir's, as for every other cache a build uses (a library caller may pass its own).
-      const downloadsDir = join(o.cacheDir, 'downloads');
+      const downloadsDir = cachePath(o.cacheDir, 'downloads');
       const digestMemo = defaultDigestMemo(o.cacheDir);
       const source =
         o.offline && isUrl(b.base)

@@ -13,7 +13,7 @@ import { onCleanup } from '../../cleanup.js';
 import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import { packageChanges, refreshCommand } from '../plan-refresh.js';
-import { stagePaths } from '../stage-cache.js';
+import { cachePath, stagePaths } from '../../cache/layout.js';
 import { safeRemoveTree } from '../../safe-remove.js';
 import { commitStage, madeFromState, rootfsSourceLines } from '../stage-records.js';
 import { dpkgQueryCommand, parseDpkgQuery } from '../dpkg-query.js';
@@ -40,7 +40,7 @@ export function refreshStage(o: BuildOptions): Step<BuildContext> {
       await run(['cp', ['-a', '--reflink=auto', from.rootfs, rootfs]]);
       const before = await installed(rootfs);
       try {
-        await run(refreshCommand(rootfs, join(o.cacheDir, 'apt', o.arch), plan.install), {
+        await run(refreshCommand(rootfs, cachePath(o.cacheDir, 'apt', o.arch), plan.install), {
           env: o.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(o.sourceDateEpoch) } : {},
           onLine: (line) => report.status(line),
           timeoutMs: 60 * 60_000,

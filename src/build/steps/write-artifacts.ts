@@ -16,7 +16,7 @@ import { artifactName, compressCommand, sha256sums } from '../plan-artifacts.js'
 import { buildManifest } from '../manifest.js';
 import { createBmap } from '../../bmap/create.js';
 import { artifactCache } from '../artifact-cache.js';
-import { sha256OfFile } from '../../flash/source/checksum.js';
+import { sha256OfFile } from '../../source/checksum.js';
 import { signFile } from '../../sign/sign-sums.js';
 import { signatureSuffix } from '../../sign/sshsig.js';
 

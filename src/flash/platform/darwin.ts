@@ -20,7 +20,7 @@ import {
 import { drivelistDrives } from './drivelist.js';
 import type { Platform } from './platform.js';
 
-export const dfCommand = (path: string): Command => ['df', ['-P', path]];
+const dfCommand = (path: string): Command => ['df', ['-P', path]];
 
 /** The device column of `df -P` output's data line. */
 export function parseDfDevice(output: string): string | undefined {

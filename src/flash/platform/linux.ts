@@ -14,15 +14,9 @@ import { lsblkCommand, parseLsblk } from './lsblk.js';
 import type { Platform } from './platform.js';
 import { unlessMissing } from '../../fs-errors.js';
 
-export const umountCommand = (mountpoint: string): Command => ['umount', [mountpoint]];
-export const flushBuffersCommand = (device: string): Command => [
-  'blockdev',
-  ['--flushbufs', device],
-];
-export const rereadPartitionsCommand = (device: string): Command => [
-  'blockdev',
-  ['--rereadpt', device],
-];
+const umountCommand = (mountpoint: string): Command => ['umount', [mountpoint]];
+const flushBuffersCommand = (device: string): Command => ['blockdev', ['--flushbufs', device]];
+const rereadPartitionsCommand = (device: string): Command => ['blockdev', ['--rereadpt', device]];
 
 /** What each attached loop device reads from (its backing file: often a card or a partition). */
 async function loopBackings(drives: readonly Drive[]): Promise<Map<string, string>> {

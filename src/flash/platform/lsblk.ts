@@ -7,7 +7,7 @@ import type { Command } from '../../exec.js';
 import { UserError } from '../../errors.js';
 import type { Drive, DriveKind } from '../drive.js';
 
-export const lsblkColumns = [
+const lsblkColumns = [
   'NAME',
   'PATH',
   'SIZE',

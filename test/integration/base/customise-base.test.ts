@@ -19,7 +19,7 @@ import { stripIdentity } from '../../../src/build/steps/strip-identity.js';
 import { assembleBaseImage } from '../../../src/build/steps/assemble-base-image.js';
 import { writeArtifacts } from '../../../src/build/steps/write-artifacts.js';
 import { makeStandIn } from '../../helpers/base-image.js';
-import { checkSumsSignature } from '../../../src/sign/verify-sums.js';
+import { checkSumsSignature } from '../../../src/source/verify-sums.js';
 import { armada, buildCli } from '../../helpers/cli.js';
 import { describeNeeds, toolsReason } from '../../helpers/needs.js';
 import { suiteTempDir } from '../../helpers/tmp.js';

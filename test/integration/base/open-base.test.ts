@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { obtainBase } from '../../../src/base/open-base.js';
 import { ChecksumMismatchError, exitCodeOf } from '../../../src/errors.js';
-import { sha256OfFile } from '../../../src/flash/source/checksum.js';
+import { sha256OfFile } from '../../../src/source/checksum.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 
 /** A local base's checksum and hashing; obtainBase only hashes, so random bytes will do. */

@@ -6,7 +6,7 @@ import { BadBaseError, BaseKernelError } from '../../../src/base/errors.js';
 import { obtainBase, unpackBase } from '../../../src/base/open-base.js';
 import { readBase } from '../../../src/base/read-base.js';
 import { ChecksumMismatchError, exitCodeOf } from '../../../src/errors.js';
-import { sha256OfFile } from '../../../src/flash/source/checksum.js';
+import { sha256OfFile } from '../../../src/source/checksum.js';
 import { defaultKernels, makeStandIn, trimmedConfig } from '../../helpers/base-image.js';
 import { disableOptions } from '../../helpers/kernel-packages.js';
 import { describeNeeds, toolsReason } from '../../helpers/needs.js';
@@ -21,7 +21,7 @@ async function open_(base: string, work: string, sha256?: string) {
 
 describeNeeds(
   {
-    unless: toolsReason('sfdisk', 'mkfs.vfat', 'mcopy', 'mke2fs', 'debugfs', 'xz', 'zip', 'unzip'),
+    unless: toolsReason('sfdisk', 'mkfs.vfat', 'mcopy', 'mke2fs', 'debugfs', 'xz', 'zip'),
   },
   'reading a Raspberry Pi OS base without mounting',
   () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatCacheList, listCacheReport, pruneCache } from '../../../src/commands/cache.js';
 import { touchStage } from '../../../src/cache/read.js';
-import { installPaths } from '../../../src/base/plan-install-cache.js';
+import { installPaths } from '../../../src/cache/layout.js';
 import { useInstall } from '../../../src/base/install-cache.js';
 import { safeRemoveTree } from '../../../src/safe-remove.js';
 import { describeNeeds } from '../../helpers/needs.js';

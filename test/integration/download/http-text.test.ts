@@ -6,11 +6,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpText } from '../../../src/flash/source/http.js';
-import { findChecksum } from '../../../src/flash/source/checksum.js';
-import { findBmapText } from '../../../src/flash/find-bmap.js';
-import type { ProbedSource } from '../../../src/flash/source/probe.js';
+import { httpText as httpTextApi } from '../../../src/source/http.js';
+import { findChecksum } from '../../../src/source/checksum.js';
+import { findBmapText as findBmapTextApi } from '../../../src/flash/find-bmap.js';
+import type { ProbedSource } from '../../../src/source/probe.js';
 import { UserError } from '../../../src/errors.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const findBmapText = asCli(findBmapTextApi);
+const httpText = asCli(httpTextApi);
 
 const KiB = 1024;
 const MiB = 1 << 20;

@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { copyFile, open, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/flash/flash-image.js';
+import { flashImage as flashImageApi } from '../../../src/flash/flash-image.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { fillRandom } from '../../helpers/loop.js';
@@ -16,6 +16,9 @@ import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-check.js';
 import { flashFailure, flashOptions, flashSuite } from './suite.js';
 import { describeNeeds } from '../../helpers/needs.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const flashImage = asCli(flashImageApi);
 
 const MiB = 1 << 20;
 

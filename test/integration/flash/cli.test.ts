@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/flash/flash-image.js';
+import { flashImage as flashImageApi } from '../../../src/flash/flash-image.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
@@ -17,6 +17,9 @@ import { expectCardHoldsImage, hasPartitionTable, sha256OfDevice } from './card-
 import { flashCli, flashOptions, flashSuite } from './suite.js';
 import { armada as cli, buildCli } from '../../helpers/cli.js';
 import { describeNeeds } from '../../helpers/needs.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const flashImage = asCli(flashImageApi);
 
 const MiB = 1 << 20;
 const root = new URL('../../../', import.meta.url).pathname;

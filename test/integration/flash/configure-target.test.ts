@@ -6,12 +6,15 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { configureTarget } from '../../../src/commands/configure.js';
+import { configureTarget as configureTargetApi } from '../../../src/commands/configure.js';
 import { exitCodeOf } from '../../../src/errors.js';
 import { describeNeeds } from '../../helpers/needs.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { sha256OfDevice } from './card-check.js';
 import { flashSuite } from './suite.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const configureTarget = asCli(configureTargetApi);
 
 const MiB = 1 << 20;
 

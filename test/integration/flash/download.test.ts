@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { flashImage } from '../../../src/flash/flash-image.js';
+import { flashImage as flashImageApi } from '../../../src/flash/flash-image.js';
 import { ChecksumMismatchError } from '../../../src/errors.js';
 import { setLogSinks } from '../../../src/log.js';
 import { serveFiles, type FileServer } from '../../helpers/file-server.js';
@@ -15,6 +15,9 @@ import { describeNeeds } from '../../helpers/needs.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage, sha256OfDevice } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const flashImage = asCli(flashImageApi);
 
 const MiB = 1 << 20;
 const bin = new URL('../../../bin/armada.js', import.meta.url).pathname;

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/flash/flash-image.js';
+import { flashImage as flashImageApi } from '../../../src/flash/flash-image.js';
 import { setLogSinks } from '../../../src/log.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { mappedBytes } from '../../../src/bmap/types.js';
@@ -14,6 +14,9 @@ import { flashOptions, flashSuite } from './suite.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describeNeeds } from '../../helpers/needs.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const flashImage = asCli(flashImageApi);
 
 const MiB = 1 << 20;
 const formats = ['img', 'xz', 'gz', 'zst', 'zip'] as const;

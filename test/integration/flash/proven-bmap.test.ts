@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/flash/flash-image.js';
+import { flashImage as flashImageApi } from '../../../src/flash/flash-image.js';
 import { formatFlashResult } from '../../../src/cli/flash-result.js';
-import { parseMemo } from '../../../src/flash/source/digest-memo.js';
+import { parseMemo } from '../../../src/source/digest-memo.js';
 import { parseBmap } from '../../../src/bmap/parse.js';
 import { serializeBmap } from '../../../src/bmap/serialize.js';
 import { mappedBytes } from '../../../src/bmap/types.js';
@@ -17,6 +17,9 @@ import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage } from './card-check.js';
 import { flashFailure, flashOptions, flashSuite } from './suite.js';
 import { describeNeeds } from '../../helpers/needs.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const flashImage = asCli(flashImageApi);
 
 const MiB = 1 << 20;
 

@@ -10,8 +10,8 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeSource } from '../../../src/flash/source/probe.js';
-import { startSource } from '../../../src/flash/source/start.js';
+import { probeSource } from '../../../src/source/probe.js';
+import { startSource } from '../../../src/source/start.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { flashSuite } from './suite.js';
 

@@ -7,13 +7,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/flash/flash-image.js';
+import { flashImage as flashImageApi } from '../../../src/flash/flash-image.js';
 import { linux } from '../../../src/flash/platform/linux.js';
 import { fillRandom } from '../../helpers/loop.js';
 import { describeNeeds } from '../../helpers/needs.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { sha256OfDevice } from './card-check.js';
 import { flashFailure, flashOptions, flashSuite } from './suite.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const flashImage = asCli(flashImageApi);
 
 const MiB = 1 << 20;
 

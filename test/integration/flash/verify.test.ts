@@ -7,7 +7,7 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
-import { flashImage } from '../../../src/flash/flash-image.js';
+import { flashImage as flashImageApi } from '../../../src/flash/flash-image.js';
 import { exitCodeOf, formatError } from '../../../src/errors.js';
 import { alignedBuffers } from '../../../src/flash/aligned.js';
 import { linux } from '../../../src/flash/platform/linux.js';
@@ -17,6 +17,9 @@ import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { hasPartitionTable } from './card-check.js';
 import { flashOptions, flashSuite } from './suite.js';
 import { describeNeeds } from '../../helpers/needs.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const flashImage = asCli(flashImageApi);
 
 const MiB = 1 << 20;
 const writerOptions = { syncEveryBytes: 64 * MiB, maxInFlight: 4, exclusive: true, direct: true };

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { configureTarget } from '../../../src/commands/configure.js';
+import { configureTarget as configureTargetApi } from '../../../src/commands/configure.js';
 import { fatSpace, listFat, readFat, writeFat } from '../../../src/image/fat.js';
 import { parseSeedEnv } from '../../../src/seed/seed-env.js';
 import { verifySeed } from '../../../src/seed/write.js';
@@ -18,6 +18,9 @@ import { makeCard } from '../../helpers/loop.js';
 import { armada } from '../../helpers/cli.js';
 import { suiteTempDir } from '../../helpers/tmp.js';
 import { describeNeeds } from '../../helpers/needs.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const configureTarget = asCli(configureTargetApi);
 
 const sector = 512;
 const p1Start = 8192; // 4 MiB

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   installKey,
-  installPaths,
   sourceIsPinned,
   type InstallInputs,
 } from '../../../src/base/plan-install-cache.js';
+import { installPaths } from '../../../src/cache/layout.js';
 
 const h = (c: string) => c.repeat(64);
 const inputs: InstallInputs = {

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveBuildOptions, type BuildRequest } from '../../../src/commands/build.js';
 import { buildManifest } from '../../../src/build/manifest.js';
-import { OptionError, relabelOptions } from '../../../src/errors.js';
+import { OptionError } from '../../../src/errors.js';
+import { withOptionNames } from '../../../src/option-names.js';
 
 const flags: Record<string, string> = {
   offline: '--offline',
@@ -18,12 +19,15 @@ const flags: Record<string, string> = {
 /** The problems resolveBuildOptions reports, as the CLI prints them; [] when it accepts. */
 function problems(r: BuildRequest): { exitCode?: number; details: readonly string[] } {
   try {
-    resolveBuildOptions({ cacheDir: '/c', ...r });
+    withOptionNames(
+      (o) => flags[o] ?? o,
+      () => resolveBuildOptions({ cacheDir: '/c', ...r }),
+    );
     return { details: [] };
   } catch (error) {
     expect(error).toBeInstanceOf(OptionError);
-    const relabelled = relabelOptions(error, (o) => flags[o] ?? o) as OptionError;
-    return { exitCode: relabelled.exitCode, details: relabelled.details };
+    const e = error as OptionError;
+    return { exitCode: e.exitCode, details: e.details };
   }
 }
 

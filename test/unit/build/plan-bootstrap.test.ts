@@ -6,7 +6,8 @@ import { explainBootstrapFailure } from '../../../src/build/bootstrap-failure.js
 import { mountsBelow } from '../../../src/safe-remove.js';
 import { parseDpkgQuery } from '../../../src/build/dpkg-query.js';
 import { buildOptionProblems, validateBuildOptions } from '../../../src/build/options.js';
-import { OptionError, relabelOptions } from '../../../src/errors.js';
+import { OptionError } from '../../../src/errors.js';
+import { withOptionNames } from '../../../src/option-names.js';
 import { resolveBuildOptions } from '../../../src/commands/build.js';
 
 const input = {
@@ -153,10 +154,18 @@ describe('build options', () => {
     }
     expect(error).toBeInstanceOf(OptionError);
     expect((error as OptionError).exitCode).toBe(2);
-    // The domain names options; the CLI edge relabels them as flags.
+    // The domain names options; the CLI names them as flags.
     expect((error as OptionError).details).toContain("arch must be arm64 or armhf, not 'x86'");
-    const flags = relabelOptions(error, (opt) =>
-      opt === 'bootSizeMiB' ? '--boot-size' : `--${opt}`,
+    let flags: unknown;
+    withOptionNames(
+      (opt) => (opt === 'bootSizeMiB' ? '--boot-size' : `--${opt}`),
+      () => {
+        try {
+          validateBuildOptions(bad);
+        } catch (e) {
+          flags = e;
+        }
+      },
     );
     expect((flags as OptionError).details).toEqual([
       "--arch must be arm64 or armhf, not 'x86'",

@@ -14,7 +14,7 @@ import {
   detectFormat,
   parseSizeOutput,
   sizeCommand,
-} from '../../../src/flash/source/detect.js';
+} from '../../../src/source/detect.js';
 import { formatDuration, formatProgress } from '../../../src/flash/progress.js';
 import { readFileSync } from 'node:fs';
 

@@ -3,10 +3,13 @@ import type { Drive } from '../../../src/flash/drive.js';
 import { fakeDrive } from '../../helpers/drives.js';
 import {
   defaultLargeBytes,
-  isSafeTarget,
+  isSafeTarget as isSafeTargetApi,
   isSystemMountpoint,
   type SafetyPolicy,
 } from '../../../src/flash/safety.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const isSafeTarget = asCli(isSafeTargetApi);
 
 const card = fakeDrive('/dev/sdb', {
   sizeBytes: 31_914_983_424,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatInspect, formatSize } from '../../../src/inspect/format.js';
+import { formatInspect } from '../../../src/inspect/format.js';
+import { formatBinary } from '../../../src/format-bytes.js';
+
+const formatSize = (bytes: number) => formatBinary(bytes, 'short');
 import {
   filesystemOf,
   kernelVersions,

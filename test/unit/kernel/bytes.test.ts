@@ -8,7 +8,8 @@ import {
   extractIkconfig,
   ikconfigBlob,
 } from '../../../src/kernel/ikconfig.js';
-import { isFatBootSector, parseZbootHeader, sniff } from '../../../src/kernel/magic.js';
+import { isFatBootSector, sniff } from '../../../src/source/magic.js';
+import { parseZbootHeader } from '../../../src/kernel/zboot.js';
 import {
   fakeArm64Image,
   fakeConfigsKo,

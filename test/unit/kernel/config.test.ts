@@ -4,11 +4,11 @@ import {
   compareKernel,
   compareVersions,
   kernelTriple,
-  looksLikeKernelConfig,
   optionState,
   parseKernelConfig,
   stringOption,
 } from '../../../src/kernel/config.js';
+import { looksLikeKernelConfig } from '../../../src/source/magic.js';
 
 const fixture = readFileSync(
   new URL('../../fixtures/kernel/config-6.1-arm64-trimmed', import.meta.url),

@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { parseSeedEnv, renderSeedEnv, shellQuote } from '../../../src/seed/seed-env.js';
-import { mergeSettings } from '../../../src/seed/settings.js';
+import { mergeSettings as mergeSettingsApi } from '../../../src/seed/settings.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const mergeSettings = asCli(mergeSettingsApi);
 
 const hostile = [
   "it's",

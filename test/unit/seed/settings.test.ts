@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { mergeSettings, hostnameFor, type MergeInput } from '../../../src/seed/settings.js';
+import {
+  mergeSettings as mergeSettingsApi,
+  hostnameFor,
+  type MergeInput,
+} from '../../../src/seed/settings.js';
 import { parseUserData } from '../../../src/seed/user-data.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const mergeSettings = asCli(mergeSettingsApi);
 
 const ed25519 =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICthKi5dhyo0I4rAbxZReVryOJuN6aYjfDsfzQBtx6FN pirate@laptop';

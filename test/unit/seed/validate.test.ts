@@ -5,7 +5,7 @@ import {
   checkKeymap,
   checkLocale,
   checkPassphrase,
-  checkPasswordHash,
+  checkPasswordHash as checkPasswordHashApi,
   checkSshKey,
   checkSsid,
   checkTimezone,
@@ -13,6 +13,9 @@ import {
 } from '../../../src/seed/validate.js';
 import { wpaPsk } from '../../../src/seed/wpa-psk.js';
 import { parseWpaSupplicant } from '../../../src/seed/wpa-supplicant.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const checkPasswordHash = asCli(checkPasswordHashApi);
 
 const ed25519 =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICthKi5dhyo0I4rAbxZReVryOJuN6aYjfDsfzQBtx6FN pirate@laptop';

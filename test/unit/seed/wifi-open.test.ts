@@ -3,12 +3,15 @@
  * write_files): what is accepted, what is refused with which fix, and what the seed carries.
  */
 import { describe, expect, test } from 'vitest';
-import { mergeSettings } from '../../../src/seed/settings.js';
+import { mergeSettings as mergeSettingsApi } from '../../../src/seed/settings.js';
 import { parseSeedEnv } from '../../../src/seed/seed-env.js';
 import { planSeed } from '../../../src/seed/plan.js';
 import { parseUserData } from '../../../src/seed/user-data.js';
 import { parseWpaSupplicant } from '../../../src/seed/wpa-supplicant.js';
 import type { SeedFlags } from '../../../src/seed/types.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const mergeSettings = asCli(mergeSettingsApi);
 
 const wifis = (ap: string) =>
   `#cloud-config\nwifis:\n  wlan0:\n    regulatory-domain: DE\n    access-points:\n${ap}`;

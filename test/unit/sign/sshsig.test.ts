@@ -8,7 +8,7 @@ import {
   signCommand,
   verifyCommand,
 } from '../../../src/sign/sshsig.js';
-import { signatureBeside } from '../../../src/sign/verify-sums.js';
+import { signatureBeside } from '../../../src/source/verify-sums.js';
 
 const ed = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 

@@ -1,9 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { sanProblem } from '../../../src/tls/san.js';
 import { serverSans } from '../../../src/tls/certs.js';
-import { mergeSettings } from '../../../src/seed/settings.js';
-import { resolveSettings } from '../../../src/seed/apply.js';
+import { mergeSettings as mergeSettingsApi } from '../../../src/seed/settings.js';
+import { resolveSettings as resolveSettingsApi } from '../../../src/seed/apply.js';
 import { exitCodeOf, formatError, UsageError } from '../../../src/errors.js';
+import { asCli } from '../../helpers/as-cli.js';
+
+const mergeSettings = asCli(mergeSettingsApi);
+const resolveSettings = asCli(resolveSettingsApi);
 
 describe('sanProblem: what a --san may be', () => {
   test.each([

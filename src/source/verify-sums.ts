@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { CheckFailedError, UserError } from '../errors.js';
 import { requireTool, run } from '../exec.js';
 import { unlessMissing } from '../fs-errors.js';
-import { httpText } from '../flash/source/http.js';
-import { isUrl } from '../flash/source/detect.js';
+import { httpText } from './http.js';
+import { isUrl } from './detect.js';
 import { tempDir } from '../temp-dir.js';
 import {
   allowedSigners,
@@ -23,7 +23,7 @@ import {
   verifyCommand,
   type SignatureVerdict,
   type TrustedKey,
-} from './sshsig.js';
+} from '../sign/sshsig.js';
 
 export interface SignatureChoice {
   /** The trusted-keys file (one OpenSSH public key per line). */

@@ -5,8 +5,8 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CentralDirectory } from 'unzipper';
-import { UsageError, UserError } from '../../errors.js';
-import { run } from '../../exec.js';
+import { UsageError, UserError } from '../errors.js';
+import { run } from '../exec.js';
 import {
   detectFormat,
   isUrl,
@@ -16,6 +16,7 @@ import {
   type ImageFormat,
 } from './detect.js';
 import { httpHead } from './http.js';
+import { openZip } from './zip.js';
 
 export interface ProbedSource {
   /** What the user named: a path or a URL. */
@@ -58,9 +59,7 @@ async function probeZip(
 ): Promise<Pick<ProbedSource, 'zipEntry' | 'imageSize' | 'innerBmap'>> {
   let directory: CentralDirectory;
   try {
-    // Loaded only for zips: unzipper and its dependencies take ~90 ms to load on a busy machine.
-    const { default: unzipper } = await import('unzipper');
-    directory = await unzipper.Open.file(path);
+    directory = await openZip(path);
   } catch (error) {
     throw new UserError(
       `${display} is not a readable zip archive (${(error as Error).message}); download it again`,

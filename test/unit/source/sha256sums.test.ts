@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSha256, parseSha256Sums, sumsBeside } from '../../../src/flash/source/sha256sums.js';
+import { isSha256, parseSha256Sums, sumsBeside } from '../../../src/source/sha256sums.js';
 
 const a = 'a'.repeat(64);
 const b = 'B'.repeat(64);

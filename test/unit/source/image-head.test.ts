@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { partitionTableOf } from '../../../src/flash/source/image-head.js';
+import { partitionTableOf } from '../../../src/source/image-head.js';
 
 function mbr(entries: { type: number; sectors: number }[]): Buffer {
   const b = Buffer.alloc(1 << 20);

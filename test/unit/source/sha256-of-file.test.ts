@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256OfFile } from '../../../src/flash/source/checksum.js';
+import { sha256OfFile } from '../../../src/source/checksum.js';
 
 const MiB = 1 << 20;
 

@@ -2,27 +2,20 @@
  * What an image file is, told by its first bytes (never by its name: downloads get renamed),
  * and where its bmap may lie. Pure.
  */
-import type { Command } from '../../exec.js';
+import type { Command } from '../exec.js';
+import { sniff } from './magic.js';
 
 export type ImageFormat = 'raw' | 'xz' | 'gzip' | 'zstd' | 'zip';
-
-const magics: [ImageFormat, number[]][] = [
-  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
-  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
-  ['gzip', [0x1f, 0x8b]],
-  ['zip', [0x50, 0x4b, 0x03, 0x04]],
-  // An empty archive or one whose first entry is spanned; unzipper reports what is wrong with it.
-  ['zip', [0x50, 0x4b, 0x05, 0x06]],
-];
 
 /** Bytes detectFormat needs to decide. */
 export const magicLength = 6;
 
+/** The image formats among what sniff() tells; anything else is read as a raw image. */
 export function detectFormat(head: Uint8Array): ImageFormat {
-  for (const [format, magic] of magics) {
-    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) return format;
-  }
-  return 'raw';
+  const format = sniff(Buffer.from(head.buffer, head.byteOffset, head.byteLength));
+  return format === 'xz' || format === 'gzip' || format === 'zstd' || format === 'zip'
+    ? format
+    : 'raw';
 }
 
 const compressionSuffix = /\.(xz|gz|zst|zstd|zip)$/i;
@@ -53,20 +46,44 @@ export function isUrl(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
+export interface DecompressTools {
+  pigz: boolean;
+  /** Stop after the first xz stream and ignore what follows (a payload cut from a kernel image). */
+  singleStream?: boolean;
+}
+
 /**
  * The child process that decompresses a format faster than Node would, reading `file` (or stdin
  * when undefined). xz ≥ 5.4 decompresses multi-block files (made by `xz -T0`) on every core;
  * zstd and pigz are fast single-threaded. undefined: decompress in-process (zlib, unzipper).
  */
 export function decompressCommand(
+  format: 'xz' | 'zstd',
+  tools: DecompressTools,
+  file?: string,
+): Command;
+export function decompressCommand(
   format: ImageFormat,
-  tools: { pigz: boolean },
+  tools: DecompressTools,
+  file?: string,
+): Command | undefined;
+export function decompressCommand(
+  format: ImageFormat,
+  tools: DecompressTools,
   file?: string,
 ): Command | undefined {
   const input = file === undefined ? [] : ['--', file];
   switch (format) {
     case 'xz':
-      return ['xz', ['--decompress', '--stdout', '--threads=0', ...input]];
+      return [
+        'xz',
+        [
+          '--decompress',
+          '--stdout',
+          tools.singleStream ? '--single-stream' : '--threads=0',
+          ...input,
+        ],
+      ];
     case 'zstd':
       return ['zstd', ['--decompress', '--stdout', '--quiet', ...input]];
     case 'gzip':

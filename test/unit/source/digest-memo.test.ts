@@ -7,7 +7,7 @@ import {
   withEntry,
   type FileIdentity,
   type MemoEntry,
-} from '../../../src/flash/source/digest-memo.js';
+} from '../../../src/source/digest-memo.js';
 
 const id: FileIdentity = { dev: 2049n, ino: 131n, size: 1n << 30n, mtimeNs: 5n, ctimeNs: 7n };
 const digest = (c: string) => c.repeat(64);

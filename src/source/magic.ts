@@ -1,7 +1,7 @@
 /**
- * What a file is, from its first bytes (never its name). Pure.
+ * What a file is, from its first bytes (never its name: downloads get renamed). The one
+ * magic-byte detector: image sources, `inspect`, base images and `check-kernel` all ask it. Pure.
  */
-import { looksLikeKernelConfig } from './config.js';
 
 export type Format =
   | 'empty'
@@ -10,6 +10,7 @@ export type Format =
   | 'zstd'
   | 'bzip2'
   | 'lz4'
+  | 'zip'
   | 'ar'
   | 'elf'
   | 'zboot'
@@ -30,6 +31,9 @@ export const magic = {
   gzip: Buffer.from([0x1f, 0x8b, 0x08]),
   xz: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
   zstd: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
+  zip: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+  // An empty archive or one whose first entry is spanned; unzipper reports what is wrong with it.
+  emptyZip: Buffer.from([0x50, 0x4b, 0x05, 0x06]),
 } as const;
 
 const at = (b: Buffer, offset: number, bytes: Buffer | string) => {
@@ -54,6 +58,7 @@ export function sniff(b: Buffer): Format {
   if (at(b, 0, magic.gzip.subarray(0, 2))) return 'gzip';
   if (at(b, 0, magic.xz)) return 'xz';
   if (at(b, 0, magic.zstd)) return 'zstd';
+  if (at(b, 0, magic.zip) || at(b, 0, magic.emptyZip)) return 'zip';
   if (at(b, 0, 'BZh')) return 'bzip2';
   if (
     at(b, 0, Buffer.from([0x04, 0x22, 0x4d, 0x18])) ||
@@ -75,34 +80,8 @@ export function sniff(b: Buffer): Format {
   return 'unknown';
 }
 
-/** Offsets where `needle` occurs in `haystack`, at most `limit` of them. */
-export function offsetsOf(haystack: Buffer, needle: Buffer, limit: number, from = 0): number[] {
-  const found: number[] = [];
-  for (
-    let i = haystack.indexOf(needle, from);
-    i >= 0 && found.length < limit;
-    i = haystack.indexOf(needle, i + 1)
-  ) {
-    found.push(i);
-  }
-  return found;
-}
-
-export interface ZbootHeader {
-  payloadOffset: number;
-  payloadSize: number;
-  compression: string;
-}
-
-/** The zboot header: payload offset and size (le32 at 8 and 12), compression name at 24. */
-export function parseZbootHeader(b: Buffer): ZbootHeader | undefined {
-  if (sniff(b) !== 'zboot' || b.length < 56) return undefined;
-  const payloadOffset = b.readUInt32LE(8);
-  const payloadSize = b.readUInt32LE(12);
-  const nameEnd = b.indexOf(0, 24);
-  const compression = b
-    .subarray(24, nameEnd > 24 && nameEnd < 56 ? nameEnd : 56)
-    .toString('latin1');
-  if (payloadOffset + payloadSize > b.length || payloadSize === 0) return undefined;
-  return { payloadOffset, payloadSize, compression };
+/** Does this text look like a kernel config (used to sniff sources, not to validate)? */
+export function looksLikeKernelConfig(text: string): boolean {
+  if (text.includes('\0')) return false;
+  return /^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)/m.test(text);
 }

@@ -3,9 +3,9 @@
  * a stream when it is written unchecked (--no-checksum). Checked images go through src/download/.
  */
 import { Readable } from 'node:stream';
-import { UserError } from '../../errors.js';
-import { httpGet } from '../../download/http.js';
-import { option } from '../../option-names.js';
+import { UserError } from '../errors.js';
+import { httpGet } from '../download/http.js';
+import { option } from '../option-names.js';
 
 export interface HttpBody {
   stream: Readable;

@@ -8,11 +8,12 @@ import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Entry } from 'unzipper';
-import { UserError } from '../../errors.js';
-import { spawnStreaming, which, type Command } from '../../exec.js';
+import { UserError } from '../errors.js';
+import { spawnStreaming, which, type Command } from '../exec.js';
 import { decompressCommand } from './detect.js';
 import { httpStream } from './http.js';
 import type { ProbedSource } from './probe.js';
+import { openZip, zipParser } from './zip.js';
 
 export type ImageInput =
   | { kind: 'file'; path: string; size: number }
@@ -87,13 +88,10 @@ function streamDone(stream: Readable, display: string): Promise<void> {
 }
 
 /** The first .img entry of a zip arriving as a stream (an http download). */
-/** unzipper, loaded only for zips (it and its dependencies take ~90 ms to load). */
-const loadUnzipper = async () => (await import('unzipper')).default;
-
 async function firstImageEntry(body: Readable, display: string): Promise<Entry> {
-  const unzipper = await loadUnzipper();
+  const zip = await zipParser();
   return new Promise((resolve, reject) => {
-    const parser = body.pipe(unzipper.Parse());
+    const parser = body.pipe(zip);
     let found: Entry | undefined;
     // pipe() does not forward errors: a failed or aborted download ends the entry being read.
     body.on('error', (error: Error) => {
@@ -134,7 +132,7 @@ export async function startSource(probe: ProbedSource): Promise<StartedSource> {
     if (probe.format === 'raw')
       return { input: { kind: 'file', path, size: probe.imageSize ?? 0 }, close };
     if (probe.format === 'zip') {
-      const directory = await (await loadUnzipper()).Open.file(path);
+      const directory = await openZip(path);
       const entry = directory.files.find((f) => f.path === probe.zipEntry);
       if (!entry)
         throw new UserError(`${probe.display} changed while armada was reading it; try again`);

@@ -5,9 +5,9 @@
  */
 import { writeFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { cacheName } from '../../download/cache-dir.js';
-import { fetchVerified, type VerifiedFile } from '../../download/fetch-verified.js';
-import { log } from '../../log.js';
+import { cacheName } from '../download/cache-dir.js';
+import { fetchVerified, type VerifiedFile } from '../download/fetch-verified.js';
+import { log } from '../log.js';
 import {
   checkBmap,
   checkListedBmap,
@@ -15,19 +15,19 @@ import {
   findBmapText,
   type BmapChoice,
   type FoundBmap,
-} from '../find-bmap.js';
-import { formatBytes } from '../drive.js';
-import { formatProgress } from '../progress.js';
-import type { DownloadReport } from '../report.js';
+} from './find-bmap.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatProgress } from './progress.js';
+import type { DownloadReport } from './report.js';
 import {
   checkDigest,
   findChecksum,
   type ChecksumChoice,
   type ExpectedChecksum,
-} from './checksum.js';
-import { defaultDigestMemo, sha256OfLocalImage } from './local-digest.js';
-import { isUrl } from './detect.js';
-import { checkSourceScheme, probeSource, type ProbedSource } from './probe.js';
+} from '../source/checksum.js';
+import { defaultDigestMemo, sha256OfLocalImage } from '../source/local-digest.js';
+import { isUrl } from '../source/detect.js';
+import { checkSourceScheme, probeSource, type ProbedSource } from '../source/probe.js';
 
 export interface ResolveOptions {
   image: string;

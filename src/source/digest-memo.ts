@@ -27,7 +27,7 @@ export interface MemoEntry {
 }
 
 /** Entries kept: a few images flashed in turn, never a growing file. */
-export const memoLimit = 64;
+const memoLimit = 64;
 
 export function memoKey(id: FileIdentity): string {
   return [id.dev, id.ino, id.size, id.mtimeNs, id.ctimeNs].join(':');

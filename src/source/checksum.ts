@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import { CheckFailedError, ChecksumMismatchError, UsageError, UserError } from '../../errors.js';
-import type { SignatureVerdict } from '../../sign/sshsig.js';
-import { checkSumsSignature, type SignatureChoice } from '../../sign/verify-sums.js';
+import { CheckFailedError, ChecksumMismatchError, UsageError, UserError } from '../errors.js';
+import type { SignatureVerdict } from '../sign/sshsig.js';
+import { checkSumsSignature, type SignatureChoice } from './verify-sums.js';
 import { isUrl } from './detect.js';
 import { httpText } from './http.js';
 import type { ProbedSource } from './probe.js';
 import { isSha256, parseSha256Sums, sumsBeside } from './sha256sums.js';
-import { unlessMissing } from '../../fs-errors.js';
+import { unlessMissing } from '../fs-errors.js';
 
 export interface ChecksumChoice {
   /** --sha256 HEX. */

@@ -1,13 +1,14 @@
 /**
  * The sha256 of a local image, read from the memo of files already hashed when the file is the
- * very one hashed before (src/flash/source/digest-memo.ts says why that is safe), else hashed in
+ * very one hashed before (src/source/digest-memo.ts says why that is safe), else hashed in
  * full and remembered. The memo is a convenience: a memo that cannot be read or written only costs
  * the hashing, never the flash.
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { cacheDir } from '../../cache/dir.js';
-import { log } from '../../log.js';
+import { dirname } from 'node:path';
+import { cacheDir } from '../cache/dir.js';
+import { verifiedImagesFile } from '../cache/layout.js';
+import { log } from '../log.js';
 import { sha256OfFile } from './checksum.js';
 import {
   lookupMemo,
@@ -22,7 +23,7 @@ import {
 /** Where the memo lives unless told otherwise: beside the download cache (`build --base`
  * passes its --cache-dir, so flash and build share one memo). */
 export function defaultDigestMemo(dir = cacheDir()): string {
-  return join(dir, 'verified-images.json');
+  return verifiedImagesFile(dir);
 }
 
 async function identity(path: string): Promise<string> {
