@@ -58,7 +58,7 @@ export async function dockerEnv(opts: EnvOptions): Promise<DockerEnv> {
   const dial = await dialTarget(target.host, opts.resolvers);
   const host = dial.name;
   // Nothing here proves the certificate covers the address, so DOCKER_HOST keeps the name.
-  const inEnv = contextHost(dial, { ready: false, reason: 'dns', message: '' });
+  const inEnv = contextHost(dial, undefined);
   if (inEnv.note) log.warn(inEnv.note);
   const found = await bundleFor(await laptopPaths(), host);
   if (!found)

@@ -154,7 +154,7 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
       message: `cannot resolve ${tried.join(' nor ')} (not through this machine's resolver, nor over mDNS: same network? still booting?); or connect by address with --san on the card`,
     };
   const address = last.target.address;
-  const inContext = contextHost(last.target, ping);
+  const inContext = contextHost(last.target, ping.ready ? ping.addressInCertificate : undefined);
   const endpoint = dockerEndpoint(inContext.host, port);
   // A context only for an endpoint that answered: no contexts left behind for typos.
   const context: ContextOutcome = ping.ready

@@ -5,7 +5,6 @@
  */
 import { isIPv6 } from 'node:net';
 import { UsageError } from '../errors.js';
-import type { PingResult } from '../tls/ping.js';
 import type { DialTarget } from './resolve.js';
 
 export const defaultPort = 2376;
@@ -67,9 +66,12 @@ export function dockerEndpoint(host: string, port: number): string {
  * address only when the certificate covers that address (seeded with --san <address>);
  * otherwise the context keeps the name, which works once this machine resolves `.local`.
  */
-export function contextHost(dial: DialTarget, ping: PingResult): { host: string; note?: string } {
+export function contextHost(
+  dial: DialTarget,
+  addressInCertificate: boolean | undefined,
+): { host: string; note?: string } {
   if (!dial.address) return { host: dial.name };
-  if (ping.ready && ping.addressInCertificate)
+  if (addressInCertificate)
     return {
       host: dial.address,
       note:

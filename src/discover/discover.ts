@@ -64,7 +64,9 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoveredHo
     hosts.map(async (h) => {
       if (!h.trust.trusted) return h;
       const address = h.addresses.find((a) => isIPv4(a)) ?? h.addresses[0];
-      const found = await bundleFor(paths, h.host);
+      // The bundle stored for the host's name or one of its addresses, else this laptop's.
+      const all = await Promise.all([h.host, ...h.addresses].map((n) => bundleFor(paths, n)));
+      const found = all.find((b) => b?.source === 'host') ?? all[0];
       const ping = found
         ? await pingDocker({
             host: h.host,

@@ -34,7 +34,7 @@ export interface CompareResult {
   comparedBytes: number;
   equal: boolean;
   /** The first byte (image offset) where the card differs, and the partition it lies in. */
-  difference?: { offset: number; partition?: number };
+  difference?: { offset: number; partition?: number | 'gpt' };
 }
 
 async function openTarget(target: string): Promise<FileHandle> {

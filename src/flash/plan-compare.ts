@@ -16,14 +16,18 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
-/** The 1-based MBR partition holding `offset`, from the image's first sector; undefined if none. */
-export function mbrPartitionAt(sector0: Uint8Array, offset: number): number | undefined {
+/**
+ * The 1-based MBR partition holding `offset`, from the image's first sector; 'gpt' for a GPT
+ * image (its table is further on); undefined when no partition holds it.
+ */
+export function mbrPartitionAt(sector0: Uint8Array, offset: number): number | 'gpt' | undefined {
   if (sector0.length < 512 || sector0[510] !== 0x55 || sector0[511] !== 0xaa) return undefined;
   const view = Buffer.from(sector0.buffer, sector0.byteOffset, 512);
   for (let i = 0; i < 4; i++) {
     const entry = 446 + i * 16;
     const type = view[entry + 4];
-    if (type === 0 || type === 0xee) continue;
+    if (type === 0xee) return 'gpt';
+    if (type === 0) continue;
     const start = view.readUInt32LE(entry + 8) * 512;
     const size = view.readUInt32LE(entry + 12) * 512;
     if (offset >= start && offset < start + size) return i + 1;
@@ -32,8 +36,9 @@ export function mbrPartitionAt(sector0: Uint8Array, offset: number): number | un
 }
 
 /** Pure: what the first difference means, for the message. */
-export function differenceNote(partition: number | undefined, offset: number): string {
+export function differenceNote(partition: number | 'gpt' | undefined, offset: number): string {
   if (offset < 512) return 'in the partition table';
+  if (partition === 'gpt') return "in a GPT image ('armada inspect' lists its partitions)";
   if (partition === 1)
     return (
       'in partition 1, the FAT boot partition: armada flash and configure write the seed and ' +

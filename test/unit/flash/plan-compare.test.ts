@@ -30,6 +30,9 @@ test('mbrPartitionAt: the partition an offset lies in, from the first sector', (
   expect(mbrPartitionAt(mbr, 139264 * 512 + 5)).toBe(2);
   expect(mbrPartitionAt(mbr, 4096)).toBeUndefined();
   expect(mbrPartitionAt(Buffer.alloc(512), 8192 * 512)).toBeUndefined();
+  entry(0, 0xee, 1, 1000000);
+  expect(mbrPartitionAt(mbr, 4096)).toBe('gpt');
+  expect(differenceNote('gpt', 4096)).toMatch(/GPT image/);
 });
 
 test('differenceNote and clip', () => {
