@@ -29,7 +29,9 @@ export type SeedOptionName =
   | 'insecureTcp'
   | 'start'
   | 'sudo'
-  | 'san';
+  | 'san'
+  | 'configTxt'
+  | 'configTxtFile';
 
 /** Options that messages outside the CLI point at: the seed settings and flash's choices. */
 export type OptionName =

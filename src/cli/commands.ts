@@ -3,6 +3,7 @@ import { doctorCommand } from './doctor.js';
 import { checkKernelCommand } from './check-kernel.js';
 import { flashCommand } from './flash.js';
 import { drivesCommand } from './drives.js';
+import { verifyCommand } from './verify.js';
 import { configureCommand } from './configure.js';
 import { caCommand } from './ca.js';
 import { connectCommand } from './connect.js';
@@ -20,6 +21,7 @@ export const commands = [
   checkKernelCommand,
   flashCommand,
   drivesCommand,
+  verifyCommand,
   configureCommand,
   inspectCommand,
   caCommand,

@@ -1,6 +1,20 @@
 import type { CommandModule } from 'yargs';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 
+/** Seconds `--wait` alone waits: first boot takes 1–4 minutes. */
+const defaultWaitSeconds = 300;
+
+/**
+ * `--wait` alone is true, `--wait=60` a number, `--no-wait` false. Anything else is NaN, which
+ * connect refuses as a usage error (an error thrown here would reach the user as yargs' own).
+ */
+export function waitSeconds(value: unknown): number {
+  if (value === true || value === '') return defaultWaitSeconds;
+  if (value === false || value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  return typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+}
+
 interface Args extends GlobalArgs {
   host: string;
   port?: number;
@@ -9,6 +23,7 @@ interface Args extends GlobalArgs {
   ssh?: string;
   force: boolean;
   timeout: number;
+  wait?: number;
   json: boolean;
 }
 
@@ -44,7 +59,11 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
           default: false,
           describe: 'Replace a docker context of that name that armada did not make',
         },
-        timeout: { type: 'number', default: 5, describe: 'Seconds to wait for /_ping' },
+        timeout: { type: 'number', default: 5, describe: 'Seconds one /_ping may take' },
+        wait: {
+          describe: `Keep trying while the device does not resolve or answer yet (first boot): --wait waits up to ${defaultWaitSeconds} s, --wait=SECONDS that long`,
+          coerce: waitSeconds,
+        },
         ...jsonOption,
       })
       .example(
@@ -55,6 +74,7 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
         '$0 connect pi-1.local --ssh armada@pi-1.local',
         'Device-CA card: fetch its client certificate over SSH first',
       )
+      .example('$0 connect pi-1.local --wait', 'A card just put in a Pi: wait for its first boot')
       .example(
         '$0 connect 192.168.1.20:2376 --name lab',
         'By address and port, with a context name',
@@ -69,6 +89,7 @@ export const connectCommand: CommandModule<GlobalArgs, Args> = {
       ...(argv.fromCard ? { fromCard: argv.fromCard } : {}),
       ...(argv.ssh ? { ssh: argv.ssh } : {}),
       timeoutMs: argv.timeout * 1000,
+      ...(argv.wait !== undefined ? { waitMs: argv.wait * 1000 } : {}),
     });
     // Not answering yet is a failed check (exit 3): scripts can retry. Humans read why on stderr.
     const failure = connectFailure(result);

@@ -35,7 +35,7 @@ export function flashJson(r: FlashCommandResult, error?: CardsFailedError): obje
 export function formatFlashResult(r: FlashCommandResult, error?: CardsFailedError): string {
   const lines = r.cards.map((c) => {
     const speed = formatRate(rate(c.bytesWritten, c.seconds * 1000));
-    return `${c.device}: wrote ${formatBytes(c.bytesWritten)} in ${c.seconds} s (${speed})${c.verified ? ', verified' : ', NOT verified'}${c.seeded ? `, seeded${numberedAs(r, c.seed?.hostname)}` : ''}`;
+    return `${c.device}: wrote ${formatBytes(c.bytesWritten)} in ${c.seconds} s (${speed})${c.verified ? ', verified' : ', NOT verified'}${c.seeded ? `, seeded${numberedAs(r, c.seed?.hostname)}` : ''}${c.eject ? `; ${c.eject.message}` : ''}`;
   });
   const failed = (error?.failed ?? []).map((f) => `${f.device}: FAILED: ${f.error.message}`);
   const map = r.bmap

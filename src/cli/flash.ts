@@ -13,6 +13,7 @@ interface Args extends GlobalArgs, SeedArgs, TargetArgs {
   devices: string[];
   yes: boolean;
   verify: boolean;
+  eject: boolean;
   /** A path, false for --no-bmap; an array when given more than once (or with --no-bmap). */
   bmap?: string | false | (string | false)[];
   seed: boolean;
@@ -26,7 +27,7 @@ interface Args extends GlobalArgs, SeedArgs, TargetArgs {
   json: boolean;
 }
 
-function bmapChoice(value: Args['bmap']): BmapChoice {
+export function bmapChoice(value: Args['bmap']): BmapChoice {
   if (Array.isArray(value))
     throw new UsageError(
       value.includes(false)
@@ -75,6 +76,12 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           type: 'string',
           describe:
             'Block map to use (default: found next to the image or inside the zip); --no-bmap writes every byte',
+        },
+        eject: {
+          type: 'boolean',
+          default: true,
+          describe:
+            'Linux: power a card in a USB reader off when done, safe to remove (--no-eject leaves it attached, flushed)',
         },
         seed: {
           type: 'boolean',
@@ -138,6 +145,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
       devices: argv.devices.map(String),
       yes: argv.yes,
       verify: argv.verify,
+      eject: argv.eject,
       bmap: bmapChoice(argv.bmap),
       ...targetRulesFrom(argv),
       checksum: {

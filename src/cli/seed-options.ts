@@ -80,6 +80,18 @@ export const seedOptions = {
     group,
     describe: "Extra name or IP in each card's server certificate (repeatable)",
   },
+  'config-txt': {
+    type: 'string',
+    array: true,
+    group,
+    describe:
+      "A config.txt line for the card's first boot, e.g. 'dtoverlay=vc4-kms-v3d' or 'gpu_mem=128' (repeatable; kept in an armada block a re-seed replaces)",
+  },
+  'config-txt-file': {
+    type: 'string',
+    group,
+    describe: 'config.txt lines from a file (an empty file removes the armada block)',
+  },
   'insecure-tcp': {
     type: 'boolean',
     default: false,

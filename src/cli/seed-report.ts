@@ -19,6 +19,11 @@ export function formatSeedReport(target: string, r: SeedReport): string {
     `  hostname   ${r.hostname ?? '(image default)'}`,
     `  login      ${r.username ? `${r.username} (ssh ${r.username}@${host}.local)` : 'none (no SSH key or password given)'}`,
     `  TLS        ${r.tlsMode === 'laptop' ? `laptop CA; server certificate sha256 ${r.serverCertSha256 ?? '?'} (valid for ${host} and ${host}.local; --san <address> adds an IP)` : 'device CA (made at first boot, which signs the request for this laptop’s key; then armada connect <host> --from-card <card>)'}`,
+    ...(r.configTxt
+      ? [
+          `  config.txt ${r.configTxt.length ? `armada block: ${r.configTxt.join('; ')}` : 'armada block removed'}`,
+        ]
+      : []),
     '',
     `next: boot the Pi, then '${connectAdvice(host, r.tlsMode, r.username)}'`,
   ];

@@ -1,14 +1,34 @@
 /**
  * `armada connect <host>`: make a docker context for a device and report whether it answers.
  */
-import type { ConnectResult } from '../connect/connect.js';
+import { connectHost, type ConnectOptions, type ConnectResult } from '../connect/connect.js';
+import type { Attempt } from '../connect/wait.js';
 import { CheckFailedError } from '../errors.js';
+import { log } from '../log.js';
 
-export {
-  connectHost as connect,
-  type ConnectOptions,
-  type ConnectResult,
-} from '../connect/connect.js';
+export type { ConnectOptions, ConnectResult };
+
+/** Progress while waiting: each new reason at once, the same one every 15 s. */
+function waitReporter(host: string, waitMs: number): (elapsedMs: number, last: Attempt) => void {
+  let said = '';
+  let saidAt = -Infinity;
+  return (elapsedMs, last) => {
+    if (last.ping.ready) return;
+    const why = last.ping.message;
+    if (why === said && elapsedMs - saidAt < 15_000) return;
+    [said, saidAt] = [why, elapsedMs];
+    log.info(
+      `waiting for ${host} (${Math.round(elapsedMs / 1000)} s of ${Math.round(waitMs / 1000)} s): ${why}`,
+    );
+  };
+}
+
+export function connect(opts: ConnectOptions): Promise<ConnectResult> {
+  return connectHost({
+    ...opts,
+    ...(opts.waitMs && !opts.onWait ? { onWait: waitReporter(opts.host, opts.waitMs) } : {}),
+  });
+}
 
 export function formatConnect(r: ConnectResult): string {
   const lines = [
@@ -19,17 +39,28 @@ export function formatConnect(r: ConnectResult): string {
       ? `docker context '${r.context.name}' ${r.context.replaced ? 'replaced' : 'created'}: docker --context ${r.context.name} ps   (or: docker context use ${r.context.name})`
       : `no docker context: ${r.context.reason}`,
   );
+  if (r.context.created && r.context.note) lines.push(`note: ${r.context.note}`);
   lines.push(
     r.ping.ready
-      ? `ready: /_ping answered OK in ${r.ping.ms} ms${r.ping.apiVersion ? ` (API ${r.ping.apiVersion})` : ''}`
-      : `NOT READY: ${r.ping.message}`,
+      ? `ready: /_ping answered OK in ${r.ping.ms} ms${r.ping.apiVersion ? ` (API ${r.ping.apiVersion})` : ''}` +
+          (r.address ? ` (dialled ${r.address}, found over mDNS)` : '') +
+          (r.waited?.ms ? ` after waiting ${Math.round(r.waited.ms / 1000)} s` : '')
+      : `NOT READY: ${r.waited?.timedOut ? waitedMessage(r) : r.ping.message}`,
   );
   return lines.join('\n');
 }
 
-/** An endpoint that does not answer yet is a failed check (exit 3); undefined when it answered. */
+function waitedMessage(r: ConnectResult): string {
+  const message = r.ping.ready ? '' : r.ping.message;
+  return (
+    `waited ${Math.round((r.waited?.ms ?? 0) / 1000)} s for ${r.host} to resolve and answer /_ping over TLS on port ${r.port}, ` +
+    `and it did not: ${message}; is the device powered and on this network? (first boot takes 1–4 minutes)`
+  );
+}
+
+/** An endpoint that does not answer (yet) is a failed check (exit 3); undefined when it answered. */
 export function connectFailure(r: ConnectResult): CheckFailedError | undefined {
-  return r.ping.ready
-    ? undefined
-    : new CheckFailedError(`${r.endpoint} is not ready: ${r.ping.message}`);
+  if (r.ping.ready) return undefined;
+  if (r.waited?.timedOut) return new CheckFailedError(waitedMessage(r));
+  return new CheckFailedError(`${r.endpoint} is not ready: ${r.ping.message}`);
 }

@@ -5,8 +5,9 @@ import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { laptopPaths } from '../tls/store.js';
 import { bundleFor, checkHost } from '../tls/bundle.js';
-import { dockerEndpoint, resolveHostPort } from '../connect/endpoint.js';
-import { hostToDial, type Lookup } from '../connect/resolve.js';
+import { log } from '../log.js';
+import { contextHost, dockerEndpoint, resolveHostPort } from '../connect/endpoint.js';
+import { dialTarget, type Resolvers } from '../connect/resolve.js';
 
 export type EnvShell = 'sh' | 'fish' | 'powershell';
 
@@ -14,7 +15,7 @@ export interface EnvOptions {
   host: string;
   port?: number;
   shell?: EnvShell;
-  lookup?: Lookup;
+  resolvers?: Resolvers;
 }
 
 export interface DockerEnv {
@@ -54,7 +55,11 @@ export function renderEnv(env: DockerEnv, shell: EnvShell, host: string): string
 export async function dockerEnv(opts: EnvOptions): Promise<DockerEnv> {
   const target = resolveHostPort(opts.host, opts.port);
   checkHost(target.host);
-  const host = await hostToDial(target.host, opts.lookup);
+  const dial = await dialTarget(target.host, opts.resolvers);
+  const host = dial.name;
+  // Nothing here proves the certificate covers the address, so DOCKER_HOST keeps the name.
+  const inEnv = contextHost(dial, undefined);
+  if (inEnv.note) log.warn(inEnv.note);
   const found = await bundleFor(await laptopPaths(), host);
   if (!found)
     throw new UserError(

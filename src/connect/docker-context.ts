@@ -7,7 +7,8 @@ import { run, which, type Command } from '../exec.js';
 import { bundlePaths } from '../config-dir.js';
 
 export type ContextOutcome =
-  | { name: string; created: true; replaced: boolean }
+  /** `note`: what the user should know about the endpoint the context holds. */
+  | { name: string; created: true; replaced: boolean; note?: string }
   | { name: string; created: false; reason: string };
 
 /** What armada writes as the description: how a later run knows the context is its own. */

@@ -5,6 +5,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { UsageError } from '../errors.js';
+import type { DialTarget } from './resolve.js';
 
 export const defaultPort = 2376;
 
@@ -56,4 +57,32 @@ export function resolveHostPort(input: string, portFlag?: number): { host: strin
 
 export function dockerEndpoint(host: string, port: number): string {
   return `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Pure: the host a docker context (or DOCKER_HOST) holds. The docker CLI checks the device's
+ * certificate against this host and resolves it with the system resolver, and it has no
+ * separate TLS server name. So a name armada had to resolve over mDNS itself goes in as its
+ * address only when the certificate covers that address (seeded with --san <address>);
+ * otherwise the context keeps the name, which works once this machine resolves `.local`.
+ */
+export function contextHost(
+  dial: DialTarget,
+  addressInCertificate: boolean | undefined,
+): { host: string; note?: string } {
+  if (!dial.address) return { host: dial.name };
+  if (addressInCertificate)
+    return {
+      host: dial.address,
+      note:
+        `this machine's resolver cannot resolve ${dial.name}, so the context holds its address ${dial.address} ` +
+        `(the device's certificate covers it); run 'armada connect ${dial.name}' again if the address changes`,
+    };
+  return {
+    host: dial.name,
+    note:
+      `docker cannot resolve ${dial.name} on this machine (armada found ${dial.address} over mDNS itself): ` +
+      `install avahi-daemon and libnss-mdns, or add '${dial.address} ${dial.name}' to /etc/hosts; ` +
+      `or seed the card with --san ${dial.address} and connect again to put the address in the context`,
+  };
 }

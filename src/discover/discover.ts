@@ -3,15 +3,23 @@
  * certificate it trusts.
  */
 import { access } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
 import { UsageError } from '../errors.js';
 import type { ConfigPaths } from '../config-dir.js';
 import { bundlePaths } from '../config-dir.js';
 import { certSha256Hex } from '../tls/certs.js';
-import { hostDir } from '../tls/bundle.js';
+import { bundleFor, hostDir } from '../tls/bundle.js';
+import { pingDocker } from '../tls/ping.js';
 import { laptopPaths, readCa } from '../tls/store.js';
 import { swarmRoleOf } from '../swarm/role.js';
 import { browseDocker } from './browse.js';
-import { mergeHosts, toDiscoveredHost, type DiscoveredHost, type TrustInputs } from './records.js';
+import {
+  checkedTrust,
+  mergeHosts,
+  toDiscoveredHost,
+  type DiscoveredHost,
+  type TrustInputs,
+} from './records.js';
 
 async function trustInputs(
   paths: ConfigPaths,
@@ -49,12 +57,29 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoveredHo
     .filter(Boolean);
   const trust = await trustInputs(await laptopPaths(), candidates);
   const hosts = mergeHosts(services.map((s) => toDiscoveredHost(s, trust)));
-  // The TXT hint is anyone's to announce; a host this laptop can talk to says its role itself.
+  const paths = await laptopPaths();
+  // TXT records are anyone's to announce: a host is trusted only once its TLS port answers
+  // /_ping with the certificate this laptop would use, checked against the announced name.
   return Promise.all(
     hosts.map(async (h) => {
       if (!h.trust.trusted) return h;
-      const role = await swarmRoleOf(`${h.host}:${h.port}`, h.addresses[0], timeoutMs);
-      return role ? { ...h, swarm: { role, checked: true } } : h;
+      const address = h.addresses.find((a) => isIPv4(a)) ?? h.addresses[0];
+      // The bundle stored for the host's name or one of its addresses, else this laptop's.
+      const all = await Promise.all([h.host, ...h.addresses].map((n) => bundleFor(paths, n)));
+      const found = all.find((b) => b?.source === 'host') ?? all[0];
+      const ping = found
+        ? await pingDocker({
+            host: h.host,
+            ...(address ? { address } : {}),
+            port: h.port,
+            ...found.bundle,
+            timeoutMs: Math.min(timeoutMs, 5000),
+          })
+        : undefined;
+      const checked = checkedTrust(h, ping);
+      if (!checked.trust.trusted) return checked;
+      const role = await swarmRoleOf(`${h.host}:${h.port}`, address, timeoutMs);
+      return role ? { ...checked, swarm: { role, checked: true } } : checked;
     }),
   );
 }

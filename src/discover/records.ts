@@ -3,7 +3,7 @@
  * TXT `tls=1`, `armada=<version>`, `tlsmode=laptop|device`, `ca=<sha256 of the CA
  * certificate>` (first boot writes them) and `swarm=manager|worker|none` (armada-swarm-hint.timer). TXT records are unauthenticated hints: anyone on the
  * network can announce any of them, so the verdict only says which certificate to try; the TLS
- * handshake is what proves a host.
+ * handshake is what proves a host (`checkedTrust`).
  */
 /** What the browser reports about one service (the subset of bonjour-service's Service we use). */
 export interface ServiceRecord {
@@ -15,9 +15,13 @@ export interface ServiceRecord {
   referer?: { address: string };
 }
 
+/**
+ * `tlsChecked`: this laptop's TLS handshake and `/_ping` against the host (true: it answered,
+ * false: it did not); absent when nothing was tried (no certificate to try).
+ */
 export type Trust =
-  | { trusted: true; via: 'host-bundle' | 'laptop-ca'; detail: string }
-  | { trusted: false; detail: string };
+  | { trusted: true; via: 'host-bundle' | 'laptop-ca'; detail: string; tlsChecked?: true }
+  | { trusted: false; detail: string; tlsChecked?: boolean };
 
 export interface DiscoveredHost {
   name: string;
@@ -128,4 +132,26 @@ export function mergeHosts(hosts: readonly DiscoveredHost[]): DiscoveredHost[] {
     );
   }
   return [...byKey.values()].sort((a, b) => a.host.localeCompare(b.host));
+}
+
+/**
+ * Pure: a TXT-based verdict after trying the host's TLS port. Trusted stays trusted only when
+ * /_ping answered; a host whose port did not (or answered with another certificate) is not.
+ */
+export function checkedTrust(
+  h: DiscoveredHost,
+  ping: { ready: true } | { ready: false; message: string } | undefined,
+): DiscoveredHost {
+  if (!h.trust.trusted) return h;
+  if (ping?.ready) return { ...h, trust: { ...h.trust, tlsChecked: true } };
+  return {
+    ...h,
+    trust: {
+      trusted: false,
+      detail: ping
+        ? `${h.trust.detail}, but its TLS port did not answer: ${ping.message}`
+        : `${h.trust.detail}, but this laptop has no client certificate to try it with`,
+      tlsChecked: false,
+    },
+  };
 }

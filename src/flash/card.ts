@@ -12,6 +12,7 @@ import { log } from '../log.js';
 import type { SeedReport } from '../seed/report.js';
 import { hasFirstBootUnit, notArmadaWarning } from './armada-image.js';
 import { completeImageFile } from './image-file.js';
+import type { EjectOutcome } from './eject.js';
 
 export interface SeedHook {
   /** Validate everything and make one seed per card, before anything is written. */
@@ -39,6 +40,8 @@ export interface CardResult {
   seed?: SeedReport;
   /** Whether the card's root partition has armada's first-boot unit (checked when seeding). */
   armadaImage?: boolean;
+  /** Linux: how the card was left (powered off, or flushed and attached). */
+  eject?: EjectOutcome;
 }
 
 export interface CardSteps {

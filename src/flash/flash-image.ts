@@ -16,6 +16,7 @@ import { readPiModelVerdicts } from '../kernel/read-pi-models.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
 import { forgetLocalImage } from '../source/local-digest.js';
+import { ejectCard } from './eject.js';
 
 export type { SeedHook } from './card.js';
 export { CardsFailedError, type CardFailure } from './write-cards.js';
@@ -57,6 +58,8 @@ export interface FlashOptions {
   maxInFlight?: number;
   /** O_DIRECT writes and reads (default on; off: through the page cache). */
   directIo?: boolean;
+  /** Linux: power each written card off when done (default); false: flush and leave it attached. */
+  eject?: boolean;
   platform?: Platform;
 }
 
@@ -158,6 +161,15 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const first = written.cards[0]?.device;
   const warnings = (await earlyWarnings) ?? (first ? await unbootableModelWarnings(first) : []);
   for (const w of warnings) log.warn(w);
+  // Last, once nothing reads the cards any more (the Pi model check above reads the first).
+  const cards = [];
+  for (const card of written.cards) {
+    const drive = targets.find((t) => t.device === card.device);
+    const eject = drive
+      ? await ejectCard(drive, platform, { eject: opts.eject ?? true })
+      : undefined;
+    cards.push(eject ? { ...card, eject } : card);
+  }
   const result: FlashResult = {
     image: probe.input,
     format: probe.format,
@@ -181,7 +193,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
         }
       : {}),
     seconds: Math.round((Date.now() - started) / 100) / 10,
-    cards: [...written.cards],
+    cards,
   };
   // Some cards failed: the error carries what the others got, for their summary.
   if (written.failure) throw written.failure.withResult(result);

@@ -27,6 +27,7 @@ import { formatProblem } from './yaml-problems.js';
 import { hashSeedPassword } from './sha512-crypt.js';
 import { wpaPsk } from './wpa-psk.js';
 import { planSeed } from './plan.js';
+import { configTxtProblems } from './config-txt-block.js';
 import { option } from '../option-names.js';
 
 export { writeSeed } from './write.js';
@@ -192,6 +193,36 @@ export async function resolveSettings(
 }
 
 /**
+ * The lines for config.txt's armada block: the file's, then the flags'; undefined when neither
+ * was given. Every refused line is listed at once.
+ */
+export async function configTxtLines(flags: SeedFlags): Promise<string[] | undefined> {
+  if (flags.configTxt === undefined && flags.configTxtFile === undefined) return undefined;
+  const file = flags.configTxtFile;
+  let fromFile: { where: string; line: string }[] = [];
+  if (file !== undefined) {
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new UserError(
+        `${option('configTxtFile')} ${file}: cannot read it (${error.code ?? error.message})`,
+      );
+    });
+    fromFile = text.split(/\r?\n/).map((line, i) => ({ where: `${file}:${i + 1}`, line }));
+  }
+  const all = [
+    ...fromFile,
+    ...(flags.configTxt ?? []).map((line) => ({ where: option('configTxt'), line })),
+  ].filter((l) => l.line.trim() !== '');
+  const problems = configTxtProblems(all);
+  if (problems.length)
+    throw new UsageError(
+      `${problems.length === 1 ? 'a config.txt line was' : `${problems.length} config.txt lines were`} refused; ` +
+        'give key=value lines, [section] filters or # comments, and leave the keys armada boots with to armada (docs/seed.md)',
+      problems.map((p) => `${p.where}: '${p.line}' ${p.message}`),
+    );
+  return all.map((l) => l.line.trim());
+}
+
+/**
  * Everything for `count` cards, numbered from flags.start (default 1): secrets derived,
  * certificates made. Nothing is written to any card.
  */
@@ -232,6 +263,8 @@ export async function prepareSeeds(
   const passwordHash =
     settings.user.password === undefined ? undefined : hashSeedPassword(settings.user.password);
 
+  const configTxt = await configTxtLines(flags);
+
   const seeds: PreparedSeed[] = [];
   const start = flags.start ?? 1;
   for (let n = start; n < start + count; n++) {
@@ -252,6 +285,7 @@ export async function prepareSeeds(
       tlsMode: card.tlsMode,
       ...(certs ? { serverCertSha256: certSha256Hex(certs.serverCertPem) } : {}),
       files: planSeed(card, n, certs ?? request),
+      ...(configTxt ? { configTxt } : {}),
       warnings,
     });
   }

@@ -12,6 +12,8 @@ export interface SeedReport {
   serverCertSha256?: string;
   /** Paths written under the FAT partition. */
   files: string[];
+  /** config.txt's armada block as written ([]: removed); absent when it was left alone. */
+  configTxt?: string[];
   warnings: string[];
 }
 
@@ -25,6 +27,7 @@ export function seedReport(seed: PreparedSeed): SeedReport {
     tlsMode: seed.tlsMode,
     ...(seed.serverCertSha256 ? { serverCertSha256: seed.serverCertSha256 } : {}),
     files: seed.files.map((f) => f.path),
+    ...(seed.configTxt ? { configTxt: seed.configTxt } : {}),
     warnings: seed.warnings,
   };
 }

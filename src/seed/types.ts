@@ -28,6 +28,10 @@ export interface SeedFlags {
   sudo?: SudoMode;
   /** Extra subject alternative names for each card's server certificate. */
   san?: string[];
+  /** Lines for the armada block of the card's config.txt (repeatable flag). */
+  configTxt?: string[];
+  /** A file of such lines; an empty file removes the block. */
+  configTxtFile?: string;
 }
 
 export type TlsMode = 'laptop' | 'device';
@@ -157,6 +161,11 @@ export interface PreparedSeed {
   /** SHA-256 (hex) of the server certificate in laptop-CA mode. */
   serverCertSha256?: string;
   files: SeedFile[];
+  /**
+   * The armada block of config.txt, validated: replaced by these lines ([] removes it); absent
+   * when neither --config-txt nor --config-txt-file was given (the block is kept).
+   */
+  configTxt?: string[];
   /** Non-fatal findings, already shown to the user once. */
   warnings: string[];
 }

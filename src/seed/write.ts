@@ -18,6 +18,7 @@ import { readPartitionTable } from '../image/read-partition-table.js';
 import type { PreparedSeed, SeedFile } from './types.js';
 import { seedDir } from './plan.js';
 import { seedBytesOnFat } from './space.js';
+import { writeConfigTxtBlock } from './write-config-txt.js';
 
 /** Where the new seed is written and checked before it replaces `armada/`. */
 const newSeedDir = `${seedDir}.new`;
@@ -200,6 +201,8 @@ export async function writeSeed(target: string, seed: PreparedSeed): Promise<voi
       await run(renameCommand(v, seedDir, oldSeedDir), { env: mtoolsEnv });
     await run(renameCommand(v, newSeedDir, seedDir), { env: mtoolsEnv });
     await deltree(v, oldSeedDir);
+    // config.txt last: a card whose seed could not be written keeps the config.txt it had.
+    if (seed.configTxt) await writeConfigTxtBlock(v, seed.configTxt, () => dropCache(target));
     await dropCache(target);
     await verifySeed(v, seed.files);
   } finally {

@@ -9,7 +9,7 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import { resolveHostPort } from '../connect/endpoint.js';
-import { hostToDial } from '../connect/resolve.js';
+import { dialTarget } from '../connect/resolve.js';
 import { bundleFor, bundleProblems, checkHost } from '../tls/bundle.js';
 import { laptopPaths } from '../tls/store.js';
 import { explainSwarmError, type ApiErrorLike } from './explain.js';
@@ -42,7 +42,10 @@ export interface OpenOptions {
 export async function openHost(name: string, opts: OpenOptions = {}): Promise<SwarmHost> {
   const target = resolveHostPort(name);
   checkHost(target.host);
-  const host = opts.address ? target.host : await hostToDial(target.host);
+  const dial = opts.address ? { name: target.host } : await dialTarget(target.host);
+  const host = dial.name;
+  // An address armada resolved over mDNS itself is dialled; the certificate is checked by name.
+  const address = opts.address ?? dial.address;
   const paths = await laptopPaths();
   const found = await bundleFor(paths, host);
   if (!found)
@@ -54,8 +57,8 @@ export async function openHost(name: string, opts: OpenOptions = {}): Promise<Sw
     throw new UserError(
       `the client bundle in ${found.dir} is not usable: ${problems.join('; ')}; run 'armada ca init' or fetch it again`,
     );
-  const addresses = opts.address
-    ? [opts.address]
+  const addresses = address
+    ? [address]
     : isIP(host)
       ? [host]
       : await lookup(host, { all: true }).then(
@@ -64,7 +67,7 @@ export async function openHost(name: string, opts: OpenOptions = {}): Promise<Sw
         );
   const Dockerode = await loadDockerode();
   const api = new Dockerode({
-    host: opts.address ?? host,
+    host: address ?? host,
     port: target.port,
     protocol: 'https',
     ca: found.bundle.ca,
@@ -74,7 +77,7 @@ export async function openHost(name: string, opts: OpenOptions = {}): Promise<Sw
     pathPrefix: '/',
     timeout: opts.timeoutMs ?? callTimeoutMs,
     connectionTimeout: Math.min(opts.timeoutMs ?? connectTimeoutMs, connectTimeoutMs),
-    ...(opts.address
+    ...(address
       ? {
           checkServerIdentity: (_: string, cert: PeerCertificate) =>
             checkServerIdentity(host, cert),
@@ -92,7 +95,7 @@ export async function openHost(name: string, opts: OpenOptions = {}): Promise<Sw
       throw new UserError(
         explainSwarmError(timedOut ? { ...e, code: 'ARMADA_TIMEOUT' } : e, {
           host: name,
-          dialled: opts.address ?? host,
+          dialled: address ?? host,
           port: target.port,
           doing,
         }),

@@ -4,9 +4,13 @@
  */
 import { request } from 'node:https';
 import { isIP } from 'node:net';
+import { checkServerIdentity, type TLSSocket } from 'node:tls';
 
 export interface PingTarget {
+  /** The name the certificate must be valid for (and the dialled host unless `address`). */
   host: string;
+  /** Dial this address instead of resolving `host` (a name armada resolved over mDNS). */
+  address?: string;
   port: number;
   ca: string;
   cert: string;
@@ -17,7 +21,13 @@ export interface PingTarget {
 export type PingFailure = 'refused' | 'tls' | 'timeout' | 'dns' | 'unreachable' | 'http';
 
 export type PingResult =
-  | { ready: true; ms: number; apiVersion?: string }
+  | {
+      ready: true;
+      ms: number;
+      apiVersion?: string;
+      /** With `address`: whether the certificate is also valid for the address itself. */
+      addressInCertificate?: boolean;
+    }
   | { ready: false; reason: PingFailure; message: string };
 
 interface ErrorLike {
@@ -53,7 +63,9 @@ export function explainPingError(
     return fail(
       'dns',
       `cannot resolve ${host}` +
-        (host.endsWith('.local') ? ' (.local names need mDNS: avahi + nss-mdns on Linux)' : ''),
+        (host.endsWith('.local')
+          ? " (not through this machine's resolver, nor over mDNS: same network? still booting?)"
+          : ''),
     );
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN')
     return fail('unreachable', `${host} is unreachable from this machine (${code})`);
@@ -108,7 +120,7 @@ export function pingDocker(t: PingTarget): Promise<PingResult> {
       resolve(r);
     };
     const req = request({
-      host: t.host,
+      host: t.address ?? t.host,
       port: t.port,
       path: '/_ping',
       method: 'GET',
@@ -131,10 +143,18 @@ export function pingDocker(t: PingTarget): Promise<PingResult> {
       res.on('end', () => {
         if (res.statusCode === 200 && body.trim() === 'OK') {
           const api = res.headers['api-version'];
+          const address = t.address;
           done({
             ready: true,
             ms: Date.now() - started,
             ...(typeof api === 'string' ? { apiVersion: api } : {}),
+            ...(address
+              ? {
+                  addressInCertificate:
+                    checkServerIdentity(address, (res.socket as TLSSocket).getPeerCertificate()) ===
+                    undefined,
+                }
+              : {}),
           });
         } else {
           done({

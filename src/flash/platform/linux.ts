@@ -15,7 +15,10 @@ import type { Platform } from './platform.js';
 import { unlessMissing } from '../../fs-errors.js';
 
 const umountCommand = (mountpoint: string): Command => ['umount', [mountpoint]];
-const flushBuffersCommand = (device: string): Command => ['blockdev', ['--flushbufs', device]];
+export const flushBuffersCommand = (device: string): Command => [
+  'blockdev',
+  ['--flushbufs', device],
+];
 const rereadPartitionsCommand = (device: string): Command => ['blockdev', ['--rereadpt', device]];
 
 /** What each attached loop device reads from (its backing file: often a card or a partition). */

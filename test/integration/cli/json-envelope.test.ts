@@ -5,7 +5,7 @@
  * process's.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { armada, buildCli, type CliResult } from '../../helpers/cli.js';
@@ -61,6 +61,7 @@ const success: Record<string, readonly string[] | { none: string }> = {
   'check-kernel': [kernelConfig],
   flash: [img, join(dir, 'flashed.img'), '--no-seed', '--yes'],
   drives: [],
+  verify: [img, img],
   configure: [img, '--hostname', 'pi-1', '--ssh-key', `${key}.pub`],
   inspect: [img],
   'ca init': [],
@@ -182,6 +183,28 @@ describeNeeds(
         error: {
           code: 'check-failed',
           message: expect.stringMatching(/127\.0\.0\.1:1/) as unknown,
+        },
+      });
+    });
+
+    test('verify of a card that differs: the report with the first difference, ok: false, exit 3', async () => {
+      const other = join(dir, 'other.img');
+      copyFileSync(img, other);
+      const at = 2048 * 512 + 4000;
+      const fh = openSync(other, 'r+');
+      writeSync(fh, Buffer.from([readFileSync(img)[at] ^ 0xff]), 0, 1, at);
+      closeSync(fh);
+      const r = await armada(['verify', img, other, '--json'], { env });
+      expect(r.code, r.stderr).toBe(3);
+      expect(envelope(r, 'verify')).toMatchObject({
+        equal: false,
+        comparedBytes: at,
+        difference: { offset: at, partition: 1 },
+        error: {
+          code: 'check-failed',
+          message: expect.stringMatching(
+            /differs from .* at byte 1052576 .*partition 1/,
+          ) as unknown,
         },
       });
     });

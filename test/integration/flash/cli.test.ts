@@ -94,8 +94,52 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
       cards: { device: string; verified: boolean }[];
     };
     expect(doc.bmap).toBe(image.bmap);
-    expect(doc.cards).toMatchObject([{ device: card.device, verified: true }]);
+    // A loop device is no card to power off: flushed, and said to be safe to remove.
+    expect(doc.cards).toMatchObject([
+      {
+        device: card.device,
+        verified: true,
+        eject: {
+          state: 'attached',
+          message: 'flushed: safe to remove (a loop device: nothing to power off)',
+        },
+      },
+    ]);
     await expectCardHoldsImage(card.device, image, suite.dir());
+    // --no-eject, and --config-txt lines in config.txt before the first boot.
+    const home = join(suite.dir(), 'home-kept');
+    const kept = await flashCli(
+      image.img,
+      [card.device],
+      [
+        '--no-eject',
+        '--json',
+        '--hostname',
+        'pi-hat',
+        '--config-txt',
+        'dtoverlay=vc4-kms-v3d',
+        '--config-txt',
+        'gpu_mem=128',
+      ],
+      { env: { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') } },
+    );
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(JSON.parse(kept.stdout)).toMatchObject({
+      cards: [
+        {
+          eject: { state: 'attached', message: 'flushed and left attached (--no-eject)' },
+          seed: { configTxt: ['dtoverlay=vc4-kms-v3d', 'gpu_mem=128'] },
+        },
+      ],
+    });
+    const configTxt = execFileSync(
+      'mtype',
+      ['-i', `${card.device}@@${image.boot.offsetBytes}`, '::/config.txt'],
+      { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, encoding: 'utf8' },
+    );
+    expect(configTxt).toMatch(
+      /^arm_64bit=1\nenable_uart=1\n# BEGIN armada --config-txt .*\n\[all\]\ndtoverlay=vc4-kms-v3d\ngpu_mem=128\n# END armada --config-txt\n$/,
+    );
   });
 
   it('flash seeds the card by default (laptop CA, hostname, password)', async () => {
@@ -108,7 +152,7 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
       { env: { HOME: home, ARMADA_CONFIG_DIR: join(home, 'config') } },
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/verified, seeded/);
+    expect(r.stdout).toMatch(/verified, seeded; flushed: safe to remove \(a loop device/);
     // configure's summary, for each card, and a word about the image not being armada's.
     expect(r.stdout).toMatch(/hostname\s+pi-test/);
     expect(r.stdout).toMatch(/login\s+armada/);

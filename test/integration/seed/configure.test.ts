@@ -231,6 +231,56 @@ describeNeeds({ root: true, unless: linuxOnly }, 'armada configure on images and
     expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
   });
 
+  test('--config-txt: an armada block at the end of config.txt, replaced by a re-seed, refused lines change nothing', async () => {
+    const img = join(dir, 'config-txt.img');
+    await makeImage(img, { armada: true });
+    const original =
+      'arm_64bit=1\nenable_uart=1\nupstream_kernel=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n[cm4]\ndevice_tree=bcm2711-rpi-cm4-io.dtb\n[all]\n';
+    await writeFat(fat(img), '/config.txt', original);
+    const seed = { hostname: 'pi-hat', sshKey: [keyFile], tls: 'device' as const };
+    const configTxt = async () => (await readFat(fat(img), '/config.txt'))!.toString('utf8');
+
+    const first = await configureTarget({
+      target: img,
+      seed: { ...seed, configTxt: ['dtoverlay=vc4-kms-v3d', '[pi4]', 'gpu_mem=128'] },
+    });
+    expect(first.configTxt).toEqual(['dtoverlay=vc4-kms-v3d', '[pi4]', 'gpu_mem=128']);
+    expect(await configTxt()).toBe(
+      original +
+        '# BEGIN armada --config-txt (armada flash/configure replace this block)\n[all]\ndtoverlay=vc4-kms-v3d\n[pi4]\ngpu_mem=128\n# END armada --config-txt\n',
+    );
+
+    // A re-seed with other lines replaces the block; one without --config-txt keeps it.
+    const file = join(dir, 'hat.txt');
+    await writeFile(file, '# the sense HAT\ndtoverlay=rpi-sense\n');
+    await configureTarget({ target: img, seed: { ...seed, configTxtFile: file } });
+    await configureTarget({ target: img, seed });
+    const text = await configTxt();
+    expect(text.match(/# BEGIN armada/g)).toHaveLength(1);
+    expect(text).not.toContain('vc4-kms-v3d');
+    expect(text).toContain('# the sense HAT\ndtoverlay=rpi-sense\n# END armada');
+    expect(text.startsWith(original)).toBe(true);
+
+    const before = await readFile(img);
+    const error = await configureTarget({
+      target: img,
+      seed: { ...seed, configTxt: ['kernel=kernel8.img', 'dtoverlay w1-gpio', 'arm_64bit=0'] },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(/3 config\.txt lines were refused/);
+    expect((error as UserError).details.join('\n')).toMatch(
+      /'kernel=kernel8\.img' kernel= is armada's[\s\S]*'dtoverlay w1-gpio' is neither key=value[\s\S]*'arm_64bit=0' arm_64bit= is armada's/,
+    );
+    expect((await readFile(img)).equals(before)).toBe(true);
+
+    // An empty file removes the block, and config.txt is the image's own again.
+    const empty = join(dir, 'empty.txt');
+    await writeFile(empty, '');
+    await configureTarget({ target: img, seed: { ...seed, configTxtFile: empty } });
+    expect(await configTxt()).toBe(original);
+    expect(fsckP1(img)).not.toMatch(/differ|Free cluster summary wrong|Orphan|not fixed/i);
+  });
+
   test('an image not built by armada is seeded with a warning', async () => {
     const img = join(dir, 'plain.img');
     await makeImage(img, { armada: false });

@@ -242,7 +242,7 @@ describe('armada connect and env, laptop-CA mode', () => {
       const x = await connectHost({
         host: 'x.local',
         port,
-        lookup: () => Promise.resolve({}),
+        resolvers: { lookup: () => Promise.resolve({}) },
         timeoutMs: 300,
       });
       expect(x.context).toMatchObject({ name: 'armada-x', created: false });
@@ -297,12 +297,39 @@ describe('armada connect and env, laptop-CA mode', () => {
     const r = await connectHost({
       host: 'armada-nosuchhost',
       port,
-      lookup: () => Promise.reject(new Error('ENOTFOUND')),
+      resolvers: {
+        lookup: () => Promise.reject(new Error('ENOTFOUND')),
+        mdns: () => Promise.resolve([]),
+      },
       timeoutMs: 3000,
     });
     expect(r.ping).toMatchObject({ ready: false, reason: 'dns' });
     if (!r.ping.ready)
       expect(r.ping.message).toMatch(/armada-nosuchhost nor armada-nosuchhost\.local .*mDNS/);
+  });
+
+  test('a name only mDNS knows: dialled by address, the certificate checked against the name', async () => {
+    const viaMdns = (name: string) => ({
+      lookup: () => Promise.reject(new Error('ENOTFOUND')),
+      mdns: (n: string) => Promise.resolve(n === name ? ['127.0.0.1'] : []),
+    });
+    // The server certificate covers 127.0.0.1 (every armada certificate does): the context may hold it.
+    const r = await connectHost({ host: 'pi-1', port, resolvers: viaMdns('pi-1.local') });
+    expect(r).toMatchObject({
+      host: 'pi-1.local',
+      address: '127.0.0.1',
+      ping: { ready: true, addressInCertificate: true },
+      endpoint: `tcp://127.0.0.1:${port}`,
+    });
+    // A name the certificate is not for fails TLS, although the address is the same.
+    const wrong = await connectHost({
+      host: 'pi-9.local',
+      port,
+      resolvers: viaMdns('pi-9.local'),
+      name: 'armada-wrong',
+    });
+    expect(wrong.ping).toMatchObject({ ready: false, reason: 'tls' });
+    if (!wrong.ping.ready) expect(wrong.ping.message).toMatch(/not valid for 'pi-9\.local'/);
   });
 
   test('bad input is refused with the fix', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { mergeHosts, toDiscoveredHost, type ServiceRecord } from '../../../src/discover/records.js';
+import {
+  checkedTrust,
+  mergeHosts,
+  toDiscoveredHost,
+  type ServiceRecord,
+} from '../../../src/discover/records.js';
 import { formatDiscover } from '../../../src/commands/discover.js';
 import { hostAliases } from '../../../src/tls/bundle.js';
 
@@ -128,5 +133,38 @@ describe('mergeHosts and formatDiscover', () => {
     expect(hostAliases('Pi-1.local')).toEqual(['pi-1.local', 'pi-1']);
     expect(hostAliases('pi-1')).toEqual(['pi-1', 'pi-1.local']);
     expect(hostAliases('10.0.0.1')).toEqual(['10.0.0.1']);
+  });
+});
+
+describe('checkedTrust: a TXT record alone never makes a host trusted', () => {
+  const host = toDiscoveredHost(base, { hostBundles: new Set(), laptopCaSha256: sha });
+  test('trusted once its TLS port answered', () => {
+    expect(checkedTrust(host, { ready: true }).trust).toEqual({
+      trusted: true,
+      via: 'laptop-ca',
+      detail: "seeded with this laptop's CA",
+      tlsChecked: true,
+    });
+  });
+  test('not trusted when its TLS port did not answer, with the reason', () => {
+    const t = checkedTrust(host, {
+      ready: false,
+      message: 'connection refused by pi-1.local:2376',
+    });
+    expect(t.trust).toEqual({
+      trusted: false,
+      detail:
+        "seeded with this laptop's CA, but its TLS port did not answer: connection refused by pi-1.local:2376",
+      tlsChecked: false,
+    });
+    expect(formatDiscover([t], 3000)).toMatch(/not trusted: .*did not answer/);
+  });
+  test('not trusted without a certificate to try; untrusted hosts are left as they are', () => {
+    expect(checkedTrust(host, undefined).trust).toMatchObject({
+      trusted: false,
+      tlsChecked: false,
+    });
+    const other = toDiscoveredHost(base, { hostBundles: new Set() });
+    expect(checkedTrust(other, undefined)).toBe(other);
   });
 });
