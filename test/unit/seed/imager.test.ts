@@ -14,6 +14,7 @@ import {
   rootNames,
 } from '../../../src/seed/card-import.js';
 import { mergeSettings } from '../../../src/seed/settings.js';
+import { asCli } from '../../helpers/as-cli.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/seed/${name}`, import.meta.url), 'utf8');
@@ -206,7 +207,7 @@ describe('planImport', () => {
   });
 
   test('with --user-data the card’s files are left alone, and it says so', () => {
-    const plan = planImport(card, true);
+    const plan = asCli(planImport)(card, true);
     expect(plan.userData).toBeUndefined();
     expect(plan.remove).toEqual([]);
     expect(plan.warn).toMatch(/not imported: --user-data replaces them/);
