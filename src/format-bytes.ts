@@ -16,9 +16,17 @@ export function formatBytes(bytes: number): string {
  * Binary units. 'short': whole values stay whole ('4 MiB', '1.5 GiB', '512 B'; inspect's
  * partition table). 'bmaptool': one decimal always, bytes spelled out ('4.0 MiB', '512 bytes'), as
  * bmap-tools writes its comments. 'coarse': MiB without decimals below a GiB, GiB with one above
- * (cache entries, where a MiB either way does not matter).
+ * (cache entries, where a MiB either way does not matter). 'size': GiB with two decimals from a
+ * GiB up, else MiB with one (what a build made: images, artifacts).
  */
-export function formatBinary(bytes: number, style: 'short' | 'bmaptool' | 'coarse'): string {
+export function formatBinary(
+  bytes: number,
+  style: 'short' | 'bmaptool' | 'coarse' | 'size',
+): string {
+  if (style === 'size')
+    return bytes >= 1024 ** 3
+      ? `${(bytes / 1024 ** 3).toFixed(2)} GiB`
+      : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
   if (style === 'coarse')
     return bytes >= 1024 ** 3
       ? `${(bytes / 1024 ** 3).toFixed(1)} GiB`

@@ -20,6 +20,7 @@ import {
 import { armadaVersion } from '../version.js';
 import { defaultKernelGroups, feature } from '../build/packages.js';
 import { loadRequirements, requirableFeatures } from '../kernel/requirements.js';
+import { formatBinary } from '../format-bytes.js';
 
 export interface BuildResult {
   ok: true;
@@ -141,7 +142,7 @@ const timeOf = (o: BuildOptions) =>
   o.sourceDateEpoch ? new Date(o.sourceDateEpoch * 1000) : new Date();
 
 export function formatBuildResult(r: BuildResult): string {
-  const lines = r.artifacts.map((a) => `  ${a.path}  ${(a.bytes / 1024 ** 2).toFixed(1)} MiB`);
+  const lines = r.artifacts.map((a) => `  ${a.path}  ${formatBinary(a.bytes, 'size')}`);
   const t = Object.entries(r.timings)
     .map(([k, v]) => `${k} ${v.toFixed(1)}s`)
     .join(', ');

@@ -19,6 +19,7 @@ import { cacheName, entryDir } from './cache-dir.js';
 import { DownloadNetworkError, DownloadTimeoutError, httpGet, type HttpGet } from './http.js';
 import { decideResume, resumeHeaders } from './resume.js';
 import { isNotFound } from '../fs-errors.js';
+import { formatBytes } from '../format-bytes.js';
 
 export interface DownloadProgress {
   /** Bytes of the file on disk, resumed ones included. */
@@ -147,8 +148,6 @@ async function cachedCopy(dir: string, name: string, sha256: string): Promise<st
   return undefined;
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-
 /** A download that cannot fit fails before its first byte, not when the disk is full. */
 async function checkRoom(url: string, dir: string, need: number): Promise<void> {
   const fs = await statfs(dir).catch(() => undefined);
@@ -156,7 +155,7 @@ async function checkRoom(url: string, dir: string, need: number): Promise<void> 
   const free = fs.bavail * fs.bsize;
   if (free < need)
     throw new UserError(
-      `${url} needs ${mb(need)} more in ${dir}, which has ${mb(free)} free; free space there or set ARMADA_CACHE_DIR to a disk with room`,
+      `${url} needs ${formatBytes(need)} more in ${dir}, which has ${formatBytes(free)} free; free space there or set ARMADA_CACHE_DIR to a disk with room`,
     );
 }
 

@@ -28,6 +28,7 @@ import {
 import { hostsFile } from '../plan-identity.js';
 import { writeInRoot } from '../../tree/root-fs.js';
 import { contentSize } from '../content-size.js';
+import { formatBinary } from '../../format-bytes.js';
 
 /** The partition table and the base's FAT partition, edited: the same for both ways of the root. */
 async function writeTableAndBoot(
@@ -184,7 +185,7 @@ export function assembleBaseImage(o: BuildOptions, buildTime: Date): Step<BuildC
         ? `; root: the cached image + ${ctx.baseRootImage.changes} changes`
         : '';
       report.title(
-        `Assemble the image (${(layout.totalBytes / 1024 ** 3).toFixed(2)} GiB; root ${layout.grownBytes ? `grown by ${(layout.grownBytes / MiB).toFixed(0)} MiB` : 'as large as the base’s'}${how})`,
+        `Assemble the image (${formatBinary(layout.totalBytes, 'size')}; root ${layout.grownBytes ? `grown by ${(layout.grownBytes / MiB).toFixed(0)} MiB` : 'as large as the base’s'}${how})`,
       );
     },
   };

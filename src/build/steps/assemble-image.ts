@@ -30,6 +30,7 @@ import { debugfsErrors, debugfsScriptCommand } from '../../image/debugfs.js';
 import { hostsFile } from '../plan-identity.js';
 import { contentSize } from '../content-size.js';
 import { unlessMissing } from '../../fs-errors.js';
+import { formatBinary } from '../../format-bytes.js';
 
 /** The newest installed kernel version, from /boot/vmlinuz-<version>. */
 export async function kernelVersion(rootfs: string): Promise<string> {
@@ -200,7 +201,7 @@ export function assembleImage(o: BuildOptions, buildTime: Date): Step<BuildConte
       ctx.layout = layout;
       ctx.imagePath = image;
       report.title(
-        `Assemble the image (${(layout.totalBytes / 1024 ** 3).toFixed(2)} GiB, kernel ${version})`,
+        `Assemble the image (${formatBinary(layout.totalBytes, 'size')}, kernel ${version})`,
       );
     },
   };

@@ -23,6 +23,7 @@ import { stageKey } from '../stage-cache.js';
 import { stagePaths } from '../../cache/layout.js';
 import { readStageRecords } from '../stage-records.js';
 import { newestOfLineage } from '../plan-refresh.js';
+import { formatBinary } from '../../format-bytes.js';
 
 const GiB = 1024 ** 3;
 
@@ -58,7 +59,7 @@ export function checkHost(o: BuildOptions): Step<BuildContext> {
         if (free < need * GiB) {
           throw new OptionError(
             (o) =>
-              `only ${(free / GiB).toFixed(1)} GiB free in ${dir}; the build needs about ${need} GiB there (free space or choose another ${o('out')} / ARMADA_CACHE_DIR)`,
+              `only ${formatBinary(free, 'coarse')} free in ${dir}; the build needs about ${need} GiB there (free space or choose another ${o('out')} / ARMADA_CACHE_DIR)`,
           );
         }
       }

@@ -19,6 +19,7 @@ import {
   worthDescending,
 } from '../plan-slim.js';
 import { unlessMissing } from '../../fs-errors.js';
+import { formatBinary } from '../../format-bytes.js';
 
 async function* files(
   root: string,
@@ -65,7 +66,7 @@ export function slimRootfs(o: BuildOptions): Step<BuildContext> {
       // modules.dep and friends must not point at files that are gone (modprobe would fail
       // with "not found" instead of a clean "no such module").
       for (const k of kernels) await run(['depmod', ['--basedir', root, k]]);
-      report.status(`left out ${slim.files} files, ${(slim.bytes / 2 ** 20).toFixed(0)} MiB`);
+      report.status(`left out ${slim.files} files, ${formatBinary(slim.bytes, 'coarse')}`);
       ctx.slim = slim;
     },
   };
