@@ -8,6 +8,7 @@ import {
   slimRules,
   walkRoots,
 } from '../../../src/build/plan-slim.js';
+import { piModels } from '../../../src/image/pi-models.js';
 
 describe('dpkg path filters', () => {
   it("match like dpkg's fnmatch: '*' crosses directories", () => {
@@ -47,6 +48,26 @@ describe('dpkg path filters', () => {
       'other-soc-device-trees',
     );
     expect(excludedBy('/usr/bin/dockerd', rules)).toBeUndefined();
+  });
+
+  it("leave out the firmware's debug builds and keep what every claimed model starts", () => {
+    const rules = slimRules();
+    expect(excludedBy('/usr/lib/raspi-firmware/start_db.elf', rules)).toBe('debug-firmware');
+    expect(excludedBy('/usr/lib/raspi-firmware/start4db.elf', rules)).toBe('debug-firmware');
+    expect(excludedBy('/usr/lib/raspi-firmware/fixup4db.dat', rules)).toBe('debug-firmware');
+    // gpu_mem=16 selects the cut-down build, start_x=1 the camera build: both stay.
+    for (const kept of [
+      'start_cd.elf',
+      'fixup4cd.dat',
+      'start_x.elf',
+      'start4x.elf',
+      'fixup_x.dat',
+    ])
+      expect(excludedBy(`/usr/lib/raspi-firmware/${kept}`, rules)).toBeUndefined();
+    const needed = piModels.filter((m) => m.claimed).flatMap((m) => m.firmware);
+    expect(needed).toContain('start4.elf');
+    for (const f of needed)
+      expect(excludedBy(`/usr/lib/raspi-firmware/${f}`, rules)).toBeUndefined();
   });
 
   it('walk only the directories the exclusions can reach', () => {
