@@ -8,6 +8,11 @@ import type { Command } from '../exec.js';
 import { piModels } from './pi-models.js';
 
 export const sectorSize = 512;
+
+/** The boot partition's kernel and initramfs, as config.txt names them. */
+export const bootKernel = 'vmlinuz';
+export const bootInitrd = 'initrd.img';
+
 const MiB = 1024 * 1024;
 export const alignment = 4 * MiB;
 
@@ -176,8 +181,8 @@ export function configTxt(c: BootConfig): string {
     ...(c.arch === 'arm64' ? ['arm_64bit=1'] : []),
     'enable_uart=1',
     'upstream_kernel=1',
-    'kernel=vmlinuz',
-    'initramfs initrd.img followkernel',
+    `kernel=${bootKernel}`,
+    `initramfs ${bootInitrd} followkernel`,
     'disable_overscan=1',
     // Models whose device tree the firmware does not pick by itself (pi-models.json).
     ...piModels
