@@ -13,6 +13,13 @@ export const sectorSize = 512;
 export const bootKernel = 'vmlinuz';
 export const bootInitrd = 'initrd.img';
 
+/**
+ * The root filesystem's journal: what mke2fs gives a filesystem under 1 GiB, which the default
+ * image's root is. mke2fs writes it out in full, so it is mapped on every card; pinned, content
+ * that grows the root past 1 GiB does not double it. First boot grows the filesystem, not the
+ * journal.
+ */
+export const rootJournalMiB = 16;
 const MiB = 1024 * 1024;
 export const alignment = 4 * MiB;
 
@@ -130,6 +137,8 @@ export function mke2fsRootCommand(image: string, layout: Layout, rootDir: string
       layout.rootUuid,
       '-I',
       '256',
+      '-J',
+      `size=${rootJournalMiB}`,
       '-E',
       `offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid},root_owner=0:0`,
       '-d',
