@@ -78,6 +78,8 @@ export interface BuildContext {
   kernel?: KernelVerdict;
   /** collect-packages (part of strip-identity's inventory) */
   packages?: { name: string; version: string; arch: string }[];
+  /** assemble-image: the root's copies of boot-partition files, made links (slim.json) */
+  bootLinks?: { files: number; bytes: number };
   /** assemble-image */
   layout?: Layout;
   /** assemble-image or assemble-base-image; write-artifacts, where the image went */

@@ -7,6 +7,22 @@ import type { BuildOptions } from './options.js';
 import { buildPackages, defaultKernelGroups } from './packages.js';
 import { baseManifest } from '../base/opened.js';
 import { manifestBootChain } from '../boot-chain/models.js';
+import { bootLinksGroup } from './plan-slim.js';
+
+type Tally = { files: number; bytes: number };
+
+/** What the image leaves out per group: slim-rootfs's filters and assemble-image's links. */
+export function slimRecord(
+  slim: Tally & { groups: Record<string, Tally> },
+  linked: Tally | undefined,
+): Tally & { groups: Record<string, Tally> } {
+  if (!linked) return slim;
+  return {
+    files: slim.files + linked.files,
+    bytes: slim.bytes + linked.bytes,
+    groups: { ...slim.groups, [bootLinksGroup.name]: linked },
+  };
+}
 
 export function buildManifest(
   o: BuildOptions,
@@ -64,7 +80,7 @@ export function buildManifest(
         }
       : {}),
     kernel: ctx.kernel ?? null,
-    slim: ctx.slim ?? null,
+    slim: ctx.slim ? slimRecord(ctx.slim, ctx.bootLinks) : null,
     layout: ctx.layout
       ? {
           diskId: ctx.layout.diskId,

@@ -1,7 +1,8 @@
 /**
  * The slim image, planned: dpkg path filters (src/build/slim.json) turned into the dpkg
  * configuration the image carries and into the test "would dpkg have left this file out?",
- * which the slim-rootfs step applies to the packages the bootstrap already unpacked. Pure.
+ * which the slim-rootfs step applies to the packages the bootstrap already unpacked; and the
+ * files the image would hold twice, which assemble-image links to the boot partition's copy. Pure.
  */
 import data from './slim.json' with { type: 'json' };
 import piModules from './pi-modules.json' with { type: 'json' };
@@ -31,6 +32,24 @@ export function slimRules(groups: readonly SlimGroup[] = slimGroups): SlimRule[]
       return { include: m[1] === 'include', pattern: m[2], group: g.name };
     }),
   );
+}
+
+/** A file the image would hold twice, as a link in the root to the boot partition's copy. */
+export interface BootLink {
+  /** Absolute path in the root filesystem. */
+  path: string;
+  /** The link's text, relative to the link's directory. */
+  target: string;
+}
+
+export const bootLinksGroup: { name: string; why: string } = data.bootPartitionLinks;
+
+/** The links for one installed kernel version. */
+export function bootLinks(version: string): BootLink[] {
+  return data.bootPartitionLinks.links.map((l) => ({
+    path: l.path.replaceAll('{version}', version),
+    target: l.target,
+  }));
 }
 
 /** dpkg's fnmatch(pattern, path, 0): '*' and '?' also match '/'; [...] classes. */

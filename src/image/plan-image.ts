@@ -9,6 +9,18 @@ import { debugfsQuote } from './debugfs.js';
 import { piModels } from './pi-models.js';
 
 export const sectorSize = 512;
+
+/** The boot partition's kernel and initramfs, as config.txt names them. */
+export const bootKernel = 'vmlinuz';
+export const bootInitrd = 'initrd.img';
+
+/**
+ * The root filesystem's journal: what mke2fs gives a filesystem under 1 GiB, which the default
+ * image's root is. mke2fs writes it out in full, so it is mapped on every card; pinned, content
+ * that grows the root past 1 GiB does not double it. First boot grows the filesystem, not the
+ * journal.
+ */
+export const rootJournalMiB = 16;
 const MiB = 1024 * 1024;
 export const alignment = 4 * MiB;
 
@@ -126,6 +138,8 @@ export function mke2fsRootCommand(image: string, layout: Layout, rootDir: string
       layout.rootUuid,
       '-I',
       '256',
+      '-J',
+      `size=${rootJournalMiB}`,
       '-E',
       `offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid},root_owner=0:0`,
       '-d',
@@ -166,8 +180,8 @@ export function configTxt(c: BootConfig): string {
     ...(c.arch === 'arm64' ? ['arm_64bit=1'] : []),
     'enable_uart=1',
     'upstream_kernel=1',
-    'kernel=vmlinuz',
-    'initramfs initrd.img followkernel',
+    `kernel=${bootKernel}`,
+    `initramfs ${bootInitrd} followkernel`,
     'disable_overscan=1',
     // Models whose device tree the firmware does not pick by itself (pi-models.json).
     ...piModels

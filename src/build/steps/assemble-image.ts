@@ -3,7 +3,18 @@
  * sfdisk, FAT32 by mkfs.vfat --offset + mcopy, ext4 by mke2fs -d -E offset. Regions no
  * filesystem writes stay holes, which is what the .bmap maps out.
  */
-import { chmod, copyFile, mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Step } from '../../progress.js';
 import { run } from '../../exec.js';
@@ -11,6 +22,8 @@ import { UserError } from '../../errors.js';
 import { produced, type BuildContext } from '../context.js';
 import type { BuildOptions } from '../options.js';
 import {
+  bootInitrd,
+  bootKernel,
   clampTimesScript,
   cmdlineTxt,
   configTxt,
@@ -28,6 +41,7 @@ import {
 } from '../../image/plan-image.js';
 import { debugfsErrors, debugfsScriptCommand } from '../../image/debugfs.js';
 import { hostsFile } from '../plan-identity.js';
+import { bootLinks } from '../plan-slim.js';
 import { contentSize } from '../content-size.js';
 import { unlessMissing } from '../../fs-errors.js';
 import { formatBinary } from '../../format-bytes.js';
@@ -77,6 +91,35 @@ async function clampTimes(
     throw new Error(`debugfs could not stamp inode times: ${errors.slice(0, 3).join('; ')}`);
 }
 
+/** The kernel and initramfs onto the boot partition's staging directory. */
+async function copyKernel(rootfs: string, bootDir: string, version: string): Promise<void> {
+  await mkdir(bootDir, { recursive: true });
+  await copyFile(join(rootfs, `boot/vmlinuz-${version}`), join(bootDir, bootKernel));
+  await copyFile(join(rootfs, `boot/initrd.img-${version}`), join(bootDir, bootInitrd)).catch(
+    () => {
+      throw new UserError(
+        `no initramfs for kernel ${version}; the bootstrap's update-initramfs step failed`,
+      );
+    },
+  );
+}
+
+/** The root's copies of what the boot partition holds, replaced by links to it (slim.json). */
+async function linkBootCopies(
+  rootfs: string,
+  version: string,
+): Promise<{ files: number; bytes: number }> {
+  const linked = { files: 0, bytes: 0 };
+  for (const l of bootLinks(version)) {
+    const path = join(rootfs, l.path);
+    linked.bytes += (await lstat(path)).size;
+    await rm(path);
+    await symlink(l.target, path);
+    linked.files++;
+  }
+  return linked;
+}
+
 async function prepareBootDir(
   rootfs: string,
   bootDir: string,
@@ -100,14 +143,6 @@ async function prepareBootDir(
       await copyFile(join(dir, f), join(bootDir, f));
       copied.add(f);
     }
-  await copyFile(join(rootfs, `boot/vmlinuz-${version}`), join(bootDir, 'vmlinuz'));
-  await copyFile(join(rootfs, `boot/initrd.img-${version}`), join(bootDir, 'initrd.img')).catch(
-    () => {
-      throw new UserError(
-        `no initramfs for kernel ${version}; the bootstrap's update-initramfs step failed`,
-      );
-    },
-  );
   const cfg = { layout, arch: o.arch };
   await writeFile(join(bootDir, 'config.txt'), configTxt(cfg));
   await writeFile(join(bootDir, 'cmdline.txt'), cmdlineTxt(cfg));
@@ -129,6 +164,9 @@ export function assembleImage(o: BuildOptions, buildTime: Date): Step<BuildConte
         insecure: o.insecureTcp,
         v: o.armadaVersion,
       });
+      const bootDir = join(produced(ctx, 'workDir'), 'boot');
+      await copyKernel(rootfs, bootDir, version);
+      if (o.slim) ctx.bootLinks = await linkBootCopies(rootfs, version);
       // Size first from the content, then write the files whose content depends on the layout.
       const size = await contentSize(rootfs);
       const layout = planLayout({
@@ -162,14 +200,7 @@ export function assembleImage(o: BuildOptions, buildTime: Date): Step<BuildConte
           ],
         ]);
       }
-      const bootFiles = await prepareBootDir(
-        rootfs,
-        join(produced(ctx, 'workDir'), 'boot'),
-        version,
-        o,
-        layout,
-        buildTime,
-      );
+      const bootFiles = await prepareBootDir(rootfs, bootDir, version, o, layout, buildTime);
       const image = join(produced(ctx, 'workDir'), `${o.name}.img`);
       const fh = await open(image, 'w');
       await fh.truncate(layout.totalBytes);

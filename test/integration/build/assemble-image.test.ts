@@ -45,6 +45,13 @@ async function fakeRootfs(root: string, extra: Record<string, string> = {}): Pro
   await utimes(join(root, 'etc/os-release'), later, later);
 }
 
+function debugfsStat(image: string, offsetBytes: number, path: string): string {
+  return execFileSync('debugfs', ['-R', `stat ${path}`, `${image}?offset=${offsetBytes}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+}
+
 async function assemble(
   dir: string,
   extra: Record<string, string> = {},
@@ -100,13 +107,17 @@ describeNeeds({ root: true }, 'assemble-image on a fake root filesystem', () => 
     expect(fstab).toContain(`PARTUUID=${partUuid(layout, 1)}  /boot/firmware  vfat`);
     expect(String(await readExt4(root, '/etc/hostname'))).toBe('armada\n');
     expect(String(await readExt4(root, '/etc/os-release'))).toBe('ID=debian\n');
+    // The root's kernel and initramfs are links to the boot partition's copies (slim.json).
+    const link = debugfsStat(image, layout.root.offsetBytes, `/boot/vmlinuz-${kernel}`);
+    expect(link).toMatch(/Type: symlink/);
+    expect(link).toContain('Fast link dest: "firmware/vmlinuz"');
+    expect(debugfsStat(image, layout.root.offsetBytes, `/boot/initrd.img-${kernel}`)).toContain(
+      'Fast link dest: "firmware/initrd.img"',
+    );
+    expect(ctx.bootLinks).toEqual({ files: 2, bytes: 'kernel image'.length + 'initramfs'.length });
 
     // Every inode stamped with SOURCE_DATE_EPOCH (mtime clamped; ctime and atime by debugfs).
-    const stat = execFileSync(
-      'debugfs',
-      ['-R', 'stat /etc/os-release', `${image}?offset=${layout.root.offsetBytes}`],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    const stat = debugfsStat(image, layout.root.offsetBytes, '/etc/os-release');
     for (const field of ['ctime', 'atime', 'mtime'])
       expect(stat).toMatch(new RegExp(`${field}: 0x${epoch.toString(16)}:`));
     // A clean filesystem (e2fsck exits non-zero on any problem; -n changes nothing).
@@ -138,6 +149,17 @@ describeNeeds({ root: true }, 'assemble-image on a fake root filesystem', () => 
     const a = await sha(await suiteTempDir('armada-assemble-a-'));
     const b = await sha(await suiteTempDir('armada-assemble-b-'));
     expect(a).toBe(b);
+  });
+
+  it("keeps the root filesystem's kernel and initramfs as files with --no-slim", async () => {
+    const ctx = await assemble(await suiteTempDir('armada-assemble-noslim-'), {}, { slim: false });
+    const stat = debugfsStat(
+      ctx.imagePath!,
+      ctx.layout!.root.offsetBytes,
+      `/boot/vmlinuz-${kernel}`,
+    );
+    expect(stat).toMatch(/Type: regular/);
+    expect(ctx.bootLinks).toBeUndefined();
   });
 
   it('copies the Pi device trees of an armhf kernel that installs them flat (bookworm armmp)', async () => {

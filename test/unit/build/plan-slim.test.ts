@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bootLinks,
+  bootLinksGroup,
   dpkgConfig,
   excludedBy,
   globRegExp,
@@ -8,6 +10,9 @@ import {
   slimRules,
   walkRoots,
 } from '../../../src/build/plan-slim.js';
+import { slimRecord } from '../../../src/build/manifest.js';
+import { piModels } from '../../../src/image/pi-models.js';
+import { bootInitrd, bootKernel, configTxt, planLayout } from '../../../src/image/plan-image.js';
 
 describe('dpkg path filters', () => {
   it("match like dpkg's fnmatch: '*' crosses directories", () => {
@@ -49,6 +54,26 @@ describe('dpkg path filters', () => {
     expect(excludedBy('/usr/bin/dockerd', rules)).toBeUndefined();
   });
 
+  it("leave out the firmware's debug builds and keep what every claimed model starts", () => {
+    const rules = slimRules();
+    expect(excludedBy('/usr/lib/raspi-firmware/start_db.elf', rules)).toBe('debug-firmware');
+    expect(excludedBy('/usr/lib/raspi-firmware/start4db.elf', rules)).toBe('debug-firmware');
+    expect(excludedBy('/usr/lib/raspi-firmware/fixup4db.dat', rules)).toBe('debug-firmware');
+    // gpu_mem=16 selects the cut-down build, start_x=1 the camera build: both stay.
+    for (const kept of [
+      'start_cd.elf',
+      'fixup4cd.dat',
+      'start_x.elf',
+      'start4x.elf',
+      'fixup_x.dat',
+    ])
+      expect(excludedBy(`/usr/lib/raspi-firmware/${kept}`, rules)).toBeUndefined();
+    const needed = piModels.filter((m) => m.claimed).flatMap((m) => m.firmware);
+    expect(needed).toContain('start4.elf');
+    for (const f of needed)
+      expect(excludedBy(`/usr/lib/raspi-firmware/${f}`, rules)).toBeUndefined();
+  });
+
   it('walk only the directories the exclusions can reach', () => {
     expect(walkRoots(slimRules())).toEqual([
       '/usr/lib',
@@ -74,6 +99,35 @@ describe('dpkg path filters', () => {
     );
     expect(moduleName('/usr/lib/modules/6.12/kernel/fs/overlayfs/overlay.ko')).toBe('overlay');
     expect(moduleName('/usr/lib/modules/6.12/modules.dep')).toBeUndefined();
+  });
+});
+
+describe('boot partition links', () => {
+  it("point the root's kernel and initramfs at the boot partition's copies config.txt names", () => {
+    expect(bootLinks('6.12.1+deb13-arm64')).toEqual([
+      { path: '/boot/vmlinuz-6.12.1+deb13-arm64', target: `firmware/${bootKernel}` },
+      { path: '/boot/initrd.img-6.12.1+deb13-arm64', target: `firmware/${bootInitrd}` },
+    ]);
+    const layout = planLayout({
+      seed: 's',
+      bootSizeMiB: 256,
+      rootContentBytes: 1 << 20,
+      rootInodes: 10,
+      headroomMiB: 64,
+    });
+    const txt = configTxt({ layout, arch: 'arm64' });
+    expect(txt).toContain(`kernel=${bootKernel}\n`);
+    expect(txt).toContain(`initramfs ${bootInitrd} followkernel`);
+  });
+
+  it('count in the manifest as one more slim group', () => {
+    const slim = { files: 3, bytes: 30, groups: { docs: { files: 3, bytes: 30 } } };
+    expect(slimRecord(slim, undefined)).toBe(slim);
+    expect(slimRecord(slim, { files: 2, bytes: 50 })).toEqual({
+      files: 5,
+      bytes: 80,
+      groups: { docs: { files: 3, bytes: 30 }, [bootLinksGroup.name]: { files: 2, bytes: 50 } },
+    });
   });
 });
 

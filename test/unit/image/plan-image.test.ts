@@ -98,6 +98,8 @@ describe('boot files and commands', () => {
     expect(ext4.join(' ')).toContain(
       `offset=${layout.root.offsetBytes},hash_seed=${layout.rootUuid}`,
     );
+    // A pinned journal: mke2fs zeroes it, so every MiB of it is written to every card.
+    expect(ext4.join(' ')).toContain('-J size=16');
   });
 
   it('selects firmware blobs and Pi device trees only', () => {
