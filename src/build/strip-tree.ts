@@ -7,9 +7,18 @@ import { planStripIdentity } from './plan-identity.js';
 import { isNotFound } from '../fs-errors.js';
 import { inRoot, readdirInRoot, rmInRoot, truncateInRoot } from '../tree/root-fs.js';
 
-/** A path that is not there is already stripped; any other error is a failed strip. */
+/**
+ * A path that is not there (or under a component that is not a directory) is already stripped;
+ * any other error is a failed strip.
+ */
 function absent(error: unknown): [] {
   if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+  throw error;
+}
+
+/** A directory to empty that is missing is made; one that is something else fails the strip. */
+function missingDir(error: unknown): [] {
+  if (isNotFound(error)) return [];
   throw error;
 }
 
@@ -38,7 +47,7 @@ export async function stripTree(root: string): Promise<void> {
     for await (const p of matches(root, pattern)) await rmInRoot(root, p);
   for (const f of plan.truncate) await truncateInRoot(root, f).catch(absent);
   for (const d of plan.empty) {
-    for (const n of await readdirInRoot(root, d).catch(absent))
+    for (const n of await readdirInRoot(root, d).catch(missingDir))
       await rmInRoot(root, `${d}/${n}`, true);
     await mkdir(await inRoot(root, d, true), { recursive: true });
   }
