@@ -3,7 +3,7 @@
  * recognised by content: a config (plain or compressed), a kernel .deb, configs.ko(.xz), a
  * kernel image with IKCONFIG, a root filesystem directory, or a disk/filesystem image.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Candidate } from './candidates.js';
@@ -12,6 +12,7 @@ import { readDebKernelFiles } from './deb.js';
 import { diskImageCandidates } from './disk-image.js';
 import { extractConfig, type ConfigKind } from './extract.js';
 import { sniff, sniffBytes } from '../source/magic.js';
+import { readFileHead } from '../source/read-head.js';
 import { pickNewest } from './pick.js';
 import { directoryCandidates, type Found } from './rootfs.js';
 
@@ -40,16 +41,7 @@ export interface KernelSource {
 // A kernel image is tens of MB; anything far bigger that is not a disk image is not a kernel.
 const maxSingleFile = 512 * 1024 * 1024;
 
-async function head(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(sniffBytes);
-    const { bytesRead } = await fh.read(buf, 0, sniffBytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
+const head = (path: string) => readFileHead(path, sniffBytes);
 
 async function statOrExplain(source: string) {
   try {

@@ -2,7 +2,7 @@
  * Everything flash must know about the image before anything is written: format (by magic
  * bytes), uncompressed size where the file records it, and a bmap packed inside a zip.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CentralDirectory } from 'unzipper';
 import { UsageError, UserError } from '../errors.js';
@@ -17,6 +17,7 @@ import {
 } from './detect.js';
 import { httpHead } from './http.js';
 import { openZip } from './zip.js';
+import { readFileHead } from './read-head.js';
 
 export interface ProbedSource {
   /** What the user named: a path or a URL. */
@@ -37,18 +38,11 @@ export interface ProbedSource {
 }
 
 async function readHead(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+  return readFileHead(path, magicLength).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EACCES')
       throw new UserError(`cannot read ${path}: permission denied; run it again with sudo`);
     throw error;
   });
-  try {
-    const buf = Buffer.alloc(magicLength);
-    const { bytesRead } = await fh.read(buf, 0, magicLength, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 const bmapMaxBytes = 64 << 20;

@@ -6,20 +6,23 @@ import { open } from 'node:fs/promises';
 import type { ProbedSource } from './probe.js';
 import { startSource } from './start.js';
 
+/** Up to `bytes` from the start of a file (fewer when the file is shorter). */
+export async function readFileHead(path: string, bytes: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function readImageHead(probe: ProbedSource, bytes: number): Promise<Buffer> {
   const source = await startSource(probe);
   try {
     const input = source.input;
-    if (input.kind === 'file') {
-      const fh = await open(input.path, 'r');
-      try {
-        const buf = Buffer.alloc(bytes);
-        const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-        return buf.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
-    }
+    if (input.kind === 'file') return await readFileHead(input.path, bytes);
     const parts: Buffer[] = [];
     let have = 0;
     for await (const piece of input.stream as AsyncIterable<Buffer>) {
