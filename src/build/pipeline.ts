@@ -7,6 +7,7 @@ import type { BuildContext } from './context.js';
 import type { BuildOptions } from './options.js';
 import { checkHost } from './steps/check-host.js';
 import { findStage } from './steps/find-stage.js';
+import { checkPackages } from './steps/check-packages.js';
 import { refreshStage } from './steps/refresh-stage.js';
 import { bootstrapRootfs } from './steps/bootstrap-rootfs.js';
 import { copyRootfs } from './steps/copy-rootfs.js';
@@ -37,7 +38,7 @@ export function stagePipeline(o: BuildOptions): Step<BuildContext>[] {
   // Rendered once here, at the start, so that a bad template fails the build before the
   // bootstrap; imagePipeline renders them again with the build's time.
   planFirstBoot({ armadaVersion: o.armadaVersion, insecureTcp: o.insecureTcp });
-  return [checkHost(o), findStage(o), refreshStage(o), bootstrapRootfs(o)];
+  return [checkHost(o), findStage(o), checkPackages(o), refreshStage(o), bootstrapRootfs(o)];
 }
 
 /** The image from the stage, stamped with `buildTime` (o.sourceDateEpoch when it is set). */

@@ -69,14 +69,21 @@ function bootstrapHooks(input: BootstrapInput): {
   };
 }
 
-export function mmdebstrapCommand(input: BootstrapInput): Command {
-  const hooks = bootstrapHooks(input);
-  const args = [
+/** What the bootstrap and the package check share: the archive, its key and the packages. */
+function archiveArgs(input: Pick<BootstrapInput, 'arch' | 'components' | 'packages'>): string[] {
+  return [
     '--mode=root',
     '--variant=minbase',
     `--arch=${input.arch}`,
     `--components=${input.components.join(',')}`,
     `--include=${input.packages.join(',')}`,
+  ];
+}
+
+export function mmdebstrapCommand(input: BootstrapInput): Command {
+  const hooks = bootstrapHooks(input);
+  const args = [
+    ...archiveArgs(input),
     '--skip=download/empty',
     '--skip=essential/unlink',
     '--aptopt=Acquire::Retries "3"',
@@ -90,4 +97,30 @@ export function mmdebstrapCommand(input: BootstrapInput): Command {
     ...input.mirrorLines,
   ];
   return ['mmdebstrap', args];
+}
+
+/**
+ * The bootstrap's own apt asked, before the bootstrap, whether it can install the packages
+ * (mmdebstrap --simulate: apt-get update, then apt-get install --simulate; nothing downloaded,
+ * unpacked or run). Same mirror lines (mmdebstrap's default mirror when there are none), same
+ * keyring, same components and architecture, so the answer is the bootstrap's: an unknown name
+ * fails in seconds instead of after the essential set is installed under emulation. apt verifies
+ * the InRelease signatures with the keyring as it does in the bootstrap. `targetDir` receives
+ * apt's skeleton and package lists only.
+ */
+export function packageCheckCommand(
+  input: Omit<BootstrapInput, 'aptCacheDir' | 'initramfsModules'>,
+): Command {
+  return [
+    'mmdebstrap',
+    [
+      '--simulate',
+      ...archiveArgs(input),
+      '--aptopt=Acquire::Retries "3"',
+      `--keyring=${input.keyring ?? debianArchiveKeyring}`,
+      input.suite,
+      input.targetDir,
+      ...input.mirrorLines,
+    ],
+  ];
 }

@@ -17,6 +17,7 @@ import { checkHost } from '../../../src/build/steps/check-host.js';
 import { findStage } from '../../../src/build/steps/find-stage.js';
 import { refreshStage } from '../../../src/build/steps/refresh-stage.js';
 import { bootstrapRootfs } from '../../../src/build/steps/bootstrap-rootfs.js';
+import { checkPackages } from '../../../src/build/steps/check-packages.js';
 import { copyRootfs } from '../../../src/build/steps/copy-rootfs.js';
 import { openBase } from '../../../src/build/steps/open-base.js';
 import { sha256OfFile } from '../../../src/source/checksum.js';
@@ -172,7 +173,14 @@ describeNeeds({ root: true }, 'armada build --offline with a stage cached', () =
     let copied = '';
     await withCleanup(async () => {
       await runSteps(
-        [checkHost(o), findStage(o), refreshStage(o), bootstrapRootfs(o), copyRootfs(o)],
+        [
+          checkHost(o),
+          findStage(o),
+          checkPackages(o),
+          refreshStage(o),
+          bootstrapRootfs(o),
+          copyRootfs(o),
+        ],
         ctx,
       );
       copied = await readFile(join(ctx.rootfsDir!, 'etc/os-release'), 'utf8');
@@ -181,6 +189,7 @@ describeNeeds({ root: true }, 'armada build --offline with a stage cached', () =
     expect(ctx.stageKey).toBe('00000000000000bb');
     expect(ctx.stagePlan).toEqual({ kind: 'hit' });
     expect(ctx.stageCacheHit).toBe(true);
+    expect(ctx.timings['check-packages']).toBeUndefined();
     expect(ctx.timings['refresh-stage']).toBeUndefined();
     expect(ctx.timings['bootstrap-rootfs']).toBeUndefined();
     expect(copied).toContain('STAGE=00000000000000bb');

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mmdebstrapCommand } from '../../../src/build/plan-bootstrap.js';
+import { readFileSync } from 'node:fs';
+import { mmdebstrapCommand, packageCheckCommand } from '../../../src/build/plan-bootstrap.js';
 import { stageKey } from '../../../src/build/stage-cache.js';
 import { packageSet } from '../../../src/build/packages.js';
-import { explainBootstrapFailure } from '../../../src/build/bootstrap-failure.js';
+import { explainBootstrapFailure, packageProblems } from '../../../src/build/bootstrap-failure.js';
 import { mountsBelow } from '../../../src/safe-remove.js';
 import { parseDpkgQuery } from '../../../src/build/dpkg-query.js';
 import { buildOptionProblems, validateBuildOptions } from '../../../src/build/options.js';
@@ -62,6 +63,78 @@ describe('mmdebstrap command', () => {
     ]);
     const given = mmdebstrapCommand({ ...input, keyring: '/k.gpg' })[1];
     expect(given.filter((a) => a.startsWith('--keyring'))).toEqual(['--keyring=/k.gpg']);
+  });
+});
+
+describe('the package check before the bootstrap', () => {
+  const check = packageCheckCommand({ ...input, targetDir: '/w/armada-build-check-x/rootfs' });
+  const bootstrap = mmdebstrapCommand(input);
+  it('asks the bootstrap’s archive, keyring and packages, simulating only', () => {
+    expect(check[0]).toBe('mmdebstrap');
+    expect(check[1][0]).toBe('--simulate');
+    const same = (args: readonly string[]) =>
+      args.filter((a) => /^--(mode|variant|arch|components|include|keyring)=/.test(a));
+    expect(same(check[1])).toEqual(same(bootstrap[1]));
+    expect(check[1].slice(-3)).toEqual([
+      'bookworm',
+      '/w/armada-build-check-x/rootfs',
+      'deb http://m.example/debian bookworm main',
+    ]);
+  });
+  it('runs no hooks and leaves the apt cache alone (nothing is downloaded)', () => {
+    expect(check[1].filter((a) => /hook=|^--dpkgopt/.test(a))).toEqual([]);
+    expect(check[1].join(' ')).not.toContain('/c/apt/arm64');
+  });
+  it('keeps mmdebstrap’s default mirror when there are no lines, and the given keyring', () => {
+    const args = packageCheckCommand({
+      ...input,
+      mirrorLines: [],
+      keyring: '/k.gpg',
+      targetDir: '/t',
+    })[1];
+    expect(args.at(-1)).toBe('/t');
+    expect(args).toContain('--keyring=/k.gpg');
+  });
+});
+
+describe('what apt could not install, from its own words', () => {
+  const recorded = readFileSync(
+    new URL('../../fixtures/build/mmdebstrap-simulate-missing.txt', import.meta.url),
+    'utf8',
+  );
+  it('names every missing package, and a virtual one with several providers apart', () => {
+    const p = packageProblems(recorded);
+    expect(p.missing).toEqual(['armada-no-such-package', 'armada-other-missing']);
+    expect(p.virtual).toHaveLength(1);
+    expect(p.virtual[0].name).toBe('mail-transport-agent');
+    expect(p.virtual[0].providers).toHaveLength(11);
+    expect(p.virtual[0].providers).toContain('postfix');
+    expect(p.versions).toEqual([]);
+  });
+  it('says it in one line with the fix', () => {
+    const text = explainBootstrapFailure(recorded)!((o) => `--${o}`);
+    expect(text).not.toContain('\n');
+    expect(text).toMatch(
+      /^packages 'armada-no-such-package', 'armada-other-missing' were not found in the archive; 'mail-transport-agent' is a virtual package that several packages provide \(exim4-daemon-light, .*\); name one of them; check --packages, --suite and --components$/,
+    );
+  });
+  it('keeps the one-package sentence as it was', () => {
+    expect(explainBootstrapFailure('E: Unable to locate package x')!((o) => `--${o}`)).toBe(
+      "package 'x' was not found in the archive; check --packages, --suite and --components",
+    );
+  });
+  it('names a version the archive does not have', () => {
+    const p = packageProblems("E: Version '9.9' for 'zstd' was not found");
+    expect(p.versions).toEqual([{ name: 'zstd', version: '9.9' }]);
+    expect(explainBootstrapFailure("E: Version '9.9' for 'zstd' was not found")!((o) => o)).toBe(
+      "version 9.9 of package 'zstd' is not in the archive; check packages, suite and components",
+    );
+  });
+  it('finds nothing in a run that installed everything (a one-provider virtual package included)', () => {
+    const ok =
+      "Note, selecting 'aalib1' instead of 'aalib-bin'\nInst aalib1 (1.4p5-51 Debian:13)\n";
+    expect(packageProblems(ok)).toEqual({ missing: [], virtual: [], versions: [] });
+    expect(explainBootstrapFailure(ok)).toBeUndefined();
   });
 });
 
