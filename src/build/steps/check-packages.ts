@@ -27,6 +27,7 @@ export function checkPackages(o: BuildOptions): Step<BuildContext> {
       const plan = ctx.stagePlan;
       if (plan?.kind === 'bootstrap' || (plan?.kind === 'refresh' && plan.install.length))
         return false;
+      // A cached stage used as it is, or upgraded without new packages, has every one already.
       return 'the cached stage has every package';
     },
     run: async (ctx, report) => {

@@ -10,6 +10,8 @@ import { buildOptionProblems, validateBuildOptions } from '../../../src/build/op
 import { OptionError } from '../../../src/errors.js';
 import { withOptionNames } from '../../../src/option-names.js';
 import { resolveBuildOptions } from '../../../src/commands/build.js';
+import { checkPackages } from '../../../src/build/steps/check-packages.js';
+import type { StageDecision } from '../../../src/build/plan-refresh.js';
 
 const input = {
   arch: 'arm64' as const,
@@ -94,6 +96,22 @@ describe('the package check before the bootstrap', () => {
     })[1];
     expect(args.at(-1)).toBe('/t');
     expect(args).toContain('--keyring=/k.gpg');
+  });
+});
+
+describe('when the package check runs', () => {
+  const step = checkPackages(resolveBuildOptions({ cacheDir: '/c' }));
+  const skip = (stagePlan: StageDecision) => step.skip!({ timings: {}, stagePlan });
+  it('before a bootstrap, and before an upgrade that installs packages', () => {
+    expect(skip({ kind: 'bootstrap', why: 'no cached stage' })).toBe(false);
+    expect(skip({ kind: 'refresh', from: 'k', why: 'w', install: ['openvswitch-switch'] })).toBe(
+      false,
+    );
+  });
+  it('not for a cached stage as it is (offline too), nor an upgrade that installs nothing', () => {
+    expect(skip({ kind: 'hit' })).toMatch(/cached stage/);
+    expect(skip({ kind: 'refresh', from: 'k', why: 'w', install: [] })).toMatch(/cached stage/);
+    expect(skip({ kind: 'missing', why: 'offline' })).toMatch(/cached stage/);
   });
 });
 
