@@ -27,6 +27,7 @@ export type SeedOptionName =
   | 'userData'
   | 'tls'
   | 'insecureTcp'
+  | 'rotateCa'
   | 'start'
   | 'sudo'
   | 'san'

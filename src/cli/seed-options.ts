@@ -98,6 +98,12 @@ export const seedOptions = {
     group,
     describe: 'ALSO open Docker on port 2375 without TLS (isolated networks only)',
   },
+  'rotate-ca': {
+    type: 'boolean',
+    group,
+    describe:
+      'Device-CA cards (--tls device): first boot makes a new device CA, so every client certificate signed before is refused',
+  },
   start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
   sudo: {
     choices: sudoModes,

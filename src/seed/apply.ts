@@ -3,6 +3,7 @@
  * password, derives the WPA PSK and makes each card's server certificate before any card is
  * touched; writeSeed puts one card's files into its FAT partition with mtools and reads them back.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -252,16 +253,17 @@ export async function prepareSeeds(
       `created the laptop CA in ${ca.paths.caDir} (back up ca-key.pem; cards trust only this CA)`,
     );
 
+  // One id per run: first boot rotates once per id, so booting the same seed again does not.
+  if (flags.rotateCa && settings.tlsMode === 'device')
+    settings.rotateCaId = randomBytes(8).toString('hex');
+
   // Device-CA mode: the card carries only a request for this laptop's key; first boot signs it.
   const request: DeviceCaRequest | undefined =
     settings.tlsMode === 'device'
       ? { clientCsrPem: await deviceClientCsr(await laptopPaths()) }
       : undefined;
 
-  // Hashed once: a strong hash costs a noticeable fraction of a second, and every card of one
-  // run gets the same password anyway.
-  const passwordHash =
-    settings.user.password === undefined ? undefined : hashSeedPassword(settings.user.password);
+  const password = settings.user.password;
 
   const configTxt = await configTxtLines(flags);
 
@@ -269,8 +271,11 @@ export async function prepareSeeds(
   const start = flags.start ?? 1;
   for (let n = start; n < start + count; n++) {
     const card: SeedSettings = { ...settings, user: { ...settings.user } };
-    if (passwordHash !== undefined) {
-      card.user.passwordHash = passwordHash;
+    if (password !== undefined) {
+      // Hashed for each card with its own salt, though it costs a noticeable fraction of a second
+      // a card: with one salt for the fleet, one card's hash would show which other devices share
+      // the password, and one cracking run would serve them all.
+      card.user.passwordHash = hashSeedPassword(password);
       delete card.user.password;
     }
     const hostname = card.hostname === undefined ? undefined : hostnameFor(card.hostname, n);

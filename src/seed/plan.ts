@@ -52,6 +52,7 @@ export function planSeed(
     WIFI_PSK: settings.wifi?.passphrase,
     TLS_MODE: settings.tlsMode,
     INSECURE_TCP: settings.insecureTcp ? '1' : undefined,
+    ROTATE_CA: settings.tlsMode === 'device' ? settings.rotateCaId : undefined,
   };
   const files: SeedFile[] = [
     {

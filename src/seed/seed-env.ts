@@ -27,6 +27,7 @@ export const seedEnvKeys = [
   'WIFI_PSK',
   'TLS_MODE',
   'INSECURE_TCP',
+  'ROTATE_CA',
 ] as const;
 export type SeedEnvKey = (typeof seedEnvKeys)[number];
 

@@ -178,6 +178,12 @@ export function mergeSettings(input: MergeInput): MergeResult {
   for (const san of flags.san ?? []) {
     flagProblem(option('san'), sanProblem(san));
   }
+  if (flags.rotateCa && tlsMode === 'laptop')
+    flagProblem(option('rotateCa'), {
+      message:
+        "a laptop-CA card trusts this laptop's CA, which the card cannot rotate (it only rotates a device CA)",
+      fix: `use ${option('tls')} device, or make a new laptop CA with 'armada ca init --force' and re-seed every card`,
+    });
   const insecureTcp = flags.insecureTcp ?? false;
   if (insecureTcp)
     problems.push({

@@ -106,7 +106,7 @@ export function sha512Crypt(
  */
 const seedPasswordRounds = 100_000;
 
-/** The crypt(3) hash that goes into a seed (computed once per flash/configure run). */
+/** The crypt(3) hash that goes into a seed, with a salt of its own (computed for each card). */
 export function hashSeedPassword(password: string): string {
   return sha512Crypt(password, randomSalt(), seedPasswordRounds);
 }

@@ -22,6 +22,11 @@ export interface SeedFlags {
   userData?: string;
   tls?: TlsMode;
   insecureTcp?: boolean;
+  /**
+   * Device-CA mode: the card's first boot makes a new device CA even when nothing else asks for
+   * one, so every client certificate the old CA signed is refused (`ROTATE_CA` in seed.env).
+   */
+  rotateCa?: boolean;
   /** First value of `{n}` in the hostname template. */
   start?: number;
   /** The login user's sudo: without password, with it, or none. */
@@ -130,6 +135,11 @@ export interface SeedSettings {
   runcmd: (string | string[])[];
   tlsMode: TlsMode;
   insecureTcp: boolean;
+  /**
+   * `--rotate-ca`: this run's id for the request (`ROTATE_CA`), made when the seeds are prepared;
+   * first boot rotates once per id, so a retry of the same seed does not rotate again.
+   */
+  rotateCaId?: string;
   /** The user-data text as given, kept on the card for reference. */
   userDataText?: string;
 }

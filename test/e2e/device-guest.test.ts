@@ -12,8 +12,14 @@
  * containers over a bridge, wired from a privileged container (chroot into the host's root) the
  * way an operator with only the Docker endpoint would do it. Every wait is bounded and prints the
  * console on failure.
+ *
+ * Then the card is re-seeded as a card changing hands would be: the guest is powered off cleanly,
+ * `armada configure` from a second laptop (another client key, so another certificate request)
+ * names another login user, and a copy of the card boots again. The first laptop's certificate
+ * (signed by the old device CA) must be refused by Docker, the second laptop's accepted, and the
+ * first login user refused by SSH: locked, expired, without keys, out of docker and sudo.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +37,7 @@ import { busyboxImage, importBusybox, readIdentity, type Tls } from './container
 import { freePort } from '../helpers/qemu.js';
 import { arpReplyMac, arpRequest, connectL2, type L2Peer } from '../helpers/l2-peer.js';
 import { suiteTempDir } from '../helpers/tmp.js';
+import { sshKeyPair } from '../helpers/tools.js';
 import { listFat, readFat } from '../../src/image/fat.js';
 import { findBootPartition } from '../../src/image/partition-table.js';
 import { readPartitionTable } from '../../src/image/read-partition-table.js';
@@ -46,6 +53,12 @@ const env = {
 };
 // The build keeps the machine's HOME: its stage and package caches live there.
 const buildEnv = { ARMADA_CONFIG_DIR: env.ARMADA_CONFIG_DIR, DOCKER_CONFIG: env.DOCKER_CONFIG };
+/** The second laptop, which re-seeds the card: its own config dir, so its own client key. */
+const env2 = {
+  ARMADA_CONFIG_DIR: join(dir, 'second-laptop'),
+  DOCKER_CONFIG: join(dir, 'second-docker-config'),
+  HOME: dir,
+};
 /** Extending the cached default stage with Open vSwitch under qemu-user: ~5 min here when cold. */
 const ovsBuildBudgetMs = 20 * 60_000;
 const lan = { mac: '52:54:00:99:00:02', ip: '10.99.0.12' };
@@ -65,6 +78,53 @@ network:
       addresses: [${renamed.ip}/24]
       optional: true
 `;
+
+/**
+ * ssh with one key and nothing else (no agent, no password), to the guest's forwarded port 22.
+ * Exit 255 is ssh's own failure (refused, unreachable); anything else is the command's.
+ */
+function sshAs(port: number, user: string, key: string, command = 'id -un') {
+  const r = spawnSync(
+    'ssh',
+    [
+      '-p',
+      String(port),
+      '-i',
+      key,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'ConnectTimeout=10',
+      `${user}@127.0.0.1`,
+      command,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Polls until `user` logs in (sshd starts after first boot); the last failure if never. */
+async function waitForSsh(vm: Booted['vm'], port: number, user: string, key: string) {
+  const deadline = Date.now() + 120_000;
+  let last = sshAs(port, user, key);
+  while (last.status !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 3000));
+    last = sshAs(port, user, key);
+  }
+  if (last.status !== 0)
+    throw new Error(
+      `${user} could not log in over SSH within 120 s (exit ${last.status}): ${last.stderr}\n${vm.logTail(40)}`,
+    );
+  return last;
+}
 
 /** Every byte of the FAT partition, deleted clusters and slack included. */
 function fatBytes(image: string, v: { offsetBytes: number; sizeBytes: number }): Buffer {
@@ -90,10 +150,27 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs and Open vSwitch'
   const ports: number[] = [];
   let consoleLine = '';
   const timings: Record<string, number> = {};
+  /** The first login user's key pair (the first seed), the second's (the re-seed). */
+  let alice = '';
+  let bob = '';
+  let poweredOff = false;
   afterAll(async () => {
     for (const p of peers) p.close();
     await booted?.vm.stop();
   });
+
+  /**
+   * A clean shutdown, as a user pulling the card would do it: systemd in the guest's own
+   * namespaces powers off (file systems unmounted), and QEMU exits with the guest.
+   */
+  async function powerOff() {
+    if (poweredOff) return;
+    // The docker call may end with the connection when the guest goes down: its status is moot.
+    onHost('nsenter -t 1 -m -u -i -n -p -- systemctl --no-block poweroff');
+    await booted.vm.waitFor(/reboot: Power down/, 180_000, 'the guest to power off');
+    await booted.vm.stop();
+    poweredOff = true;
+  }
 
   /** No private key anywhere in the FAT partition: not in a file, not in a deleted one. */
   function expectNoPrivateKeyOnFat(when: string) {
@@ -127,6 +204,8 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs and Open vSwitch'
 
   beforeAll(
     async () => {
+      alice = sshKeyPair(dir, 'alice', 'alice@first-laptop').replace(/\.pub$/, '');
+      bob = sshKeyPair(dir, 'bob', 'bob@second-laptop').replace(/\.pub$/, '');
       const buildStarted = Date.now();
       const out = join(dir, 'out');
       const built = await armadaAsync(
@@ -161,10 +240,15 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs and Open vSwitch'
           'device',
           '--timezone',
           'UTC',
+          '--user',
+          'alice',
+          '--ssh-key',
+          `${alice}.pub`,
           '--user-data',
           join(dir, 'user-data.yaml'),
         ],
         env,
+        ssh: true,
         // Under load udev has taken over 90 s (systemd's default) to show the boot partition of a
         // three-NIC guest, which then went to emergency mode (a harness setting, not the image's).
         kernelArgs: ['systemd.default_device_timeout_sec=900'],
@@ -266,6 +350,11 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs and Open vSwitch'
         readFileSync(tls.key, 'utf8'),
       );
       expectNoPrivateKeyOnFat('after armada connect --from-card');
+    });
+
+    it('alice, the seed’s login user, logs in over SSH with her key', async () => {
+      const r = await waitForSsh(booted.vm, booted.ports.ssh!, 'alice', alice);
+      expect(r.stdout.trim()).toBe('alice');
     });
 
     it('made its own machine-id and SSH host keys, none from the image', () => {
@@ -375,8 +464,8 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs and Open vSwitch'
     });
 
     it('status.json on the card lists every interface with its addresses', async () => {
-      // Read after QEMU stops: the guest wrote the FAT, nothing else has it open then.
-      await booted.vm.stop();
+      // Read after the guest is off: it wrote the FAT, nothing else has it open then.
+      await powerOff();
       const fat = { path: booted.image, offsetBytes: p1.offsetBytes };
       const status = JSON.parse((await readFat(fat, '/armada/status.json'))!.toString()) as {
         interfaces: Record<string, string[]>;
@@ -393,6 +482,142 @@ describeNeeds({ root: true }, 'a device-CA guest with two NICs and Open vSwitch'
       // The user NIC still has DHCP from the image's default network file (slirp: 10.0.2.15).
       expect(Object.values(ifaces).flat()).toContain('10.0.2.15/24');
       expect(Object.keys(ifaces)).not.toContain('lo');
+    });
+  });
+
+  describe('re-seeded from another laptop for another user (what a re-seed revokes)', () => {
+    let again: Booted;
+    let newTls: Tls;
+    afterAll(async () => {
+      await again?.vm.stop();
+    });
+
+    /** A shell command on the re-seeded device, through Docker with the second laptop's bundle. */
+    const onReseeded = (script: string) =>
+      docker(
+        again.ports.docker,
+        newTls,
+        [
+          'run',
+          '--rm',
+          '--privileged',
+          '-v',
+          '/:/host',
+          busyboxImage,
+          '/bin/busybox',
+          'chroot',
+          '/host',
+          '/bin/sh',
+          '-ec',
+          script,
+        ],
+        env2,
+      );
+
+    beforeAll(
+      async () => {
+        await powerOff();
+        // The same card (a copy of the powered-off disk), configured as its new owner would.
+        again = await bootCopy({
+          source: booted.image,
+          dir,
+          name: 'device-reseeded',
+          configure: [
+            '--hostname',
+            'e2e-dev',
+            '--tls',
+            'device',
+            '--timezone',
+            'UTC',
+            '--user',
+            'bob',
+            '--ssh-key',
+            `${bob}.pub`,
+          ],
+          env: env2,
+          kernelArgs: ['systemd.default_device_timeout_sec=900'],
+          ssh: true,
+        });
+        const fat = {
+          path: again.image,
+          offsetBytes: findBootPartition(await readPartitionTable(again.image)).offsetBytes,
+        };
+        const bundle = join(dir, 'reseeded-bundle');
+        mkdirSync(bundle, { recursive: true });
+        for (const f of ['ca.pem', 'cert.pem']) {
+          const content = await readFat(fat, `/armada/client/${f}`);
+          expect(content, `armada/client/${f} after the re-seed`).toBeDefined();
+          writeFileSync(join(bundle, f), content!);
+        }
+        newTls = {
+          ca: join(bundle, 'ca.pem'),
+          cert: join(bundle, 'cert.pem'),
+          key: join(env2.ARMADA_CONFIG_DIR, 'device-client', 'key.pem'),
+        };
+        await waitForDocker(again.vm, again.ports.docker, newTls, env2);
+        importBusybox(again.ports.docker, newTls, dir, env2);
+      },
+      180_000 + bootCopyBudgetMs() + 240_000,
+    );
+
+    it('first boot said what it revoked: alice, and the old device CA', async () => {
+      await again.vm.waitFor(
+        /armada: user alice \(made by an earlier seed, not in this one\) revoked/,
+        5_000,
+        'the console line revoking alice',
+      );
+      await again.vm.waitFor(
+        /armada: TLS: made a new device CA .*every client certificate the old CA signed is refused/,
+        5_000,
+        'the console line rotating the device CA',
+      );
+      expect(readFileSync(newTls.ca, 'utf8')).not.toBe(readFileSync(tls.ca, 'utf8'));
+    });
+
+    it('Docker refuses the first laptop’s certificate and accepts the second laptop’s', () => {
+      const now = docker(
+        again.ports.docker,
+        newTls,
+        ['version', '--format', '{{.Server.Version}}'],
+        env2,
+      );
+      expect(now.status, now.stderr).toBe(0);
+      // The first laptop's bundle as it holds it fails (its CA does not know the new server);
+      // with the new CA as the anchor, the server itself refuses the old certificate.
+      const old = docker(again.ports.docker, tls, ['version'], env, 60_000);
+      expect(old.status).not.toBe(0);
+      expect(old.stderr).toMatch(/certificate|tls/i);
+      const oldCertNewCa = docker(
+        again.ports.docker,
+        { ...tls, ca: newTls.ca },
+        ['version'],
+        env,
+        60_000,
+      );
+      expect(oldCertNewCa.status).not.toBe(0);
+      expect(oldCertNewCa.stderr).toMatch(/certificate|tls/i);
+    });
+
+    it('alice cannot log in over SSH any more; bob can', async () => {
+      const b = await waitForSsh(again.vm, again.ports.ssh!, 'bob', bob);
+      expect(b.stdout.trim()).toBe('bob');
+      const a = sshAs(again.ports.ssh!, 'alice', alice);
+      expect(a.status, a.stdout).toBe(255);
+      expect(a.stderr).toMatch(/Permission denied|expired/);
+    });
+
+    it('alice is locked and expired, has no authorized_keys, and is in neither docker nor sudo; bob is in docker', () => {
+      const r = onReseeded(
+        'getent shadow alice | cut -d: -f2,8; id -nG alice; test -e /home/alice/.ssh/authorized_keys && echo keys || echo no-keys; id -nG bob; cat /var/lib/armada/seeded-users /var/lib/armada/revoked-users',
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const [shadow, aliceGroups, keys, bobGroups, ...lists] = r.stdout.trim().split('\n');
+      expect(shadow).toMatch(/^!.*:1$/);
+      expect(aliceGroups.split(' ')).not.toContain('docker');
+      expect(aliceGroups.split(' ')).not.toContain('sudo');
+      expect(keys).toBe('no-keys');
+      expect(bobGroups.split(' ')).toContain('docker');
+      expect(lists).toEqual(['alice', 'bob', 'alice']);
     });
   });
 });
