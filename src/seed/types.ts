@@ -130,8 +130,6 @@ export interface SeedSettings {
   runcmd: (string | string[])[];
   tlsMode: TlsMode;
   insecureTcp: boolean;
-  /** The user-data text as given, kept on the card for reference. */
-  userDataText?: string;
 }
 
 export interface CardCerts {
