@@ -202,6 +202,26 @@ describe.each(shells)('write_files in %s', (shell) => {
     expect(read(join(root, 'd/ok'))).toBe('x\n');
     expect(lstatSync(join(root, 'd/fifo')).isFIFO()).toBe(true);
   });
+
+  test('a mode that cannot be set (a FAT partition) leaves no file and no temp file behind', () => {
+    const { root } = sandbox([], []);
+    mkdirSync(join(root, 'boot'));
+    writeFileSync(join(root, 'boot/config.txt'), 'old\n');
+    const t = sandbox([row(join(root, 'boot/config.txt'), '0600', me, 0, 1)], ['new\n']);
+    const r = runLib(
+      script,
+      `${t.vars} chmod() { echo "chmod: Operation not permitted" >&2; return 1; }; apply_write_files >/dev/null; echo "rc=$?"`,
+      shell,
+    );
+    expect(r.stdout).toBe('rc=0\n');
+    expect(r.stderr).toContain(
+      `${join(root, 'boot/config.txt')} not written: could not set its mode 0600 (a file system without Unix modes?)`,
+    );
+    expect(read(join(root, 'boot/config.txt'))).toBe('old\n');
+    expect(execFileSync('ls', ['-A', join(root, 'boot')], { encoding: 'utf8' })).toBe(
+      'config.txt\n',
+    );
+  });
 });
 
 describeNeeds({ root: true }, "write_files through root's own links", () => {
