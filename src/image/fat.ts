@@ -35,10 +35,12 @@ function isFatNotFound(stderr: string): boolean {
 
 /**
  * Paths (with leading '/') of everything below dir, recursively; [] when dir is missing. A
- * volume that cannot be read (not FAT, I/O error) throws: "absent" would hide it.
+ * volume that cannot be read (not FAT, I/O error) throws: "absent" would hide it. Hidden and
+ * system files are listed too (`-a`): mdir leaves them out otherwise, and a file the listing
+ * misses is one a re-seed deletes without overwriting it first.
  */
 export async function listFat(v: FatVolume, dir = '/'): Promise<string[]> {
-  const cmd: Command = ['mdir', ['-/', '-b', '-i', drive(v), `::${dir}`]];
+  const cmd: Command = ['mdir', ['-/', '-b', '-a', '-i', drive(v), `::${dir}`]];
   const r = await run(cmd, { env, allowFailure: true });
   if (r.exitCode !== 0) {
     if (isFatNotFound(r.stderr)) return [];

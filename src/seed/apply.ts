@@ -147,7 +147,7 @@ export async function resolveSettings(
     const parsed = parseUserData(text, { zoneExists });
     for (const problem of parsed.ok ? parsed.warnings : parsed.problems)
       found.push({ problem, file: flags.userData });
-    if (parsed.ok) userData = { text, settings: parsed.settings };
+    if (parsed.ok) userData = { settings: parsed.settings };
   }
   const keyProblems: Problem[] = [];
   const keys = await readKeys(flags.sshKey ?? [], keyProblems);

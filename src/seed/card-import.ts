@@ -116,7 +116,7 @@ export interface ImportedFiles {
 
 export interface ImportedUserData {
   /** What takes --user-data's place; undefined when a file had errors. */
-  userData?: { text?: string; settings: UserDataSettings };
+  userData?: { settings: UserDataSettings };
   found: { problem: Problem; file: string }[];
 }
 
@@ -166,5 +166,5 @@ export function parseImported(files: ImportedFiles, opts: UserDataOptions = {}):
     }
   }
   if (!settings || found.some((f) => f.problem.severity === 'error')) return { found };
-  return { userData: { ...(ud ? { text: ud.text } : {}), settings }, found };
+  return { userData: { settings }, found };
 }

@@ -7,7 +7,6 @@ import type { CardCerts, DeviceCaRequest, SeedFile, SeedSettings } from './types
 import { renderSeedEnv, type SeedEnvKey } from './seed-env.js';
 import { renderFilesTsv, renderRuncmd } from './render.js';
 import { linkFileName, networkFileName, renderLink, renderNetworkd } from './render-network.js';
-import { redactUserData } from './user-data-redact.js';
 import { defaultSudo, defaultUsername, hostnameFor } from './settings.js';
 
 export const seedDir = 'armada';
@@ -61,12 +60,6 @@ export function planSeed(
       secret: Boolean(env.PASSWORD_HASH ?? env.WIFI_PSK),
     },
   ];
-  if (settings.userDataText !== undefined)
-    files.push({
-      path: `${seedDir}/user-data`,
-      content: redactUserData(settings.userDataText),
-      secret: false,
-    });
   if (username && u.sshKeys.length)
     files.push({
       path: `${seedDir}/authorized_keys`,

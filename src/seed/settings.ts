@@ -36,8 +36,7 @@ export interface MergeInput {
   flags: SeedFlags;
   /** Lines of the --ssh-key files (or the picked default key), with where they came from. */
   sshKeys: { source: string; line: string }[];
-  /** text: kept on the card for reference; absent when only a network-config was imported. */
-  userData?: { text?: string; settings: UserDataSettings };
+  userData?: { settings: UserDataSettings };
   /** How many cards this run seeds. */
   count: number;
   zoneExists?: (tz: string) => boolean | undefined;
@@ -217,7 +216,6 @@ export function mergeSettings(input: MergeInput): MergeResult {
     runcmd: ud?.runcmd ?? [],
     tlsMode,
     insecureTcp,
-    ...(input.userData?.text !== undefined ? { userDataText: input.userData.text } : {}),
   };
   return { ok: true, settings, warnings: problems };
 }

@@ -140,8 +140,6 @@ export interface SeedSettings {
    * first boot rotates once per id, so a retry of the same seed does not rotate again.
    */
   rotateCaId?: string;
-  /** The user-data text as given, kept on the card for reference. */
-  userDataText?: string;
 }
 
 export interface CardCerts {

@@ -3,10 +3,12 @@
  * `doc.toJS()`); the line is found afterwards by walking the YAML nodes along the same path.
  */
 import {
+  CST,
   isMap,
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   parseDocument,
   type Document,
@@ -89,9 +91,28 @@ export class ProblemList {
 }
 
 /** "user-data.yaml:12: users[0].passwd: <message> — <fix>", the compiler-style form shown to users. */
+/** The lexer's markers that stand for no character of the source. */
+const markers = new Set(['\x02', '\x18', '\x1f']);
+
+/**
+ * Each anchor (`&name`) and alias (`*name`) with its offset. They are refused: a value defined in
+ * one place and used in another is easy to misread (a password reused under a harmless key), and
+ * an alias can make a short file expand into a large one.
+ */
+function anchorsAndAliases(text: string): { token: string; kind: string; offset: number }[] {
+  const found: { token: string; kind: string; offset: number }[] = [];
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    const kind = CST.tokenType(token);
+    if (kind === 'anchor' || kind === 'alias') found.push({ token, kind, offset });
+    if (!markers.has(token)) offset += token.length;
+  }
+  return found;
+}
+
 /**
  * A cloud-init YAML file as cloud-init reads it (YAML 1.1, unique keys), with a problem list that
- * names lines; a syntax error is listed as the problem and leaves `doc` out.
+ * names lines; a syntax error, an anchor or an alias is listed as the problem and leaves `doc` out.
  */
 export function openYaml(
   text: string,
@@ -107,7 +128,19 @@ export function openYaml(
       'fix the YAML (indentation, quotes, colons)',
       e.linePos?.[0].line,
     );
-  return doc.errors.length ? { p } : { doc, p };
+  if (doc.errors.length) return { p };
+  const refs = anchorsAndAliases(text);
+  for (const r of refs)
+    p.add(
+      'error',
+      [],
+      `YAML ${r.kind} '${r.token}' is not accepted (armada reads every value where it is written)`,
+      r.kind === 'anchor'
+        ? `remove '${r.token}' and write the value out wherever it is used`
+        : `write the value out here instead of '${r.token}'`,
+      lineCounter.linePos(r.offset).line,
+    );
+  return refs.length ? { p } : { doc, p };
 }
 
 export function formatProblem(p: Problem, file?: string): string {

@@ -263,7 +263,9 @@ describe('scrub_seed', () => {
       expect(r.stderr).toContain(`shred ${join(base, 'seed', f)}`);
     }
     expect(existsSync(join(base, 'seed/files'))).toBe(false);
-    expect(read(join(base, 'seed/user-data'))).toBe('#cloud-config\n');
+    // An older armada's copy of user-data (comments, apt proxy credentials) goes too.
+    expect(existsSync(join(base, 'seed/user-data'))).toBe(false);
+    expect(r.stderr).toContain(`shred ${join(base, 'seed/user-data')}`);
     // A failed step keeps its input for the retry.
     const kept = sandbox(seed);
     writeFileSync(join(kept.base, 'seed/files.tsv'), 'x\n');
@@ -271,6 +273,33 @@ describe('scrub_seed', () => {
     runLib(script, `${kept.vars} FAILED=' write-files runcmd'; scrub_seed >/dev/null`);
     expect(existsSync(join(kept.base, 'seed/files.tsv'))).toBe(true);
     expect(existsSync(join(kept.base, 'seed/runcmd.sh'))).toBe(true);
+  });
+
+  test('armada.old/ and armada.new/ of an interrupted configure are overwritten and deleted', () => {
+    const watch = `shred() { for a; do :; done; echo "shred $a" >&2; command shred "$@"; };`;
+    const { base, vars } = sandbox(seed);
+    const left = {
+      'seed.old/seed.env': seed,
+      'seed.old/tls/server-key.pem': 'old key',
+      'seed.new/seed.env': seed,
+    };
+    for (const [f, text] of Object.entries(left)) {
+      mkdirSync(join(base, f, '..'), { recursive: true });
+      writeFileSync(join(base, f), text);
+    }
+    const r = runLib(script, `${vars} ${watch} FAILED=' tls'; scrub_seed >/dev/null; echo "rc=$?"`);
+    expect(r.stdout).toBe('rc=0\n');
+    for (const f of Object.keys(left)) expect(r.stderr).toContain(`shred ${join(base, f)}`);
+    expect(existsSync(join(base, 'seed.old'))).toBe(false);
+    expect(existsSync(join(base, 'seed.new'))).toBe(false);
+    expect(r.stderr).toContain('removed seed.old/ from the boot partition (left by an interrupted');
+    expect(existsSync(join(base, 'seed/seed.env'))).toBe(true);
+    // Without armada/ (cut off between the renames) the next configure puts armada.old/ back.
+    const cut = sandbox();
+    execFileSync('mv', [join(cut.base, 'seed'), join(cut.base, 'seed.old')]);
+    writeFileSync(join(cut.base, 'seed.old/seed.env'), seed);
+    runLib(script, `${cut.vars} scrub_seed >/dev/null`);
+    expect(read(join(cut.base, 'seed.old/seed.env'))).toBe(seed);
   });
 
   test('a secret whose step failed stays for the retry', () => {

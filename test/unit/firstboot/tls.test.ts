@@ -271,11 +271,15 @@ describeNeeds(
       const { base, vars } = env('device-unseeded');
       mkdirSync(join(base, 'seed/client'));
       writeFileSync(join(base, 'seed/client/cert.pem'), 'stale');
+      // An older armada's client key is overwritten before it goes (shred is watched).
+      writeFileSync(join(base, 'seed/client/key.pem'), 'old key');
+      const watch = `shred() { for a; do :; done; echo "shred $a" >&2; command shred "$@"; };`;
       const r = runLib(
         script,
-        `${vars} ${mounted} TLS_MODE=device; setup_tls >/dev/null; echo "rc=$?"`,
+        `${vars} ${mounted} ${watch} TLS_MODE=device; setup_tls >/dev/null; echo "rc=$?"`,
       );
       expect(r.stdout).toBe('rc=0\n');
+      expect(r.stderr).toContain(`shred ${join(base, 'seed/client/key.pem')}`);
       expect(r.stderr).toContain('armada connect pi-7 --ssh <user>@pi-7.local');
       expect(existsSync(join(base, 'seed/client'))).toBe(false);
       expect(existsSync(join(base, 'state/device-ca/ca-key.pem'))).toBe(true);

@@ -81,7 +81,7 @@ describe('match: the key is only an ID', () => {
       flags: { tls: 'device' },
       sshKeys: [],
       count: 1,
-      userData: { text, settings: ud.settings },
+      userData: { settings: ud.settings },
     });
     if (!merged.ok) throw new Error('should merge');
     const paths = planSeed(merged.settings, 1).map((f) => f.path);

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { parseUserData, type UserDataResult } from '../../../src/seed/user-data.js';
 import type { Problem } from '../../../src/seed/types.js';
+import { formatProblem } from '../../../src/seed/yaml-problems.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/seed/${name}`, import.meta.url), 'utf8');
@@ -332,5 +333,35 @@ describe('write_files content types', () => {
     expect(ps[0]).toMatchObject({ path: 'write_files[0].content', line: 3 });
     const r = ok(parseUserData('#cloud-config\nwrite_files:\n  - {path: /a, content: 42}\n'));
     expect(Buffer.from(r.settings.writeFiles[0].content).toString()).toBe('42');
+  });
+});
+
+describe('YAML anchors and aliases', () => {
+  test('are refused, each as one line naming where it is; nothing else is read', () => {
+    const text = [
+      '#cloud-config',
+      'x-pass: &pw s3cret-value',
+      'users:',
+      '  - name: pi',
+      '    plain_text_passwd: *pw',
+      '    groups: [docker]',
+      'write_files:',
+      '  - {path: /etc/a, content: &body "hello"}',
+      '  - {path: /etc/b, content: *body}',
+      '',
+    ].join('\n');
+    const ps = problems(parseUserData(text));
+    expect(ps.map((p) => formatProblem(p, 'user-data.yaml'))).toEqual([
+      "user-data.yaml:2: (document): YAML anchor '&pw' is not accepted (armada reads every value where it is written) — remove '&pw' and write the value out wherever it is used",
+      "user-data.yaml:5: (document): YAML alias '*pw' is not accepted (armada reads every value where it is written) — write the value out here instead of '*pw'",
+      "user-data.yaml:8: (document): YAML anchor '&body' is not accepted (armada reads every value where it is written) — remove '&body' and write the value out wherever it is used",
+      "user-data.yaml:9: (document): YAML alias '*body' is not accepted (armada reads every value where it is written) — write the value out here instead of '*body'",
+    ]);
+    // & and * inside values, quotes and comments are text.
+    ok(
+      parseUserData(
+        '#cloud-config\n# see &notes and *this*\nruncmd:\n  - "echo a & b"\n  - echo 2*3 &\n  - [sh, -c, "ls *"]\n',
+      ),
+    );
   });
 });

@@ -36,7 +36,7 @@ function seedEnv(text: string, flags: SeedFlags = {}) {
     flags: { tls: 'device', ...flags },
     sshKeys: [],
     count: 1,
-    userData: { text, settings: ud.settings },
+    userData: { settings: ud.settings },
   });
   if (!r.ok) throw new Error(r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   return { wifi: r.settings.wifi, env: parseSeedEnv(String(planSeed(r.settings, 1)[0].content)) };
@@ -97,7 +97,7 @@ describe('open and hidden networks in netplan wifis', () => {
       flags: { tls: 'device', wifiPassword: 'now-with-a-key' },
       sshKeys: [],
       count: 1,
-      userData: { text, settings: wifiSettings(text) },
+      userData: { settings: wifiSettings(text) },
     });
     expect(keyed.ok && keyed.settings.wifi).toEqual({
       ssid: 'Cafe Libre',
@@ -108,7 +108,7 @@ describe('open and hidden networks in netplan wifis', () => {
       flags: { tls: 'device', wifiSsid: 'Home' },
       sshKeys: [],
       count: 1,
-      userData: { text, settings: wifiSettings(text) },
+      userData: { settings: wifiSettings(text) },
     });
     expect(other.ok).toBe(false);
     if (!other.ok)
