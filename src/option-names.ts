@@ -27,6 +27,8 @@ export type SeedOptionName =
   | 'userData'
   | 'tls'
   | 'insecureTcp'
+  | 'securityUpdates'
+  | 'liveRestore'
   | 'start'
   | 'sudo'
   | 'san'

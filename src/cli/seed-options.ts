@@ -98,6 +98,18 @@ export const seedOptions = {
     group,
     describe: 'ALSO open Docker on port 2375 without TLS (isolated networks only)',
   },
+  'security-updates': {
+    type: 'boolean',
+    group,
+    describe:
+      'Install Debian security updates by themselves (unattended-upgrades, security suite only, no reboots); on unless --no-security-updates',
+  },
+  'live-restore': {
+    type: 'boolean',
+    group,
+    describe:
+      "Containers keep running while Docker restarts (an upgrade); on unless --no-live-restore, which 'armada swarm up' needs",
+  },
   start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
   sudo: {
     choices: sudoModes,

@@ -27,6 +27,8 @@ export const seedEnvKeys = [
   'WIFI_PSK',
   'TLS_MODE',
   'INSECURE_TCP',
+  'SECURITY_UPDATES',
+  'LIVE_RESTORE',
 ] as const;
 export type SeedEnvKey = (typeof seedEnvKeys)[number];
 

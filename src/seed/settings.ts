@@ -188,6 +188,16 @@ export function mergeSettings(input: MergeInput): MergeResult {
       fix: `leave ${option('insecureTcp')} out unless this network is isolated`,
     });
 
+  const securityUpdates = flags.securityUpdates ?? true;
+  if (!securityUpdates)
+    problems.push({
+      severity: 'warning',
+      path: option('securityUpdates'),
+      message: 'the device will not install security updates by itself',
+      fix: `leave ${option('securityUpdates')} out unless something else keeps it patched`,
+    });
+  const liveRestore = flags.liveRestore ?? true;
+
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   const settings: SeedSettings = {
     ...(hostname !== undefined ? { hostname } : {}),
@@ -211,6 +221,8 @@ export function mergeSettings(input: MergeInput): MergeResult {
     runcmd: ud?.runcmd ?? [],
     tlsMode,
     insecureTcp,
+    securityUpdates,
+    liveRestore,
     ...(input.userData?.text !== undefined ? { userDataText: input.userData.text } : {}),
   };
   return { ok: true, settings, warnings: problems };

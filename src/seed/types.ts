@@ -22,6 +22,10 @@ export interface SeedFlags {
   userData?: string;
   tls?: TlsMode;
   insecureTcp?: boolean;
+  /** unattended-upgrades from the security suite (default on; false: --no-security-updates). */
+  securityUpdates?: boolean;
+  /** Docker's live-restore: containers outlive a dockerd restart (default on; swarm nodes need it off). */
+  liveRestore?: boolean;
   /** First value of `{n}` in the hostname template. */
   start?: number;
   /** The login user's sudo: without password, with it, or none. */
@@ -130,6 +134,8 @@ export interface SeedSettings {
   runcmd: (string | string[])[];
   tlsMode: TlsMode;
   insecureTcp: boolean;
+  securityUpdates: boolean;
+  liveRestore: boolean;
   /** The user-data text as given, kept on the card for reference. */
   userDataText?: string;
 }
