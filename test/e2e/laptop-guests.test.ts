@@ -370,7 +370,7 @@ for p in uu-e2e-security uu-e2e-main; do deb "$p" 1.0; deb "$p" 2.0; done
 dpkg -i "$d/uu-e2e-security_1.0_all.deb" "$d/uu-e2e-main_1.0_all.deb" >/dev/null
 archive sec "$codename-security" Debian-Security uu-e2e-security
 archive main "$codename" Debian uu-e2e-main
-apt-get update -o Dir::Etc::SourceParts=/etc/apt/sources.list.d -o Dir::Etc::SourceList=/dev/null >/dev/null 2>&1 || true
+apt-get update -o Dir::Etc::SourceParts=/nonexistent -o Dir::Etc::SourceList=/etc/apt/sources.list.d/uu-e2e.list >/dev/null
 apt-cache policy uu-e2e-security uu-e2e-main | grep Candidate
 unattended-upgrade --dry-run --debug 2>&1 | grep -E 'Allowed origins are|Packages that will be upgraded|No packages found' || true
 rm -f /etc/apt/sources.list.d/uu-e2e.list
