@@ -45,7 +45,7 @@ export function explainSwarmError(e: ApiErrorLike, ctx: ExplainContext): string 
   // armada's images turn live-restore on (containers outlive a Docker upgrade); the engine
   // refuses swarm mode with it.
   if (/live-restore.*incompatible with swarm/i.test(m))
-    return `${host} keeps containers running across Docker restarts (live-restore), which the engine refuses in a swarm; re-seed its card with 'armada configure <card> --no-live-restore' (LIVE_RESTORE='0' in armada/seed.env), boot it, and run the command again`;
+    return `${host} keeps containers running across Docker restarts (live-restore), which the engine refuses in a swarm; re-seed its card with 'armada configure <card> --no-live-restore' and boot it (or on the device: set "live-restore": false in /etc/docker/daemon.json, then 'systemctl reload docker'), and run the command again`;
   if (/not part of a swarm/i.test(m))
     return `${host} is not in a swarm; form one with 'armada swarm up ${host} …'`;
   if (/not a swarm manager/i.test(m))

@@ -351,6 +351,7 @@ describeNeeds({ root: true }, 'laptop-CA guests: first boot, Compose, a two-node
       const r = onGuestA(
         String.raw`set -eu
 d=$(mktemp -d /var/tmp/uu-e2e.XXXXXX)
+chmod 0755 "$d" # apt reads file: archives as _apt
 codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 deb() { # name version
   mkdir -p "$d/src/$1-$2/DEBIAN"
@@ -472,6 +473,14 @@ services:
       );
       expect(refused.status).not.toBe(0);
       expect(refused.stderr).toContain('--no-live-restore');
+      // Refused before anything changed: b did not join a swarm either.
+      const bState = docker(
+        booted[1].ports.docker,
+        tls,
+        ['info', '--format', '{{.Swarm.LocalNodeState}}'],
+        env,
+      );
+      expect(bState.stdout.trim()).toBe('inactive');
       // A running device: daemon.json edited and dockerd reloaded (live-restore is reloadable),
       // without restarting a container.
       const off = onGuestA(

@@ -108,6 +108,9 @@ describe('reading the API', () => {
       isManager: false,
     });
     expect(
+      hostStateFromInfo('a', { LiveRestoreEnabled: true, Swarm: { LocalNodeState: 'inactive' } }),
+    ).toMatchObject({ state: 'inactive', liveRestore: true });
+    expect(
       hostStateFromInfo('a', {
         Swarm: {
           LocalNodeState: 'active',
