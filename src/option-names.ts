@@ -28,6 +28,8 @@ export type SeedOptionName =
   | 'tls'
   | 'insecureTcp'
   | 'rotateCa'
+  | 'securityUpdates'
+  | 'liveRestore'
   | 'start'
   | 'sudo'
   | 'san'

@@ -43,6 +43,9 @@ const common = [
   'locales',
   'tzdata',
   'less',
+  // security updates without anyone logged in: the security suite only, no reboots
+  // (src/templates/apt/; off with SECURITY_UPDATES='0' in the seed)
+  'unattended-upgrades',
 ];
 
 const kernels: Record<Arch, string> = {

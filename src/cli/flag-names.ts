@@ -14,6 +14,9 @@ const irregular: Record<string, string> = {
   headroomMiB: '--headroom',
   bootSizeMiB: '--boot-size',
   slim: '--no-slim',
+  // seed settings that are on unless turned off
+  securityUpdates: '--no-security-updates',
+  liveRestore: '--no-live-restore',
 };
 
 export function flagName(name: string): string {

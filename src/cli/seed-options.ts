@@ -104,6 +104,18 @@ export const seedOptions = {
     describe:
       'Device-CA cards (--tls device): first boot makes a new device CA, so every client certificate signed before is refused',
   },
+  'security-updates': {
+    type: 'boolean',
+    group,
+    describe:
+      'Install Debian security updates by themselves (unattended-upgrades, security suite only, no reboots); on unless --no-security-updates',
+  },
+  'live-restore': {
+    type: 'boolean',
+    group,
+    describe:
+      "Containers keep running while Docker restarts (an upgrade); on unless --no-live-restore, which 'armada swarm up' needs",
+  },
   start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
   sudo: {
     choices: sudoModes,

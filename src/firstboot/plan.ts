@@ -8,6 +8,8 @@
  * armada-runcmd.service runs the seed's runcmd.sh once the network and Docker are up;
  * armada-interfaces.service adds the interfaces' addresses to status.json once networkd has them;
  * armada-swarm-hint.timer keeps the avahi record's swarm= TXT hint in step with the engine.
+ * Card wear and patching: unattended-upgrades from the security suite only (apt.conf.d), and a
+ * volatile, capped journal (journald.conf.d).
  */
 import type { FileSpec, SymlinkSpec } from './apply-files.js';
 import { InternalError } from '../errors.js';
@@ -40,6 +42,12 @@ export const firstBootPaths = {
   stateDir: '/var/lib/armada',
   tlsDir: '/etc/docker/tls',
   imageEnv: '/etc/armada/image.env',
+  /** APT::Periodic switches: security updates on or off, rewritten by first boot from the seed. */
+  autoUpgrades: '/etc/apt/apt.conf.d/21armada-auto-upgrades',
+  /** What unattended-upgrades installs: the security suite only, no automatic reboot. */
+  securityUpdates: '/etc/apt/apt.conf.d/52armada-security-updates',
+  /** journald: volatile, capped. */
+  journald: '/etc/systemd/journald.conf.d/50-armada.conf',
   /** Relative to the FAT boot partition. */
   status: 'armada/status.json',
   clientBundle: 'armada/client',
@@ -123,6 +131,11 @@ const plannedFiles: readonly PlannedFile[] = [
   },
   { path: '/etc/resolv.conf', mode: 0o644, template: 'etc/resolv.conf' },
   { path: firstBootPaths.imageEnv, mode: 0o644, template: 'etc/image.env' },
+  // After the package's 20auto-upgrades (which debconf may write either way) and
+  // 50unattended-upgrades, so these settings win.
+  { path: firstBootPaths.autoUpgrades, mode: 0o644, template: 'apt/auto-upgrades.conf' },
+  { path: firstBootPaths.securityUpdates, mode: 0o644, template: 'apt/security-updates.conf' },
+  { path: firstBootPaths.journald, mode: 0o644, template: 'journald/armada.conf' },
 ];
 
 function enable(target: string, wantedBy: string): SymlinkSpec {
@@ -171,6 +184,8 @@ function renderFiles(opts: FirstBootOptions): { part: FirstBootPart; file: FileS
     insecureTcp: opts.insecureTcp ? '1' : '0',
     builtAt: opts.builtAt ?? '',
     systemUsers: [...systemNames].join(' '),
+    // On in the image; first boot turns them off for a seed that says SECURITY_UPDATES='0'.
+    securityUpdates: '1',
   };
   return plannedFiles.map((f) => ({
     part: f.part ?? 'firstboot',

@@ -26,6 +26,9 @@ export type TemplateName =
   | 'network/90-armada-ethernet.network'
   | 'etc/resolv.conf'
   | 'etc/image.env'
+  | 'apt/auto-upgrades.conf'
+  | 'apt/security-updates.conf'
+  | 'journald/armada.conf'
   /** A partial on its own, e.g. `partials/seed-parser.sh` (tests run the seed parser alone). */
   | `partials/${string}`;
 

@@ -52,6 +52,9 @@ export function planSeed(
     TLS_MODE: settings.tlsMode,
     INSECURE_TCP: settings.insecureTcp ? '1' : undefined,
     ROTATE_CA: settings.tlsMode === 'device' ? settings.rotateCaId : undefined,
+    // Both default to on: only the way off is written.
+    SECURITY_UPDATES: settings.securityUpdates ? undefined : '0',
+    LIVE_RESTORE: settings.liveRestore ? undefined : '0',
   };
   const files: SeedFile[] = [
     {

@@ -28,6 +28,8 @@ export const seedEnvKeys = [
   'TLS_MODE',
   'INSECURE_TCP',
   'ROTATE_CA',
+  'SECURITY_UPDATES',
+  'LIVE_RESTORE',
 ] as const;
 export type SeedEnvKey = (typeof seedEnvKeys)[number];
 

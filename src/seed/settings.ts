@@ -193,6 +193,16 @@ export function mergeSettings(input: MergeInput): MergeResult {
       fix: `leave ${option('insecureTcp')} out unless this network is isolated`,
     });
 
+  const securityUpdates = flags.securityUpdates ?? true;
+  if (!securityUpdates)
+    problems.push({
+      severity: 'warning',
+      path: option('securityUpdates'),
+      message: 'the device will not install security updates by itself',
+      fix: `leave ${option('securityUpdates')} out unless something else keeps it patched`,
+    });
+  const liveRestore = flags.liveRestore ?? true;
+
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   const settings: SeedSettings = {
     ...(hostname !== undefined ? { hostname } : {}),
@@ -216,6 +226,8 @@ export function mergeSettings(input: MergeInput): MergeResult {
     runcmd: ud?.runcmd ?? [],
     tlsMode,
     insecureTcp,
+    securityUpdates,
+    liveRestore,
   };
   return { ok: true, settings, warnings: problems };
 }

@@ -27,6 +27,10 @@ export interface SeedFlags {
    * one, so every client certificate the old CA signed is refused (`ROTATE_CA` in seed.env).
    */
   rotateCa?: boolean;
+  /** unattended-upgrades from the security suite (default on; false: --no-security-updates). */
+  securityUpdates?: boolean;
+  /** Docker's live-restore: containers outlive a dockerd restart (default on; swarm nodes need it off). */
+  liveRestore?: boolean;
   /** First value of `{n}` in the hostname template. */
   start?: number;
   /** The login user's sudo: without password, with it, or none. */
@@ -140,6 +144,8 @@ export interface SeedSettings {
    * first boot rotates once per id, so a retry of the same seed does not rotate again.
    */
   rotateCaId?: string;
+  securityUpdates: boolean;
+  liveRestore: boolean;
 }
 
 export interface CardCerts {

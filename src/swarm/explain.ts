@@ -42,6 +42,10 @@ export function explainSwarmError(e: ApiErrorLike, ctx: ExplainContext): string 
   const m = engineMessage(e);
   if (/already part of a swarm/i.test(m))
     return `${host} is already in a swarm; 'armada swarm ls ${host}' shows it, 'armada swarm leave ${host}' takes it out`;
+  // armada's images turn live-restore on (containers outlive a Docker upgrade); the engine
+  // refuses swarm mode with it.
+  if (/live-restore.*incompatible with swarm/i.test(m))
+    return `${host} keeps containers running across Docker restarts (live-restore), which the engine refuses in a swarm; re-seed its card with 'armada configure <card> --no-live-restore' and boot it (or on the device: set "live-restore": false in /etc/docker/daemon.json, then 'systemctl reload docker'), and run the command again`;
   if (/not part of a swarm/i.test(m))
     return `${host} is not in a swarm; form one with 'armada swarm up ${host} …'`;
   if (/not a swarm manager/i.test(m))

@@ -26,6 +26,7 @@ export function hostStateFromInfo(host: string, info: unknown): HostState {
     nodeId: str(swarm.NodeID),
     isManager: swarm.ControlAvailable === true,
     ...(clusterId ? { clusterId } : {}),
+    ...(obj(info).LiveRestoreEnabled === true ? { liveRestore: true } : {}),
     ...(error ? { error } : raw && raw !== state ? { error: `unknown state '${raw}'` } : {}),
   };
 }

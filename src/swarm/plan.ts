@@ -22,6 +22,8 @@ export interface HostState {
   clusterId?: string;
   /** `Swarm.Error`, when state is error. */
   error?: string;
+  /** `LiveRestoreEnabled`: the engine refuses to init or join a swarm while it is on. */
+  liveRestore?: boolean;
 }
 
 /** A node in the manager's list (`GET /nodes`). */
@@ -58,6 +60,11 @@ function stateProblem(h: HostState): string | undefined {
       return `${h.host} is in a locked swarm (autolock): unlock it with 'docker swarm unlock' on that host, then run the command again`;
     case 'error':
       return `${h.host} is in a swarm that failed${h.error ? ` (${h.error})` : ''}; ${leaveFix(h.host)} with --force`;
+    case 'inactive':
+      // armada's images turn live-restore on (containers outlive a Docker upgrade).
+      return h.liveRestore
+        ? `${h.host} keeps containers running across Docker restarts (live-restore), which the engine refuses in a swarm; re-seed its card with 'armada configure <card> --no-live-restore' and boot it (or on the device: set "live-restore": false in /etc/docker/daemon.json, then 'systemctl reload docker'), and run the command again`
+        : undefined;
     default:
       return undefined;
   }

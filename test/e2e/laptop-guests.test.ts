@@ -95,8 +95,41 @@ async function until<T>(
   }
 }
 
+/** A root shell command on a guest seeded with SSH over SSH (the seeded key, the login user's sudo). */
+function rootShell(command: string, guest: Booted, timeoutMs = 120_000) {
+  const r = spawnSync(
+    'ssh',
+    [
+      '-i',
+      join(dir, 'id'),
+      '-p',
+      String(guest.ports.ssh),
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'LogLevel=ERROR',
+      'armada@127.0.0.1',
+      'sudo sh -s',
+    ],
+    { input: command, encoding: 'utf8', timeout: timeoutMs },
+  );
+  return {
+    status: r.status ?? -1,
+    stdout: r.stdout ?? '',
+    stderr: (r.stderr ?? '') + (r.error ? String(r.error) : ''),
+  };
+}
+
 /** The guest's seed: its host name and a static address on the private L2 NIC (enp0s2). */
-function bootGuest(i: 0 | 1, l2: number, extra: { configure: string[]; growBytes?: number }) {
+function bootGuest(
+  i: 0 | 1,
+  l2: number,
+  extra: { configure: string[]; growBytes?: number; ssh?: boolean },
+) {
   const g = guests[i];
   const userData = join(dir, `${g.name}.yaml`);
   writeFileSync(
@@ -108,6 +141,7 @@ function bootGuest(i: 0 | 1, l2: number, extra: { configure: string[]; growBytes
     dir,
     name: g.name,
     ...(extra.growBytes ? { growBytes: extra.growBytes } : {}),
+    ...(extra.ssh ? { ssh: true } : {}),
     configure: ['--hostname', g.name, '--user-data', userData, ...extra.configure],
     env,
     // A second NIC: udev has needed more than systemd's default 90 s for the boot partition
@@ -127,6 +161,8 @@ describeNeeds({ root: true }, 'laptop-CA guests: first boot, Compose, a two-node
   let tls: Tls;
   let l2 = 0;
   let sizeBefore = 0;
+  const onGuestA = (command: string, timeoutMs?: number) =>
+    rootShell(command, booted[0], timeoutMs);
   afterAll(async () => {
     console.info(`e2e laptop guests: seconds since the suite started ${JSON.stringify(timings)}`);
     for (const b of booted) await b.vm.stop();
@@ -155,6 +191,8 @@ describeNeeds({ root: true }, 'laptop-CA guests: first boot, Compose, a two-node
           '--timezone',
           'Europe/Berlin',
         ],
+        // The reliability checks run systemctl, journalctl and apt on the guest.
+        ssh: true,
       }),
     );
     tls = laptopClientTls(env);
@@ -255,6 +293,102 @@ describeNeeds({ root: true }, 'laptop-CA guests: first boot, Compose, a two-node
     });
   });
 
+  describe('reliability on a card: security updates, live-restore, bounded writes (guest a, defaults)', () => {
+    it('Docker keeps containers across a restart of the daemon (live-restore)', () => {
+      const r = docker(
+        booted[0].ports.docker,
+        tls,
+        ['info', '--format', '{{.LiveRestoreEnabled}} {{.LoggingDriver}}'],
+        env,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe('true json-file');
+    });
+
+    it('journald is volatile and capped, as the drop-in says; nothing under /var/log/journal', () => {
+      const r = onGuestA(
+        'systemd-analyze cat-config systemd/journald.conf | grep -E "^(Storage|RuntimeMaxUse|SystemMaxUse)="; ' +
+          'journalctl --disk-usage; test ! -e /var/log/journal && echo no-persistent-journal; ' +
+          'findmnt -no OPTIONS /',
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines.slice(0, 3)).toEqual([
+        'Storage=volatile',
+        'RuntimeMaxUse=16M',
+        'SystemMaxUse=64M',
+      ]);
+      expect(r.stdout).toMatch(/Archived and active journals take up [\d.]+[BKM]/);
+      expect(r.stdout).toContain('no-persistent-journal');
+      // The root's mount options from fstab (systemd-remount-fs applies them).
+      expect(lines.at(-1)).toMatch(/\bnoatime\b.*\blazytime\b|\blazytime\b.*\bnoatime\b/);
+      expect(lines.at(-1)).toMatch(/\bcommit=60\b/);
+    });
+
+    it('unattended-upgrades: enabled from apt-daily-upgrade.timer, the security suite only, no reboot', () => {
+      const r = onGuestA(
+        'systemctl is-enabled apt-daily-upgrade.timer apt-daily.timer unattended-upgrades.service; ' +
+          'systemctl is-active apt-daily-upgrade.timer; ' +
+          'apt-config dump APT::Periodic Unattended-Upgrade::Origins-Pattern Unattended-Upgrade::Automatic-Reboot',
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^enabled\nenabled\nenabled\nactive\n/);
+      expect(r.stdout).toContain('APT::Periodic::Update-Package-Lists "1";');
+      expect(r.stdout).toContain('APT::Periodic::Unattended-Upgrade "1";');
+      expect(r.stdout).toContain('Unattended-Upgrade::Automatic-Reboot "false";');
+      const patterns = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('Unattended-Upgrade::Origins-Pattern:: '));
+      expect(patterns).toEqual([
+        'Unattended-Upgrade::Origins-Pattern:: "origin=Debian,codename=${distro_codename}-security,label=Debian-Security";',
+      ]);
+    });
+
+    it('a dry run against two local archives would upgrade the security package only', () => {
+      // The guest reaches no archive: two flat file: archives made on the guest, one labelled as
+      // Debian's security suite and one as the main suite, each with version 2.0 of a package
+      // whose 1.0 is installed. unattended-upgrade --dry-run must pick the first only.
+      const r = onGuestA(
+        String.raw`set -eu
+d=$(mktemp -d /var/tmp/uu-e2e.XXXXXX)
+chmod 0755 "$d" # apt reads file: archives as _apt
+codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+deb() { # name version
+  mkdir -p "$d/src/$1-$2/DEBIAN"
+  printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: armada e2e <e2e@example.invalid>\nDescription: armada e2e probe\n' "$1" "$2" >"$d/src/$1-$2/DEBIAN/control"
+  dpkg-deb -Zgzip --build "$d/src/$1-$2" "$d/$1_$2_all.deb" >/dev/null
+}
+archive() { # dir codename label package
+  mkdir -p "$d/$1"
+  cp "$d/$4_2.0_all.deb" "$d/$1/"
+  ( cd "$d/$1"
+    { dpkg-deb -f "$4_2.0_all.deb"; printf 'Filename: ./%s\nSize: %s\nSHA256: %s\n\n' "$4_2.0_all.deb" "$(stat -c %s "$4_2.0_all.deb")" "$(sha256sum "$4_2.0_all.deb" | cut -d' ' -f1)"; } >Packages
+    printf 'Origin: Debian\nLabel: %s\nSuite: %s\nCodename: %s\nDate: %s\nArchitectures: all arm64\nSHA256:\n %s %s Packages\n' \
+      "$3" "$2" "$2" "$(date -Ru)" "$(sha256sum Packages | cut -d' ' -f1)" "$(stat -c %s Packages)" >Release )
+  echo "deb [trusted=yes] file:$d/$1 ./" >>/etc/apt/sources.list.d/uu-e2e.list
+}
+for p in uu-e2e-security uu-e2e-main; do deb "$p" 1.0; deb "$p" 2.0; done
+dpkg -i "$d/uu-e2e-security_1.0_all.deb" "$d/uu-e2e-main_1.0_all.deb" >/dev/null
+archive sec "$codename-security" Debian-Security uu-e2e-security
+archive main "$codename" Debian uu-e2e-main
+apt-get update -o Dir::Etc::SourceParts=/nonexistent -o Dir::Etc::SourceList=/etc/apt/sources.list.d/uu-e2e.list >/dev/null
+apt-cache policy uu-e2e-security uu-e2e-main | grep Candidate
+unattended-upgrade --dry-run --debug 2>&1 | grep -E 'Allowed origins are|Packages that will be upgraded|No packages found' || true
+rm -f /etc/apt/sources.list.d/uu-e2e.list
+dpkg --purge uu-e2e-security uu-e2e-main >/dev/null
+rm -rf "$d"`,
+        300_000,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Candidate: 2\.0\n.*Candidate: 2\.0/);
+      expect(r.stdout).toMatch(
+        /Allowed origins are: origin=Debian,codename=\w+-security,label=Debian-Security\n/,
+      );
+      expect(r.stdout).toMatch(/Packages that will be upgraded: uu-e2e-security\n/);
+      expect(r.stdout).not.toMatch(/upgraded:.*uu-e2e-main/);
+    });
+  });
+
   describe('docker compose over TLS', () => {
     const project = `
 services:
@@ -305,7 +439,9 @@ services:
     beforeAll(async () => {
       // b connects to a's socket, which a's QEMU has listened on since it started.
       await listening(l2, 10_000);
-      booted.push(await bootGuest(1, l2, { configure: [] }));
+      // dockerd refuses swarm mode with live-restore, which the image turns on: b is seeded
+      // without it (the seed's way), a has it turned off on the running device below.
+      booted.push(await bootGuest(1, l2, { configure: ['--no-live-restore'] }));
       await waitForDocker(booted[1].vm, booted[1].ports.docker, tls, env);
       mark('bAnswersTls');
       importBusybox(booted[1].ports.docker, tls, dir, env);
@@ -323,6 +459,40 @@ services:
       }
       expect(b.machineId).not.toBe(a.machineId);
       expect(b.hostKey).not.toBe(a.hostKey);
+    });
+
+    it('b was seeded without live-restore; swarm up on a with live-restore on says how to fix it', async () => {
+      const info = (i: 0 | 1) =>
+        docker(booted[i].ports.docker, tls, ['info', '--format', '{{.LiveRestoreEnabled}}'], env);
+      expect(info(1).stdout.trim()).toBe('false');
+      expect(info(0).stdout.trim()).toBe('true');
+      const refused = await armadaAsync(
+        ['swarm', 'up', ...hosts, '--advertise-addr', 'enp0s2'],
+        env,
+        300_000,
+      );
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('--no-live-restore');
+      // Refused before anything changed: b did not join a swarm either.
+      const bState = docker(
+        booted[1].ports.docker,
+        tls,
+        ['info', '--format', '{{.Swarm.LocalNodeState}}'],
+        env,
+      );
+      expect(bState.stdout.trim()).toBe('inactive');
+      // A running device: daemon.json edited and dockerd reloaded (live-restore is reloadable),
+      // without restarting a container.
+      const off = onGuestA(
+        `sed -i 's/"live-restore": true/"live-restore": false/' /etc/docker/daemon.json && systemctl reload docker`,
+      );
+      expect(off.status, off.stderr).toBe(0);
+      await until(
+        'live-restore off on a',
+        60_000,
+        () => (info(0).stdout.trim() === 'false' ? true : undefined),
+        () => info(0).stdout + info(0).stderr,
+      );
     });
 
     it('swarm up forms the swarm over the private L2, without printing a join token', async () => {

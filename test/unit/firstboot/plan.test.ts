@@ -44,6 +44,9 @@ describe('planFirstBootFiles', () => {
       '644 /etc/systemd/network/90-armada-ethernet.network',
       '644 /etc/resolv.conf',
       '644 /etc/armada/image.env',
+      '644 /etc/apt/apt.conf.d/21armada-auto-upgrades',
+      '644 /etc/apt/apt.conf.d/52armada-security-updates',
+      '644 /etc/systemd/journald.conf.d/50-armada.conf',
     ]);
     for (const f of plan.files) {
       // Every template rendered completely and says which armada made it.
@@ -108,6 +111,7 @@ describe('planFirstBootFiles', () => {
       'apply_write_files',
       'tls_check',
       'setup_docker',
+      'apply_updates',
     ])
       expect(script).toMatch(new RegExp(`^${fn}\\(\\) \\{`, 'm'));
     const syntax = spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' });
@@ -205,6 +209,54 @@ describe('planFirstBootFiles', () => {
       tlskey: '/etc/docker/tls/server-key.pem',
     });
     expect(json).not.toHaveProperty('hosts');
+  });
+
+  test('daemon.json: live-restore (an upgrade restarts dockerd, not the containers), logs rotated', () => {
+    const json = JSON.parse(file('/etc/docker/daemon.json')) as Record<string, unknown>;
+    expect(json['live-restore']).toBe(true);
+    expect(json).toMatchObject({
+      'log-driver': 'json-file',
+      'log-opts': { 'max-size': '10m', 'max-file': '3' },
+    });
+    // First boot's edit (setup_docker) finds the key in the form its sed expects.
+    expect(file('/etc/docker/daemon.json')).toMatch(/"live-restore": true/);
+  });
+
+  test('journald: volatile, capped in RAM and, if made persistent, on the card', () => {
+    const conf = file(firstBootPaths.journald);
+    const keys = conf.split('\n').filter((l) => /^[A-Za-z[]/.test(l));
+    expect(keys).toEqual([
+      '[Journal]',
+      'Storage=volatile',
+      'RuntimeMaxUse=16M',
+      'SystemMaxUse=64M',
+      'SystemMaxFileSize=8M',
+    ]);
+  });
+
+  test('unattended-upgrades: the security suite only, never a reboot; on in the image', () => {
+    const conf = file(firstBootPaths.securityUpdates);
+    const lines = conf.split('\n').filter((l) => l && !l.startsWith('//'));
+    // The package's 50unattended-upgrades also allows the main suite (point releases): cleared.
+    expect(lines.slice(0, 2)).toEqual([
+      '#clear Unattended-Upgrade::Origins-Pattern;',
+      '#clear Unattended-Upgrade::Allowed-Origins;',
+    ]);
+    const patterns = /Unattended-Upgrade::Origins-Pattern \{\n([\s\S]*?)\n\};/.exec(conf)![1];
+    expect(patterns.trim().split('\n')).toEqual([
+      '"origin=Debian,codename=${distro_codename}-security,label=Debian-Security";',
+    ]);
+    expect(conf).toContain('Unattended-Upgrade::Automatic-Reboot "false";');
+    expect(file(firstBootPaths.autoUpgrades)).toMatch(
+      /^APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";$/m,
+    );
+    // Sorted after the package's own files, so these settings win.
+    expect(firstBootPaths.autoUpgrades > '/etc/apt/apt.conf.d/20auto-upgrades').toBe(true);
+    expect(firstBootPaths.securityUpdates > '/etc/apt/apt.conf.d/50unattended-upgrades').toBe(true);
+    // First boot rewrites the switches at the path the plan writes.
+    expect(file(firstBootPaths.script)).toContain(
+      `APT_AUTO_UPGRADES=${firstBootPaths.autoUpgrades}\n`,
+    );
   });
 
   test('docker drop-in: ExecStart reset, 2376 only, never without TLS material', () => {

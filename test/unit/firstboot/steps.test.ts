@@ -581,3 +581,83 @@ describe('update-resolv-conf.sh', () => {
     expect(read(out)).toBe('nameserver 1.1.1.1\n');
   });
 });
+
+describe('security updates and live-restore from the seed (apply_updates, set_live_restore)', () => {
+  /** The image's two files in the sandbox, the seed applied, then both files' switches. */
+  function run(seedEnv: string | undefined, shell = 'dash') {
+    const { base, vars } = sandbox(seedEnv);
+    const apt = join(base, 'auto-upgrades');
+    const daemon = join(base, 'daemon.json');
+    writeFileSync(apt, planned(firstBootPaths.autoUpgrades));
+    writeFileSync(daemon, planned('/etc/docker/daemon.json'));
+    const r = runLib(
+      script,
+      `${vars} APT_AUTO_UPGRADES=${q(apt)}; DOCKER_DAEMON_JSON=${q(daemon)}; load_settings >/dev/null; apply_updates && set_live_restore`,
+      shell,
+    );
+    const periodic = [...read(apt).matchAll(/^APT::Periodic::([A-Za-z-]+) "([01])";$/gm)].map(
+      (m) => `${m[1]}=${m[2]}`,
+    );
+    const json = JSON.parse(read(daemon)) as Record<string, unknown>;
+    return { r, periodic, liveRestore: json['live-restore'], daemon: read(daemon) };
+  }
+
+  test.each(shells)('%s: no seed keys: both on, as the image has them', (shell) => {
+    const { r, periodic, liveRestore } = run("HOSTNAME='pi'\n", shell);
+    expect(r.status, r.stderr).toBe(0);
+    expect(periodic).toEqual(['Update-Package-Lists=1', 'Unattended-Upgrade=1']);
+    expect(liveRestore).toBe(true);
+  });
+
+  test("SECURITY_UPDATES='0' and LIVE_RESTORE='0' turn them off, and say so", () => {
+    const { r, periodic, liveRestore, daemon } = run(
+      renderSeedEnv({ SECURITY_UPDATES: '0', LIVE_RESTORE: '0' }),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(periodic).toEqual(['Update-Package-Lists=0', 'Unattended-Upgrade=0']);
+    expect(liveRestore).toBe(false);
+    expect(r.stderr).toContain("security updates are OFF (SECURITY_UPDATES='0' in the seed)");
+    // Everything else in daemon.json stays as the image has it.
+    expect(daemon.replace('"live-restore": false', '"live-restore": true')).toBe(
+      planned('/etc/docker/daemon.json'),
+    );
+  });
+
+  test('a later seed without the keys turns them back on', () => {
+    const { base, vars } = sandbox(renderSeedEnv({ SECURITY_UPDATES: '0', LIVE_RESTORE: '0' }));
+    const apt = join(base, 'auto-upgrades');
+    const daemon = join(base, 'daemon.json');
+    writeFileSync(apt, planned(firstBootPaths.autoUpgrades));
+    writeFileSync(daemon, planned('/etc/docker/daemon.json'));
+    const files = `APT_AUTO_UPGRADES=${q(apt)}; DOCKER_DAEMON_JSON=${q(daemon)};`;
+    const apply = 'load_settings >/dev/null; apply_updates && set_live_restore';
+    expect(runLib(script, `${vars} ${files} ${apply}`).status).toBe(0);
+    expect(read(apt)).toContain('APT::Periodic::Unattended-Upgrade "0";');
+    writeFileSync(join(base, 'seed/seed.env'), "HOSTNAME='pi'\n");
+    expect(runLib(script, `${vars} ${files} ${apply}`).status).toBe(0);
+    expect(read(apt)).toContain('APT::Periodic::Unattended-Upgrade "1";');
+    expect(JSON.parse(read(daemon))).toMatchObject({ 'live-restore': true });
+  });
+
+  test('a value that is neither 0 nor 1 is a warning and leaves them on', () => {
+    const { r, periodic, liveRestore } = run("SECURITY_UPDATES='no'\nLIVE_RESTORE='off'\n");
+    expect(r.status, r.stderr).toBe(0);
+    expect(periodic).toEqual(['Update-Package-Lists=1', 'Unattended-Upgrade=1']);
+    expect(liveRestore).toBe(true);
+    expect(r.stderr).toContain("SECURITY_UPDATES 'no' is neither 0 nor 1; it stays on");
+    expect(r.stderr).toContain("LIVE_RESTORE 'off' is neither 0 nor 1; it stays on");
+  });
+
+  test('a missing apt file fails the step; a daemon.json without the key is left alone', () => {
+    const { base, vars } = sandbox(renderSeedEnv({ LIVE_RESTORE: '0' }));
+    const daemon = join(base, 'daemon.json');
+    writeFileSync(daemon, '{ "tls": true }\n');
+    const r = runLib(
+      script,
+      `${vars} APT_AUTO_UPGRADES=${q(join(base, 'absent'))}; DOCKER_DAEMON_JSON=${q(daemon)}; load_settings >/dev/null; set_live_restore >/dev/null && echo kept; (set -e; apply_updates >/dev/null); echo "rc=$?"`,
+    );
+    expect(r.stdout).toBe('kept\nrc=1\n');
+    expect(read(daemon)).toBe('{ "tls": true }\n');
+    expect(r.stderr).toContain('is missing or has no line like');
+  });
+});

@@ -29,7 +29,7 @@ test('the first render reads every template; later renders read nothing', async 
   expect(afterFirst.dirs).toBe(1);
   expect(afterFirst.files).toBeGreaterThan(20);
   // The whole first-boot plan, partials included, and a partial on its own: no more reads.
-  expect(planFirstBootFiles({ armadaVersion: '1.2.3', insecureTcp: true }).files.length).toBe(17);
+  expect(planFirstBootFiles({ armadaVersion: '1.2.3', insecureTcp: true }).files.length).toBe(20);
   render('partials/seed-parser.sh', {});
   expect(reads).toEqual(afterFirst);
 });

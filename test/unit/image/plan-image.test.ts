@@ -58,6 +58,14 @@ describe('boot files and commands', () => {
     expect(tab).not.toMatch(/\/dev\/(mmcblk|sd|vd)/);
   });
 
+  it('mounts the root with options that cut what an idle device writes to its card', () => {
+    const root = fstab(layout)
+      .split('\n')
+      .find((l) => l.startsWith(`PARTUUID=${layout.diskId}-02`))!
+      .split(/\s+/);
+    expect(root.slice(1, 4)).toEqual(['/', 'ext4', 'defaults,noatime,lazytime,commit=60']);
+  });
+
   it('boots 64-bit only for arm64', () => {
     expect(configTxt({ layout, arch: 'arm64' })).toContain('arm_64bit=1');
     expect(configTxt({ layout, arch: 'armhf' })).not.toContain('arm_64bit');

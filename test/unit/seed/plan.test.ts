@@ -150,6 +150,26 @@ describe('planSeed', () => {
     });
   });
 
+  test('security updates and live-restore: on unless turned off; only the way off is written', () => {
+    const on = parseSeedEnv(
+      String(planSeed(settingsFor({ flags: { tls: 'device' } }), 1)[0].content),
+    );
+    expect(on).not.toHaveProperty('SECURITY_UPDATES');
+    expect(on).not.toHaveProperty('LIVE_RESTORE');
+    const off = settingsFor({
+      flags: { tls: 'device', securityUpdates: false, liveRestore: false },
+    });
+    expect(off).toMatchObject({ securityUpdates: false, liveRestore: false });
+    expect(parseSeedEnv(String(planSeed(off, 1)[0].content))).toMatchObject({
+      SECURITY_UPDATES: '0',
+      LIVE_RESTORE: '0',
+    });
+    const explicitOn = settingsFor({
+      flags: { tls: 'device', securityUpdates: true, liveRestore: true },
+    });
+    expect(parseSeedEnv(String(planSeed(explicitOn, 1)[0].content))).toEqual(on);
+  });
+
   test('refuses secrets that were not derived', () => {
     const s = settingsFor({ flags: { tls: 'device' } });
     expect(() => planSeed({ ...s, user: { ...s.user, password: 'plain' } }, 1)).toThrow(

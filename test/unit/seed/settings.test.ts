@@ -148,6 +148,18 @@ describe('mergeSettings', () => {
       /WITHOUT TLS/,
     );
   });
+
+  test('--no-security-updates is warned about; --no-live-restore is not', () => {
+    const off = merged({ flags: { securityUpdates: false, liveRestore: false }, sshKeys: [key] });
+    expect(off.warnings.map((w) => [w.path, w.message])).toEqual([
+      ['--no-security-updates', 'the device will not install security updates by itself'],
+    ]);
+    expect(off.settings).toMatchObject({ securityUpdates: false, liveRestore: false });
+    expect(merged({ sshKeys: [key] }).settings).toMatchObject({
+      securityUpdates: true,
+      liveRestore: true,
+    });
+  });
 });
 
 describe('one problem per mistake', () => {

@@ -31,6 +31,11 @@ describe('explainSwarmError', () => {
       /pi-2.local is already in a swarm; .*armada swarm leave pi-2.local/,
     ],
     [
+      // moby daemon/config/config_linux.go IsSwarmCompatible, on swarm init and join
+      engine(400, '--live-restore daemon configuration is incompatible with swarm mode'),
+      /live-restore.*armada configure <card> --no-live-restore/,
+    ],
+    [
       engine(503, 'This node is not part of a swarm'),
       /not in a swarm; form one with 'armada swarm up pi-2.local/,
     ],
@@ -102,6 +107,9 @@ describe('reading the API', () => {
       nodeId: '',
       isManager: false,
     });
+    expect(
+      hostStateFromInfo('a', { LiveRestoreEnabled: true, Swarm: { LocalNodeState: 'inactive' } }),
+    ).toMatchObject({ state: 'inactive', liveRestore: true });
     expect(
       hostStateFromInfo('a', {
         Swarm: {

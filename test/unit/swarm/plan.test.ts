@@ -162,6 +162,31 @@ describe('planUp: hosts it will not touch', () => {
       expect(err.details.join('\n')).toMatch(/raft failed.*--force/);
     }
   });
+
+  test('hosts with live-restore on (the image default), before anything changes; members are fine', () => {
+    const states: HostState[] = [
+      { ...fresh('a'), liveRestore: true },
+      fresh('b'),
+      { ...fresh('c'), liveRestore: true },
+    ];
+    try {
+      planUp({ states });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UserError);
+      const err = e as UserError;
+      expect(err.message).toMatch(/^a keeps containers running .*--no-live-restore/);
+      expect(err.details).toHaveLength(1);
+      expect(err.details[0]).toMatch(/^c keeps containers running/);
+    }
+    // Already in this swarm (live-restore turned on afterwards): left alone, not refused.
+    expect(
+      planUp({
+        states: [{ ...member('a', 'n1', true), liveRestore: true }],
+        nodes: [{ id: 'n1', role: 'manager' }],
+      }).unchanged,
+    ).toEqual([{ host: 'a', role: 'manager' }]);
+  });
 });
 
 describe('planJoin', () => {
