@@ -120,13 +120,6 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         },
         ...targetOptions,
         ...seedOptions,
-        // No default here: without --start a fleet's numbering goes on where the last flash stopped.
-        start: {
-          ...seedOptions.start,
-          default: undefined,
-          describe:
-            'First value of {n} in --hostname (default: after the last card flashed with the same template, else 1)',
-        },
         ...jsonOption,
       })
       .example('sudo $0 flash armada.img.xz /dev/sdb --yes --hostname pi-1', '')
