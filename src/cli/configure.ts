@@ -32,7 +32,11 @@ export const configureCommand: CommandModule<GlobalArgs, Args> = {
         '$0 configure pi.img --hostname pi-1 --wifi-ssid Home --wifi-password … --wifi-country DE',
         '',
       )
-      .example('sudo $0 configure /dev/sdb --user-data user-data.yaml', ''),
+      .example('sudo $0 configure /dev/sdb --user-data user-data.yaml', '')
+      .example(
+        'sudo $0 configure /dev/sdb --hostname pi-{n}',
+        'One card at a time: pi-1, then pi-2, … (the counter flash uses; --start N to choose)',
+      ),
   handler: async (argv) => {
     const { configureTarget } = await import('../commands/configure.js');
     const { formatSeedReport } = await import('./seed-report.js');
@@ -41,6 +45,6 @@ export const configureCommand: CommandModule<GlobalArgs, Args> = {
       seed: await seedFlagsWithSecrets(argv),
       rules: { ...targetRulesFrom(argv), allowForeignImage: argv.allowForeignImage ?? false },
     });
-    printResult(argv, result, () => formatSeedReport(result.target, result));
+    printResult(argv, result, () => formatSeedReport(result.target, result, result.numbering));
   },
 };

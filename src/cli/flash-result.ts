@@ -5,17 +5,13 @@
 import type { CardsFailedError, FlashCommandResult } from '../commands/flash.js';
 import { formatBytes } from '../format-bytes.js';
 import { formatRate, rate } from '../flash/progress.js';
-import { formatSeedReport } from './seed-report.js';
+import { formatSeedReport, numberingNote } from './seed-report.js';
 import { describeVerdict } from '../sign/sshsig.js';
 
 /** How a card was named, when its number came from the counter (or --start). */
 function numberedAs(r: FlashCommandResult, hostname: string | undefined): string {
-  const n = r.numbering;
-  if (!n || !hostname) return '';
-  const how = n.continued
-    ? `continuing ${n.template} from ${n.start}; --start N to choose`
-    : `numbering ${n.template} from ${n.start}; the next flash continues after it`;
-  return ` as ${hostname} (${how})`;
+  if (!r.numbering || !hostname) return '';
+  return ` as ${hostname} (${numberingNote(r.numbering)})`;
 }
 
 /**

@@ -4,6 +4,7 @@ import { configDir } from '../config-dir.js';
 import { trustedKeysPath } from '../sign/sshsig.js';
 import { UsageError } from '../errors.js';
 import type { BmapChoice } from '../flash/find-bmap.js';
+import type { EjectMode } from '../flash/plan-eject.js';
 import { jsonOption, printResult, type GlobalArgs } from './context.js';
 import { seedFlagsWithSecrets, seedOptions, type SeedArgs } from './seed-options.js';
 import { targetOptions, targetRulesFrom, type TargetArgs } from './target-options.js';
@@ -14,6 +15,7 @@ interface Args extends GlobalArgs, SeedArgs, TargetArgs {
   yes: boolean;
   verify: boolean;
   eject: boolean;
+  powerOff?: boolean;
   /** A path, false for --no-bmap; an array when given more than once (or with --no-bmap). */
   bmap?: string | false | (string | false)[];
   seed: boolean;
@@ -25,6 +27,15 @@ interface Args extends GlobalArgs, SeedArgs, TargetArgs {
   trustedKeys?: string;
   requireSignature?: boolean;
   json: boolean;
+}
+
+/** Pure: --eject (default), --power-off or --no-eject; --no-eject with --power-off contradicts. */
+export function ejectMode(eject: boolean, powerOff: boolean): EjectMode {
+  if (!eject && powerOff)
+    throw new UsageError(
+      '--no-eject leaves the card attached, so --power-off would be ignored; give one of them',
+    );
+  return !eject ? 'none' : powerOff ? 'power-off' : 'eject';
 }
 
 export function bmapChoice(value: Args['bmap']): BmapChoice {
@@ -81,7 +92,13 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
           type: 'boolean',
           default: true,
           describe:
-            'Linux: power a card in a USB reader off when done, safe to remove (--no-eject leaves it attached, flushed)',
+            'Linux: eject the card from its USB reader when done, the reader stays for the next card (--no-eject leaves it attached, flushed)',
+        },
+        'power-off': {
+          type: 'boolean',
+          default: false,
+          describe:
+            'Linux: power the USB reader off instead of ejecting the card (re-plug it for the next card)',
         },
         seed: {
           type: 'boolean',
@@ -120,13 +137,6 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
         },
         ...targetOptions,
         ...seedOptions,
-        // No default here: without --start a fleet's numbering goes on where the last flash stopped.
-        start: {
-          ...seedOptions.start,
-          default: undefined,
-          describe:
-            'First value of {n} in --hostname (default: after the last card flashed with the same template, else 1)',
-        },
         ...jsonOption,
       })
       .example('sudo $0 flash armada.img.xz /dev/sdb --yes --hostname pi-1', '')
@@ -145,7 +155,7 @@ export const flashCommand: CommandModule<GlobalArgs, Args> = {
       devices: argv.devices.map(String),
       yes: argv.yes,
       verify: argv.verify,
-      eject: argv.eject,
+      eject: ejectMode(argv.eject, argv.powerOff ?? false),
       bmap: bmapChoice(argv.bmap),
       ...targetRulesFrom(argv),
       checksum: {

@@ -116,7 +116,14 @@ export const seedOptions = {
     describe:
       "Containers keep running while Docker restarts (an upgrade); on unless --no-live-restore, which 'armada swarm up' needs",
   },
-  start: { type: 'number', default: 1, group, describe: 'First value of {n} in --hostname' },
+  // No default: without --start a fleet's numbering goes on where the last flash or configure
+  // with the same template stopped (src/flash/fleet-counter.ts).
+  start: {
+    type: 'number',
+    group,
+    describe:
+      'First value of {n} in --hostname (default: after the last card flashed or configured with the same template, else 1)',
+  },
   sudo: {
     choices: sudoModes,
     group,

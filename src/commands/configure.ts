@@ -1,12 +1,15 @@
 /**
  * `armada configure <image.img|device>`: write (or replace) the seed on an image file or a card
- * that already holds an image. Everything is validated before the target is touched.
+ * that already holds an image. Everything is validated before the target is touched. A `{n}`
+ * host name is numbered as flash numbers it (src/flash/fleet-counter.ts): one reader, one card
+ * per run, the same counter.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { hasFirstBootUnit } from '../flash/armada-image.js';
 import { checkBlockTarget, type BlockTargetRules } from '../flash/block-target.js';
+import { numberFleet, type Numbering } from '../flash/fleet-counter.js';
 import { prepareSeeds, writeSeed } from '../seed/apply.js';
 import { assertWritable, seedVolume } from '../seed/write.js';
 import { readCardImport, removeCardFiles } from '../seed/card-files.js';
@@ -26,6 +29,8 @@ export interface ConfigureResult extends SeedReport {
   armadaImage: boolean;
   /** Raspberry Pi Imager's files the seed was made from, and those removed from the card. */
   imported?: { from: string[]; removed: string[] };
+  /** How a `{n}` host name was numbered (from --start, or where the last flash/configure stopped). */
+  numbering?: Numbering;
 }
 
 export { firstBootUnitPaths, hasFirstBootUnit } from '../flash/armada-image.js';
@@ -86,10 +91,13 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
   await assertWritable(opts.target);
   // Files Raspberry Pi Imager left on the card stand in for --user-data (docs/seed.md).
   const card = await readCardImport(volume, opts.target, opts.seed.userData !== undefined);
-  const [seed] = await prepareSeeds(opts.seed, 1, card.files);
+  const fleet = await numberFleet(opts.seed);
+  const [seed] = await prepareSeeds(fleet?.flags ?? opts.seed, 1, card.files);
   if (!seed) throw new UserError('nothing to configure');
   const armadaImage = await hasFirstBootUnit(opts.target);
   await writeSeed(opts.target, seed);
+  // Written and read back: only now does this number count as used.
+  await fleet?.seeded(seed.index, seed.hostname ?? opts.target);
   // Only once the new seed is written and read back: a failed write leaves the card as it was.
   await removeCardFiles(volume, card.plan);
   if (card.plan.info) log.info(card.plan.info);
@@ -105,5 +113,6 @@ export async function configureTarget(opts: ConfigureOptions): Promise<Configure
     ...seedReport(seed),
     armadaImage,
     ...(from.length ? { imported: { from, removed: card.plan.remove } } : {}),
+    ...(fleet ? { numbering: fleet.numbering } : {}),
   };
 }

@@ -12,10 +12,7 @@ import {
   type FlashOptions,
   type FlashResult,
 } from '../flash/flash-image.js';
-import { hostnameTemplate, openFleetCounter, type FleetCounter } from '../flash/fleet-counter.js';
-import { configDir } from '../config-dir.js';
-import { log } from '../log.js';
-import { option } from '../option-names.js';
+import { numberFleet, type FleetNumbering, type Numbering } from '../flash/fleet-counter.js';
 import type { FlashProgress } from '../flash/report.js';
 import { silentReport, type StepReport } from '../progress.js';
 import { describeDrive } from '../flash/targets.js';
@@ -147,14 +144,7 @@ function listrProgress(): FlashProgress {
   };
 }
 
-/** How a `{n}` host name template was numbered: from --start, or where the last run stopped. */
-export interface Numbering {
-  template: string;
-  start: number;
-  /** Continued from the number remembered in `file` (no --start given). */
-  continued: boolean;
-  file: string;
-}
+export type { Numbering } from '../flash/fleet-counter.js';
 
 export type FlashCommandResult = FlashResult & { numbering?: Numbering };
 
@@ -184,35 +174,19 @@ async function seedHook(
 ): Promise<NonNullable<FlashOptions['seed']> & { numbering?: Numbering }> {
   const { prepareSeeds, writeSeed } = await import('../seed/apply.js');
   const { seedReport } = await import('../seed/report.js');
-  let counter: FleetCounter | undefined;
+  let fleet: FleetNumbering | undefined;
   const hook: NonNullable<FlashOptions['seed']> & { numbering?: Numbering } = {
     prepare: async (count: number) => {
-      const template = await hostnameTemplate(flags);
       // A template numbers a fleet: without --start, go on where the last run with it stopped.
-      if (template?.includes('{n}')) {
-        counter = await openFleetCounter(template, await configDir());
-        const start = flags.start ?? counter.remembered ?? 1;
-        hook.numbering = {
-          template,
-          start,
-          continued: flags.start === undefined && counter.remembered !== undefined,
-          file: counter.file,
-        };
-        return prepareSeeds({ ...flags, start }, count);
-      }
-      return prepareSeeds(flags, count);
+      fleet = await numberFleet(flags);
+      if (fleet) hook.numbering = fleet.numbering;
+      return prepareSeeds(fleet?.flags ?? flags, count);
     },
     write: async (device: string, _index: number, prepared: unknown) => {
       const seed = prepared as PreparedSeed;
       await writeSeed(device, seed);
       // Written, read back, seeded: only now does this card's number count as used.
-      await counter
-        ?.seeded(seed.index)
-        .catch((error: unknown) =>
-          log.warn(
-            `cannot remember that ${seed.hostname ?? device} is used (${(error as Error).message}); the next flash names its cards from ${option('start')} or 1`,
-          ),
-        );
+      await fleet?.seeded(seed.index, seed.hostname ?? device);
       return seedReport(seed);
     },
   };

@@ -33,6 +33,8 @@ export interface Waited {
   timedOut: boolean;
 }
 
+const minAttemptMs = 1000;
+
 /** `attempt` gets the time left, so that no attempt runs past the end of the wait. */
 export async function untilReady(
   attempt: (remainingMs: number) => Promise<Attempt>,
@@ -46,8 +48,10 @@ export async function untilReady(
     const last = await attempt(Math.max(1, deadline - now()));
     const elapsed = now() - started;
     if (!worthWaiting(last.ping)) return { last, waitedMs: elapsed, timedOut: false };
-    const pause = Math.min(opts.intervalMs ?? 2000, deadline - now());
-    if (pause <= 0) return { last, waitedMs: elapsed, timedOut: true };
+    // The next attempt gets a second at least: one with less can only time out, and its "no
+    // answer within 0 s" would hide why the real attempts failed (the name never resolved).
+    const pause = Math.min(opts.intervalMs ?? 2000, deadline - now() - minAttemptMs);
+    if (pause < 0) return { last, waitedMs: elapsed, timedOut: true };
     opts.onRetry?.(elapsed, last);
     await sleep(pause);
   }

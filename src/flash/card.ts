@@ -40,7 +40,7 @@ export interface CardResult {
   seed?: SeedReport;
   /** Whether the card's root partition has armada's first-boot unit (checked when seeding). */
   armadaImage?: boolean;
-  /** Linux: how the card was left (powered off, or flushed and attached). */
+  /** Linux: how the card was left (ejected, its reader powered off, or flushed and attached). */
   eject?: EjectOutcome;
 }
 

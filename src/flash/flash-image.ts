@@ -16,7 +16,7 @@ import { readPiModelVerdicts } from '../kernel/read-pi-models.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
 import { forgetLocalImage } from '../source/local-digest.js';
-import { ejectCard } from './eject.js';
+import { ejectCard, type EjectMode } from './eject.js';
 
 export type { SeedHook } from './card.js';
 export { CardsFailedError, type CardFailure } from './write-cards.js';
@@ -58,8 +58,11 @@ export interface FlashOptions {
   maxInFlight?: number;
   /** O_DIRECT writes and reads (default on; off: through the page cache). */
   directIo?: boolean;
-  /** Linux: power each written card off when done (default); false: flush and leave it attached. */
-  eject?: boolean;
+  /**
+   * Linux, once each card is flushed: eject the medium, the reader staying (default);
+   * 'power-off': power the USB reader off; 'none': leave it attached (plan-eject.ts).
+   */
+  eject?: EjectMode;
   platform?: Platform;
 }
 
@@ -165,9 +168,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
   const cards = [];
   for (const card of written.cards) {
     const drive = targets.find((t) => t.device === card.device);
-    const eject = drive
-      ? await ejectCard(drive, platform, { eject: opts.eject ?? true })
-      : undefined;
+    const eject = drive ? await ejectCard(drive, platform, opts.eject ?? 'eject') : undefined;
     cards.push(eject ? { ...card, eject } : card);
   }
   const result: FlashResult = {

@@ -1,13 +1,16 @@
 /**
- * Where a `{n}` host name template got to. With one card reader a fleet is flashed one card per
- * run; without a memory every run would start at pi-1 again. The next free number of each
- * template is kept in armada's config dir (`hostname-counters.json`, the sudo caller's), and a
- * run advances it only for cards that were written and seeded.
+ * Where a `{n}` host name template got to. With one card reader a fleet is flashed (or
+ * configured) one card per run; without a memory every run would start at pi-1 again. The next
+ * free number of each template is kept in armada's config dir (`hostname-counters.json`, the sudo
+ * caller's), shared by `flash` and `configure`, and a run advances it only for cards that were
+ * written and seeded.
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { giveToUser, makeUserDir, unwritableConfigDir } from '../config-dir.js';
+import { configDir, giveToUser, makeUserDir, unwritableConfigDir } from '../config-dir.js';
 import { isNotFound } from '../fs-errors.js';
+import { log } from '../log.js';
+import { option } from '../option-names.js';
 import { parseUserData } from '../seed/user-data.js';
 import type { SeedFlags } from '../seed/types.js';
 
@@ -106,5 +109,57 @@ export async function openFleetCounter(template: string, dir: string): Promise<F
       writing = writing.catch(() => undefined).then(save);
       return writing;
     },
+  };
+}
+
+/** How a `{n}` host name template was numbered: from --start, or where the last run stopped. */
+export interface Numbering {
+  template: string;
+  start: number;
+  /** Continued from the number remembered in `file` (no --start given). */
+  continued: boolean;
+  file: string;
+}
+
+/** One run's fleet numbering, as flash and configure both use it. */
+export interface FleetNumbering {
+  numbering: Numbering;
+  /** The seed flags to prepare the cards with: `start` is where this run numbers from. */
+  flags: SeedFlags;
+  /**
+   * A card was written, read back and seeded under `index`: remember it. Never rejects: a
+   * counter that cannot be saved is a warning, the card is fine.
+   */
+  seeded(index: number, name: string): Promise<void>;
+}
+
+/**
+ * The numbering of a run whose host name template has `{n}` (undefined otherwise): from
+ * --start, else where the last run with the same template stopped, else 1.
+ */
+export async function numberFleet(
+  flags: SeedFlags,
+  dir?: string,
+): Promise<FleetNumbering | undefined> {
+  const template = await hostnameTemplate(flags);
+  if (!template?.includes('{n}')) return undefined;
+  const counter = await openFleetCounter(template, dir ?? (await configDir()));
+  const start = flags.start ?? counter.remembered ?? 1;
+  return {
+    numbering: {
+      template,
+      start,
+      continued: flags.start === undefined && counter.remembered !== undefined,
+      file: counter.file,
+    },
+    flags: { ...flags, start },
+    seeded: (index, name) =>
+      counter
+        .seeded(index)
+        .catch((error: unknown) =>
+          log.warn(
+            `cannot remember that ${name} is used (${(error as Error).message}); the next run names its cards from ${option('start')} or 1`,
+          ),
+        ),
   };
 }

@@ -94,18 +94,28 @@ describeNeeds({ root: true }, 'armada flash from the command line and over http'
       cards: { device: string; verified: boolean }[];
     };
     expect(doc.bmap).toBe(image.bmap);
-    // A loop device is no card to power off: flushed, and said to be safe to remove.
+    // A loop device is no card to eject: flushed, and said to be safe to remove.
     expect(doc.cards).toMatchObject([
       {
         device: card.device,
         verified: true,
         eject: {
           state: 'attached',
-          message: 'flushed: safe to remove (a loop device: nothing to power off)',
+          message: 'flushed: safe to remove (a loop device: nothing to eject)',
         },
       },
     ]);
     await expectCardHoldsImage(card.device, image, suite.dir());
+    // --power-off with --no-eject contradicts: bad usage, before anything is read or written.
+    const both = await flashCli(
+      image.xz,
+      [card.device],
+      ['--no-seed', '--no-eject', '--power-off'],
+    );
+    expect(both.code, both.stderr).toBe(2);
+    expect(both.stderr).toMatch(
+      /--no-eject leaves the card attached, so --power-off would be ignored/,
+    );
     // --no-eject, and --config-txt lines in config.txt before the first boot.
     const home = join(suite.dir(), 'home-kept');
     const kept = await flashCli(

@@ -1,15 +1,17 @@
 /**
- * Fleets: cards flashed one per run continue the `{n}` numbering where the last run stopped, and
- * in a run of several cards, one card failing half way leaves the others' results standing.
+ * Fleets: cards flashed (or configured) one per run continue the `{n}` numbering where the last
+ * run stopped, and in a run of several cards, one card failing half way leaves the others'
+ * results standing.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { buildCli } from '../../helpers/cli.js';
+import { armada, buildCli } from '../../helpers/cli.js';
 import { describeNeeds } from '../../helpers/needs.js';
 import { testImage, type TestImage } from '../../helpers/test-image.js';
 import { expectCardHoldsImage } from './card-check.js';
@@ -119,6 +121,70 @@ describeNeeds({ root: true }, 'armada flash: fleets and failing cards', () => {
     expect(JSON.parse(await readFile(join(config, 'hostname-counters.json'), 'utf8'))).toEqual({
       version: 1,
       next: { 'pi-{n}': 9, 'edge-{n}': 2 },
+    });
+  });
+
+  it('configure one card at a time shares the counter: pi-2 after a flash of pi-1, --start 5, an image file gets pi-6, the next flash pi-7', async () => {
+    const card = await suite.card('fleet-configure.bin', 136 * MiB);
+    const home = join(suite.dir(), 'configure-home');
+    const config = join(home, 'config');
+    const env = { HOME: home, ARMADA_CONFIG_DIR: config };
+    const configure = (target: string, flags: string[] = []) =>
+      armada(
+        [
+          'configure',
+          target,
+          '--allow-virtual',
+          '--allow-foreign-image',
+          '--hostname',
+          'pi-{n}',
+          ...flags,
+        ],
+        { env },
+      );
+
+    const flashed = await flashCli(image.img, [card.device], ['--hostname', 'pi-{n}'], { env });
+    expect(flashed.code, flashed.stderr).toBe(0);
+    expect(hostnameOn(card.device)).toBe('pi-1');
+
+    const second = await configure(card.device);
+    expect(second.code, second.stderr).toBe(0);
+    expect(hostnameOn(card.device)).toBe('pi-2');
+    expect(second.stdout).toMatch(
+      /hostname\s+pi-2 \(continuing pi-\{n\} from 2; --start N to choose\)\n/,
+    );
+
+    const fifth = await configure(card.device, ['--start', '5']);
+    expect(fifth.code, fifth.stderr).toBe(0);
+    expect(hostnameOn(card.device)).toBe('pi-5');
+    expect(fifth.stdout).toMatch(
+      /hostname\s+pi-5 \(numbering pi-\{n\} from 5; the next run continues after it\)\n/,
+    );
+
+    // A refused run (random bytes, no partition table) uses no number.
+    const foreign = await suite.card('fleet-foreign.bin', 136 * MiB);
+    const refused = await configure(foreign.device);
+    expect(refused.code, refused.stderr).toBe(1);
+
+    // An image file is numbered the same way; --json carries the numbering.
+    const file = join(suite.dir(), 'fleet-configure.img');
+    await copyFile(image.img, file);
+    const sixth = await configure(file, ['--json']);
+    expect(sixth.code, sixth.stderr).toBe(0);
+    expect(JSON.parse(sixth.stdout)).toMatchObject({
+      ok: true,
+      command: 'configure',
+      hostname: 'pi-6',
+      numbering: { template: 'pi-{n}', start: 6, continued: true },
+    });
+    expect(hostnameOn(file)).toBe('pi-6');
+
+    const seventh = await flashCli(image.img, [card.device], ['--hostname', 'pi-{n}'], { env });
+    expect(seventh.code, seventh.stderr).toBe(0);
+    expect(hostnameOn(card.device)).toBe('pi-7');
+    expect(JSON.parse(await readFile(join(config, 'hostname-counters.json'), 'utf8'))).toEqual({
+      version: 1,
+      next: { 'pi-{n}': 8 },
     });
   });
 

@@ -60,6 +60,18 @@ test('the wait is bounded: no attempt is given more time than is left', async ()
   expect(Math.min(...seen)).toBeGreaterThan(0);
 });
 
+test('no last attempt with (almost) no time left: it could only time out and hide why the others failed', async () => {
+  const c = clock();
+  const seen: number[] = [];
+  const r = await untilReady(attempts([], c, seen), {
+    waitMs: 10_500,
+    now: c.now,
+    sleep: c.sleep,
+  });
+  expect(r).toMatchObject({ timedOut: true, last: { ping: { reason: 'dns' } } });
+  expect(seen).toEqual([10_500, 7500, 4500, 1500]);
+});
+
 test('a TLS failure ends the wait at once: waiting cannot fix a certificate', async () => {
   const c = clock();
   const r = await untilReady(attempts([fail('tls'), ok], c), {

@@ -6,6 +6,7 @@ import {
   advanceCounters,
   counterFileName,
   hostnameTemplate,
+  numberFleet,
   openFleetCounter,
   parseCounters,
   serializeCounters,
@@ -98,5 +99,48 @@ describe('hostnameTemplate', () => {
     expect(await hostnameTemplate({ userData })).toBe('node-{n}');
     expect(await hostnameTemplate({})).toBeUndefined();
     expect(await hostnameTemplate({ userData: join(dir, 'missing') })).toBeUndefined();
+  });
+});
+
+describe('numberFleet (flash and configure)', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('no {n}: no numbering; else from 1, then where the last run stopped, or from --start', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'armada-number-'));
+    expect(await numberFleet({ hostname: 'pi-a' }, dir)).toBeUndefined();
+    expect(await numberFleet({}, dir)).toBeUndefined();
+
+    const first = await numberFleet({ hostname: 'pi-{n}' }, dir);
+    expect(first?.numbering).toEqual({
+      template: 'pi-{n}',
+      start: 1,
+      continued: false,
+      file: join(dir, counterFileName),
+    });
+    expect(first?.flags).toEqual({ hostname: 'pi-{n}', start: 1 });
+    await first?.seeded(1, 'pi-1');
+
+    const second = await numberFleet({ hostname: 'pi-{n}' }, dir);
+    expect(second?.numbering).toMatchObject({ start: 2, continued: true });
+    expect(second?.flags.start).toBe(2);
+    // Not seeded (the write failed): the next run gets 2 again.
+    expect((await numberFleet({ hostname: 'pi-{n}' }, dir))?.numbering.start).toBe(2);
+
+    const chosen = await numberFleet({ hostname: 'pi-{n}', start: 7 }, dir);
+    expect(chosen?.numbering).toMatchObject({ start: 7, continued: false });
+    await chosen?.seeded(7, 'pi-7');
+    expect((await numberFleet({ hostname: 'pi-{n}' }, dir))?.numbering.start).toBe(8);
+  });
+
+  it('a counter that cannot be saved is a warning, not a failed card', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'armada-number-'));
+    const config = join(dir, 'config');
+    const fleet = await numberFleet({ hostname: 'pi-{n}' }, config);
+    // The config dir became a file since: the save fails.
+    await writeFile(config, '');
+    await expect(fleet?.seeded(1, 'pi-1')).resolves.toBeUndefined();
   });
 });
