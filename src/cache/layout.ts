@@ -10,6 +10,7 @@
  *   downloads/<sha256>/<name>               verified downloads (src/download/)
  *   verified-images.json                    local images' digests, so each is hashed once
  *   standins/, test-kernels/, bench/        the tests' and benches' own, never pruned by armada
+ *   emulators/<key>/{rootfs,complete.json}  the tests' own: a newer QEMU in a chroot (raspi4b)
  */
 import { join } from 'node:path';
 
@@ -22,6 +23,7 @@ const cacheFolders = {
   standins: 'standins',
   testKernels: 'test-kernels',
   bench: 'bench',
+  emulators: 'emulators',
 } as const;
 
 export type CacheFolder = keyof typeof cacheFolders;
