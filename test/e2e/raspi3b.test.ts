@@ -15,8 +15,7 @@ import { importBusybox, readThroughDocker, type Tls } from './containers.js';
 import { suiteTempDir } from '../helpers/tmp.js';
 import { freePort, GuestStall, type Vm } from '../helpers/qemu.js';
 import { retryOnceAfterStall } from '../helpers/run-events.js';
-import { bootRaspi3b } from '../helpers/qemu-raspi.js';
-import { firstBootFailed, firstBootFinished } from '../../src/firstboot/plan.js';
+import { bootRaspi3b, waitForPiLogin } from '../helpers/qemu-raspi.js';
 import { sshKeyPair } from '../helpers/tools.js';
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-rpi3-');
@@ -76,29 +75,18 @@ describeNeeds({ root: true }, 'the image on an emulated Raspberry Pi 3B', () => 
       forwards: [{ host: port, guest: 2376 }],
       serialLog: join(dir, 'serial.log'),
     });
-    const mark = async (name: string, pattern: RegExp, timeoutMs: number) => {
-      await booted.waitFor(pattern, timeoutMs, name, { stallMs });
-      marks[name] = Date.now() - started;
-    };
-    const failed = booted.waitFor(firstBootFailed, 10 * minutes, 'first boot failure').then((l) => {
-      throw new Error(`first boot failed: ${l}\n${booted.logTail(80)}`);
+    await waitForPiLogin(booted, {
+      bounds: {
+        kernel: 1 * minutes,
+        'sd card partitions': 2 * minutes,
+        'root mounted': 2 * minutes,
+        'first boot finished': 6 * minutes,
+        'login prompt': 2 * minutes,
+      },
+      stallMs,
+      started,
+      marks,
     });
-    try {
-      await Promise.race([
-        (async () => {
-          await mark('kernel', /Booting Linux on physical CPU/, 1 * minutes);
-          await mark('sd card partitions', /mmcblk0: p1 p2/, 2 * minutes);
-          await mark('root mounted', /EXT4-fs \(mmcblk0p2\): mounted filesystem/, 2 * minutes);
-          await mark('first boot finished', firstBootFinished, 6 * minutes);
-          await mark('login prompt', / login: /, 2 * minutes);
-        })(),
-        failed,
-      ]);
-    } catch (e) {
-      await booted.stop();
-      throw e;
-    }
-    marks['longest console silence'] = booted.longestSilenceMs();
     return booted;
   }
 

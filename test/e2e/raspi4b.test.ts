@@ -32,8 +32,9 @@ import { suiteTempDir } from '../helpers/tmp.js';
 import { freePort, GuestStall, type Vm } from '../helpers/qemu.js';
 import { recordEvent, retryOnceAfterStall } from '../helpers/run-events.js';
 import { bootRaspi4b } from '../helpers/qemu-raspi4b.js';
+import { waitForPiLogin } from '../helpers/qemu-raspi.js';
 import { ensureQemuRoot, type QemuRoot } from '../helpers/trixie-qemu.js';
-import { firstBootFailed, firstBootFinished } from '../../src/firstboot/plan.js';
+import { firstBootFinished } from '../../src/firstboot/plan.js';
 import { sshKeyPair } from '../helpers/tools.js';
 
 const dir = e2eSkip ? '' : await suiteTempDir('armada-e2e-rpi4-');
@@ -107,29 +108,18 @@ describeNeeds({ root: true }, 'the image on an emulated Raspberry Pi 4B (QEMU 10
       serialLog: join(dir, `serial-${attempt}.log`),
       usbNet: true,
     });
-    const mark = async (name: string, pattern: RegExp, timeoutMs: number) => {
-      await booted.waitFor(pattern, timeoutMs, name, { stallMs });
-      marks[name] = Date.now() - started;
-    };
-    const failed = booted.waitFor(firstBootFailed, 20 * minutes, 'first boot failure').then((l) => {
-      throw new Error(`first boot failed: ${l}\n${booted.logTail(80)}`);
+    await waitForPiLogin(booted, {
+      bounds: {
+        kernel: 1 * minutes,
+        'sd card partitions': 5 * minutes,
+        'root mounted': 3 * minutes,
+        'first boot finished': 10 * minutes,
+        'login prompt': 2 * minutes,
+      },
+      stallMs,
+      started,
+      marks,
     });
-    try {
-      await Promise.race([
-        (async () => {
-          await mark('kernel', /Booting Linux on physical CPU/, 1 * minutes);
-          await mark('sd card partitions', /mmcblk0: p1 p2/, 5 * minutes);
-          await mark('root mounted', /EXT4-fs \(mmcblk0p2\): mounted filesystem/, 3 * minutes);
-          await mark('first boot finished', firstBootFinished, 10 * minutes);
-          await mark('login prompt', / login: /, 2 * minutes);
-        })(),
-        failed,
-      ]);
-    } catch (e) {
-      await booted.stop();
-      throw e;
-    }
-    marks['longest console silence'] = booted.longestSilenceMs();
     return booted;
   }
 

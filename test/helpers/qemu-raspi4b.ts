@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import type { Command } from '../../src/exec.js';
 import { parseFdt, walkFdt } from '../../src/image/fdt.js';
 import { extractFatFiles, startQemu, type Forward, type Vm } from './qemu.js';
-import { sdCardSize } from './qemu-raspi.js';
+import { raspiCommand, sdCardSize, type RaspiBoot } from './qemu-raspi.js';
 import { inChroot, type QemuRoot } from './trixie-qemu.js';
 
 export const raspi4bDtb = 'bcm2711-rpi-4-b.dtb';
@@ -97,52 +97,26 @@ export const raspi4bKernelArgs = [
   'systemd.default_device_timeout_sec=600',
 ];
 
-export interface Raspi4bBoot {
-  image: string;
-  kernel: string;
-  initrd: string;
-  dtb: string;
-  append: string;
-  forwards: Forward[];
-  serialLog: string;
+export interface Raspi4bBoot extends RaspiBoot {
   /** `-device usb-net` on the dwc2 port with user networking (restrict=on). */
   usbNet: boolean;
 }
 
 export function raspi4bCommand(o: Raspi4bBoot): Command {
-  const fwd = o.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`).join('');
-  return [
-    'qemu-system-aarch64',
-    [
-      '-M',
-      'raspi4b',
-      // The only size QEMU's raspi4b has.
-      '-m',
-      '2G',
-      '-display',
-      'none',
-      '-monitor',
-      'none',
-      // The first serial port is the PL011 (ttyAMA0); the console the harness adds.
-      '-serial',
-      `file:${o.serialLog}`,
-      '-kernel',
-      o.kernel,
-      '-initrd',
-      o.initrd,
-      '-dtb',
-      o.dtb,
-      '-append',
-      o.append,
-      '-drive',
-      `file=${o.image},format=raw,if=sd`,
-      ...(o.usbNet
-        ? // port=1: on the controller's only port itself; without it QEMU puts a hub between.
-          ['-device', 'usb-net,netdev=n0,port=1', '-netdev', `user,id=n0,restrict=on${fwd}`]
-        : ['-nic', 'none']),
-      '-no-reboot',
-    ],
-  ];
+  return raspiCommand(
+    {
+      machine: 'raspi4b',
+      memory: '2G',
+      // The first serial port is the PL011 (ttyAMA0), the console the harness adds.
+      serialsBefore: [],
+      net: (netdev) =>
+        o.usbNet
+          ? // port=1: on the controller's only port itself; without it QEMU puts a hub between.
+            ['-device', 'usb-net,netdev=n0,port=1', '-netdev', netdev]
+          : ['-nic', 'none'],
+    },
+    o,
+  );
 }
 
 /**
