@@ -48,6 +48,11 @@ export interface CardSteps {
   platform: Platform;
   verify: boolean;
   seed?: { hook: SeedHook; prepared: unknown[] };
+  /**
+   * The image (all but its first MiB) is written and flushed to this card, before its read-back:
+   * what reads the card's partitions may start then, beside the read-back.
+   */
+  imageOnCard?: (device: string) => void;
   /** Progress line for people, and how often to update it. */
   status: (text: string) => void;
   statusEveryMs: number;
@@ -88,9 +93,14 @@ export async function finishCard(
     log.debug(
       `${drive.device}: ${what} after ${((Date.now() - job.startedAt) / 1000).toFixed(2)} s`,
     );
+  const written = Date.now();
   steps.status('flushing to the card');
   await writer.finish();
-  mark('image written and flushed');
+  mark(
+    `image written and flushed (${(writer.idleMs / 1000).toFixed(2)} s without a write in flight, ` +
+      `then ${((Date.now() - written) / 1000).toFixed(2)} s to flush)`,
+  );
+  steps.imageOnCard?.(drive.kind === 'image-file' ? drive.rawDevice : drive.device);
   if (steps.verify) {
     await verifyRecords(job, steps, copy.records, 'the image');
     mark('image verified');

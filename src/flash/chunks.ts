@@ -43,6 +43,26 @@ export class BufferPool {
   }
 }
 
+/**
+ * Where the reading waited, for --debug: for a free buffer (the cards are slower than the
+ * source: as it should be) or for image bytes (the decompressor or the disk is slower than the
+ * cards, which then run dry).
+ */
+export interface Waits {
+  cardsMs: number;
+  sourceMs: number;
+}
+
+/** `promise`, with the time until it settles added to `waits[key]`. */
+export async function timed<T>(waits: Waits, key: keyof Waits, promise: Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await promise;
+  } finally {
+    waits[key] += performance.now() - started;
+  }
+}
+
 /** Called with each filled chunk, in order; resolves once the chunk is handed on (not written). */
 export type Emit = (chunk: Chunk) => Promise<void> | void;
 
@@ -68,15 +88,20 @@ export async function produceFromFile(
   windows: Iterable<Window>,
   pool: BufferPool,
   emit: Emit,
+  waits: Waits = { cardsMs: 0, sourceMs: 0 },
 ): Promise<void> {
   const fh = await open(path, 'r');
   try {
     for (const w of windows) {
       throwIfInterrupted();
-      const buf = await pool.acquire();
+      const buf = await timed(waits, 'cardsMs', pool.acquire());
       for (const s of readSpans(w.segments, readGapBytes)) {
         for (let pos = s.start; pos < s.end;) {
-          const { bytesRead } = await fh.read(buf, pos - w.offset, s.end - pos, pos);
+          const { bytesRead } = await timed(
+            waits,
+            'sourceMs',
+            fh.read(buf, pos - w.offset, s.end - pos, pos),
+          );
           if (bytesRead === 0) {
             pool.release(buf);
             throw truncated(display, pos, Math.max(size, s.end));
@@ -96,6 +121,8 @@ export interface StreamProduceOptions {
   expectedSize?: number;
   /** Stop reading once the last window is filled (the rest is unmapped). */
   stopAfterLastWindow: boolean;
+  /** Where the time went (added to). */
+  waits?: Waits;
 }
 
 /** Stream bytes queued ahead of the copy: the decompressor keeps going while a window is handed on. */
@@ -118,8 +145,9 @@ export async function produceFromStream(
     const r = windows.next();
     return r.done ? undefined : r.value;
   };
+  const waits = opts.waits ?? { cardsMs: 0, sourceMs: 0 };
   let window = nextWindow();
-  let buf = window ? await pool.acquire() : undefined;
+  let buf = window ? await timed(waits, 'cardsMs', pool.acquire()) : undefined;
   let segIndex = 0;
   let pos = 0;
 
@@ -127,14 +155,14 @@ export async function produceFromStream(
     await emit({ offset: window!.offset, buf: buf!, segments: window!.segments });
     window = nextWindow();
     segIndex = 0;
-    buf = window ? await pool.acquire() : undefined;
+    buf = window ? await timed(waits, 'cardsMs', pool.acquire()) : undefined;
   };
 
   const pieces = new StreamPieces(stream, readAheadBytes);
   try {
     for (;;) {
       const next = pieces.next();
-      const piece = next instanceof Promise ? await next : next;
+      const piece = next instanceof Promise ? await timed(waits, 'sourceMs', next) : next;
       if (piece === null) break;
       throwIfInterrupted();
       const pieceEnd = pos + piece.length;

@@ -12,6 +12,7 @@ import {
   produceFromStream,
   TruncatedImageError,
   type Chunk,
+  type Waits,
 } from './chunks.js';
 import { alignedBuffer } from './aligned.js';
 import { headBytes, intersectSegments, planReadBack, planWindows, splitAt } from './plan.js';
@@ -51,6 +52,8 @@ export interface CopyResult {
   /** Image bytes handed to the cards (the head included). */
   mappedBytes: number;
   rangesVerified: number;
+  /** Where reading the image waited (--debug). */
+  waits: Waits;
 }
 
 export async function copyImage(
@@ -69,6 +72,7 @@ export async function copyImage(
   const pending = new Set<Promise<void>>();
   let mappedBytes = 0;
   let streamEnd = 0;
+  const waits: Waits = { cardsMs: 0, sourceMs: 0 };
 
   const emit = (chunk: Chunk): void => {
     try {
@@ -107,7 +111,7 @@ export async function copyImage(
   try {
     const input = opts.input;
     if (input.kind === 'file') {
-      await produceFromFile(input.path, input.size, opts.display, windows, pool, emit);
+      await produceFromFile(input.path, input.size, opts.display, windows, pool, emit, waits);
     } else {
       let result: Awaited<ReturnType<typeof produceFromStream>>;
       try {
@@ -116,6 +120,7 @@ export async function copyImage(
           // Past the last mapped range nothing matters once every range's checksum matched, or
           // when the whole file was proven before the first write.
           stopAfterLastWindow: opts.bmap !== undefined && (checker?.complete ?? true),
+          waits,
         });
       } catch (error) {
         // A dying decompressor ends its stream early: its own message says why. Our own errors
@@ -147,5 +152,6 @@ export async function copyImage(
     imageBytes,
     mappedBytes,
     rangesVerified: checker?.verified ?? 0,
+    waits,
   };
 }

@@ -13,6 +13,7 @@ import { writeCards } from './write-cards.js';
 import { log } from '../log.js';
 import { cannotBootWarnings } from '../image/pi-models.js';
 import { readPiModelVerdicts } from '../kernel/read-pi-models.js';
+import { mbrPartitionTable, type PartitionTable } from '../image/partition-table.js';
 import { onCleanup } from '../cleanup.js';
 import { removePartial, withImageFiles } from './image-file.js';
 import { forgetLocalImage } from '../source/local-digest.js';
@@ -90,15 +91,16 @@ export interface FlashResult {
 }
 
 /**
- * Which Pi models the image cannot boot (a Pi 5 with Debian's kernel), read from `target`: the
- * first card after writing, the one place every source format (xz, zip, URL) ends up readable; or
- * a local raw image itself, while the cards are written, which takes its three tool runs off the
- * end of the flash. Best effort: what armada cannot read (no FAT, no sfdisk on macOS) gets no
- * warning.
+ * Which Pi models the image cannot boot (a Pi 5 with Debian's kernel), read from `target`: a local
+ * raw image itself, while the cards are written; else the first card, the one place every source
+ * format (xz, zip, URL) ends up readable: while it is read back, with `table` taken from the
+ * image's first MiB (the card's own is written last), or after the flash. Either way its tool runs
+ * (sfdisk, mtools, debugfs: about half a second) are off the end of the flash. Best effort: what
+ * armada cannot read (no FAT, no sfdisk on macOS) gets no warning.
  */
-async function unbootableModelWarnings(target: string): Promise<string[]> {
+async function unbootableModelWarnings(target: string, table?: PartitionTable): Promise<string[]> {
   try {
-    return cannotBootWarnings(await readPiModelVerdicts(target));
+    return cannotBootWarnings(await readPiModelVerdicts(target, table));
   } catch (error) {
     log.debug(`Pi model check skipped: ${(error as Error).message}`);
     return [];
@@ -126,6 +128,13 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     probe.format === 'raw' && probe.localPath
       ? unbootableModelWarnings(probe.localPath)
       : undefined;
+  // Otherwise the first card is read once the image is on it, beside its read-back (an MBR image:
+  // the table comes from the head armada holds, as the card's is written last), or after the flash.
+  let cardWarnings: Promise<string[]> | undefined;
+  const imageOnFirstCard = (device: string, head: Buffer) => {
+    const table = earlyWarnings ? undefined : mbrPartitionTable(head);
+    if (table) cardWarnings = unbootableModelWarnings(device, table);
+  };
   // A remembered digest vouched for bytes this run did not hash: after a failure the next run
   // hashes them.
   const forget = async () => {
@@ -150,6 +159,7 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     ...(opts.syncEveryBytes === undefined ? {} : { syncEveryBytes: opts.syncEveryBytes }),
     ...(opts.maxInFlight === undefined ? {} : { maxInFlight: opts.maxInFlight }),
     ...(opts.directIo === undefined ? {} : { directIo: opts.directIo }),
+    imageOnFirstCard,
     mark,
   })
     .then(async (result) => {
@@ -162,7 +172,10 @@ export async function flashImage(opts: FlashOptions): Promise<FlashResult> {
     })
     .finally(removePartials);
   const first = written.cards[0]?.device;
-  const warnings = (await earlyWarnings) ?? (first ? await unbootableModelWarnings(first) : []);
+  const warnings =
+    (await earlyWarnings) ??
+    (await cardWarnings) ??
+    (first ? await unbootableModelWarnings(first) : []);
   for (const w of warnings) log.warn(w);
   // Last, once nothing reads the cards any more (the Pi model check above reads the first).
   const cards = [];

@@ -38,6 +38,11 @@ export interface WriteCardsOptions {
   syncEveryBytes?: number;
   maxInFlight?: number;
   directIo?: boolean;
+  /**
+   * The first card holds the image but its first MiB (written last), which is `head`: a reader of
+   * its partitions can start beside the read-back, with the partition table from `head`.
+   */
+  imageOnFirstCard?: (device: string, head: Buffer) => void;
   /** Debug timing marks. */
   mark: (what: string) => void;
 }
@@ -201,6 +206,9 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
             verify: opts.verify,
             statusEveryMs: opts.statusEveryMs,
             ...(opts.seed ? { seed: opts.seed } : {}),
+            ...(index === 0 && opts.imageOnFirstCard
+              ? { imageOnCard: (device: string) => opts.imageOnFirstCard?.(device, copied.head) }
+              : {}),
             status: (t) => progress.status(index, t),
           });
           progress.cardEnded(index);
@@ -217,6 +225,10 @@ export async function writeCards(opts: WriteCardsOptions): Promise<WriteCardsRes
       const copied = await copy.catch((error: unknown) => {
         throw asOutcome(error);
       });
+      opts.mark(
+        `image read, waiting ${(copied.waits.cardsMs / 1000).toFixed(2)} s for the cards and ` +
+          `${(copied.waits.sourceMs / 1000).toFixed(2)} s for image bytes`,
+      );
       opts.mark('all cards done');
       if (errors.length) {
         const failure = failureOf(errors, results, targets.length);

@@ -85,6 +85,9 @@ export class DeviceWriter {
   /** Every byte written to the card, zeroed head and partition table included. */
   bytesWritten = 0;
   error: UserError | undefined;
+  /** Time with no write in flight since the first one (--debug: the card ran dry). */
+  idleMs = 0;
+  private idleSince: number | undefined;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private idle: (() => void)[] = [];
@@ -165,6 +168,8 @@ export class DeviceWriter {
     if (this.error) return;
     if (this.inFlight >= this.opts.maxInFlight)
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.idleSince !== undefined) this.idleMs += performance.now() - this.idleSince;
+    this.idleSince = undefined;
     this.inFlight++;
     try {
       for (const s of chunk.segments) {
@@ -181,7 +186,10 @@ export class DeviceWriter {
     } finally {
       this.inFlight--;
       this.waiting.shift()?.();
-      if (this.inFlight === 0) for (const done of this.idle.splice(0)) done();
+      if (this.inFlight === 0) {
+        this.idleSince = performance.now();
+        for (const done of this.idle.splice(0)) done();
+      }
     }
   }
 

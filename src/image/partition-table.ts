@@ -115,3 +115,43 @@ export function findRootPartition(table: PartitionTable): Partition {
   if (!p) throw new UserError('the image has no Linux root partition; is it a Raspberry Pi image?');
   return p;
 }
+
+/** MBR types of extended partitions: their logical partitions live outside the first sector. */
+const extendedTypes = new Set([0x05, 0x0f, 0x85]);
+
+/**
+ * The MBR partition table in an image's first sector, as `parseSfdiskJson` would give it for the
+ * image (512-byte sectors), or undefined for anything else (GPT, extended partitions, no table):
+ * the caller asks sfdisk then. Lets flash read what it wrote from the bytes it holds, while the
+ * card's own first MiB is still zeroed (it is written last). Pure.
+ */
+export function mbrPartitionTable(sector0: Uint8Array): PartitionTable | undefined {
+  if (sector0.length < 512 || sector0[510] !== 0x55 || sector0[511] !== 0xaa) return undefined;
+  const view = Buffer.from(sector0.buffer, sector0.byteOffset, 512);
+  const partitions: Partition[] = [];
+  for (let i = 0; i < 4; i++) {
+    const entry = 446 + 16 * i;
+    const type = view[entry + 4];
+    const startSector = view.readUInt32LE(entry + 8);
+    const sectors = view.readUInt32LE(entry + 12);
+    if (type === 0 || sectors === 0) continue;
+    // A protective MBR (GPT) or logical partitions: not something this reader describes.
+    if (type === 0xee || extendedTypes.has(type)) return undefined;
+    partitions.push({
+      index: i + 1,
+      startSector,
+      sectors,
+      offsetBytes: startSector * 512,
+      sizeBytes: sectors * 512,
+      type: type.toString(16),
+      bootable: view[entry] === 0x80,
+    });
+  }
+  if (partitions.length === 0) return undefined;
+  return {
+    label: 'dos',
+    id: view.readUInt32LE(440).toString(16).padStart(8, '0'),
+    sectorSize: 512,
+    partitions,
+  };
+}

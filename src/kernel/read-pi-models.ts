@@ -7,7 +7,7 @@ import { parseKernelConfig, type KernelConfig } from './config.js';
 import { readBootFacts } from '../image/boot-facts.js';
 import type { Ext4Volume } from '../image/debugfs.js';
 import { listExt4, readExt4 } from '../image/ext4.js';
-import { isLinuxPartition } from '../image/partition-table.js';
+import { isLinuxPartition, type PartitionTable } from '../image/partition-table.js';
 import { checkPiModels, type ModelVerdict } from '../image/pi-models.js';
 import { readPartitionTable } from '../image/read-partition-table.js';
 
@@ -20,8 +20,12 @@ async function newestConfig(root: Ext4Volume): Promise<KernelConfig | undefined>
   return text ? parseKernelConfig(text.toString('utf8')) : undefined;
 }
 
-export async function readPiModelVerdicts(target: string): Promise<ModelVerdict[]> {
-  const table = await readPartitionTable(target);
+/** `known`: the partition table when the target's own is not (yet) there to read. */
+export async function readPiModelVerdicts(
+  target: string,
+  known?: PartitionTable,
+): Promise<ModelVerdict[]> {
+  const table = known ?? (await readPartitionTable(target));
   const facts = await readBootFacts(target, table);
   const rootPart = table.partitions.find(isLinuxPartition);
   const kernel = rootPart
