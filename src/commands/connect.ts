@@ -53,7 +53,9 @@ export function formatConnect(r: ConnectResult): string {
 function waitedMessage(r: ConnectResult): string {
   const message = r.ping.ready ? '' : r.ping.message;
   return (
-    `waited ${Math.round((r.waited?.ms ?? 0) / 1000)} s for ${r.host} to resolve and answer /_ping over TLS on port ${r.port}, ` +
+    // The wait asked for: the last attempt may end a little before it (no attempt gets under a
+    // second), and "waited 2 s" after --wait=3 would read as a wait cut short.
+    `waited ${Math.round((r.waited?.limitMs ?? 0) / 1000)} s for ${r.host} to resolve and answer /_ping over TLS on port ${r.port}, ` +
     `and it did not: ${message}; is the device powered and on this network? (first boot takes 1–4 minutes)`
   );
 }

@@ -62,8 +62,8 @@ export interface ConnectResult {
   certPath: string;
   context: ContextOutcome;
   ping: PingResult;
-  /** With --wait: how long it waited, and whether the wait ran out. */
-  waited?: { ms: number; timedOut: boolean };
+  /** With --wait: how long it waited, the wait asked for, and whether the wait ran out. */
+  waited?: { ms: number; limitMs: number; timedOut: boolean };
 }
 
 const maxWaitMs = 3600_000;
@@ -176,6 +176,8 @@ export async function connectHost(opts: ConnectOptions): Promise<ConnectResult> 
     certPath,
     context,
     ping,
-    ...(waited ? { waited: { ms: waited.waitedMs, timedOut: waited.timedOut } } : {}),
+    ...(waited
+      ? { waited: { ms: waited.waitedMs, limitMs: waitMs ?? 0, timedOut: waited.timedOut } }
+      : {}),
   };
 }
