@@ -3,6 +3,7 @@
  * lies in, and what a difference there means for an armada card.
  */
 import type { Segment } from './plan.js';
+import { mbrEntries } from '../image/partition-table.js';
 
 /** Index of the first byte where a and b differ (over the shorter length), or -1. */
 export function firstDifference(a: Uint8Array, b: Uint8Array): number {
@@ -21,16 +22,10 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number {
  * image (its table is further on); undefined when no partition holds it.
  */
 export function mbrPartitionAt(sector0: Uint8Array, offset: number): number | 'gpt' | undefined {
-  if (sector0.length < 512 || sector0[510] !== 0x55 || sector0[511] !== 0xaa) return undefined;
-  const view = Buffer.from(sector0.buffer, sector0.byteOffset, 512);
-  for (let i = 0; i < 4; i++) {
-    const entry = 446 + i * 16;
-    const type = view[entry + 4];
-    if (type === 0xee) return 'gpt';
-    if (type === 0) continue;
-    const start = view.readUInt32LE(entry + 8) * 512;
-    const size = view.readUInt32LE(entry + 12) * 512;
-    if (offset >= start && offset < start + size) return i + 1;
+  for (const e of mbrEntries(sector0) ?? []) {
+    if (e.type === 0xee) return 'gpt';
+    const start = e.startSector * 512;
+    if (offset >= start && offset < start + e.sectors * 512) return e.index;
   }
   return undefined;
 }

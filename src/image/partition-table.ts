@@ -119,6 +119,39 @@ export function findRootPartition(table: PartitionTable): Partition {
 /** MBR types of extended partitions: their logical partitions live outside the first sector. */
 const extendedTypes = new Set([0x05, 0x0f, 0x85]);
 
+/** One used entry of an MBR's four. */
+export interface MbrEntry {
+  /** 1-based, as the kernel numbers primary partitions. */
+  index: number;
+  type: number;
+  startSector: number;
+  sectors: number;
+  bootable: boolean;
+}
+
+/**
+ * The used entries of the MBR in `sector0` (512-byte sectors), or undefined without the boot
+ * signature. The one reader of the four 16-byte entries. Pure.
+ */
+export function mbrEntries(sector0: Uint8Array): MbrEntry[] | undefined {
+  if (sector0.length < 512 || sector0[510] !== 0x55 || sector0[511] !== 0xaa) return undefined;
+  const view = Buffer.from(sector0.buffer, sector0.byteOffset, 512);
+  const entries: MbrEntry[] = [];
+  for (let i = 0; i < 4; i++) {
+    const entry = 446 + 16 * i;
+    const type = view[entry + 4];
+    if (type === 0) continue;
+    entries.push({
+      index: i + 1,
+      type,
+      startSector: view.readUInt32LE(entry + 8),
+      sectors: view.readUInt32LE(entry + 12),
+      bootable: view[entry] === 0x80,
+    });
+  }
+  return entries;
+}
+
 /**
  * The MBR partition table in an image's first sector, as `parseSfdiskJson` would give it for the
  * image (512-byte sectors), or undefined for anything else (GPT, extended partitions, no table):
@@ -126,32 +159,25 @@ const extendedTypes = new Set([0x05, 0x0f, 0x85]);
  * card's own first MiB is still zeroed (it is written last). Pure.
  */
 export function mbrPartitionTable(sector0: Uint8Array): PartitionTable | undefined {
-  if (sector0.length < 512 || sector0[510] !== 0x55 || sector0[511] !== 0xaa) return undefined;
-  const view = Buffer.from(sector0.buffer, sector0.byteOffset, 512);
-  const partitions: Partition[] = [];
-  for (let i = 0; i < 4; i++) {
-    const entry = 446 + 16 * i;
-    const type = view[entry + 4];
-    const startSector = view.readUInt32LE(entry + 8);
-    const sectors = view.readUInt32LE(entry + 12);
-    if (type === 0 || sectors === 0) continue;
-    // A protective MBR (GPT) or logical partitions: not something this reader describes.
-    if (type === 0xee || extendedTypes.has(type)) return undefined;
-    partitions.push({
-      index: i + 1,
-      startSector,
-      sectors,
-      offsetBytes: startSector * 512,
-      sizeBytes: sectors * 512,
-      type: type.toString(16),
-      bootable: view[entry] === 0x80,
-    });
-  }
-  if (partitions.length === 0) return undefined;
+  const entries = mbrEntries(sector0)?.filter((e) => e.sectors > 0);
+  // A protective MBR (GPT) or logical partitions: not something this reader describes.
+  if (!entries?.length || entries.some((e) => e.type === 0xee || extendedTypes.has(e.type)))
+    return undefined;
   return {
     label: 'dos',
-    id: view.readUInt32LE(440).toString(16).padStart(8, '0'),
+    id: Buffer.from(sector0.buffer, sector0.byteOffset, 512)
+      .readUInt32LE(440)
+      .toString(16)
+      .padStart(8, '0'),
     sectorSize: 512,
-    partitions,
+    partitions: entries.map((e) => ({
+      index: e.index,
+      startSector: e.startSector,
+      sectors: e.sectors,
+      offsetBytes: e.startSector * 512,
+      sizeBytes: e.sectors * 512,
+      type: e.type.toString(16),
+      bootable: e.bootable,
+    })),
   };
 }
